@@ -1,0 +1,36 @@
+# Shared helpers for the project's scripts: sourced, never run. Each helper prints what it decides.
+set -euo pipefail
+
+LORA4J_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export LORA4J_ROOT
+
+log() { printf '[lora4j] %s\n' "$*" >&2; }
+
+# The newest JDK of release 22 or later under the JVM folder (or JAVA_HOME if it already is one).
+# The FFM API is final from 22; the project compiles for release 25.
+find_java_home() {
+  local candidate best="" best_version=0 version
+  for candidate in ${JAVA_HOME:-} /usr/lib/jvm/* /opt/java/* /opt/jdk*; do
+    [ -x "$candidate/bin/javac" ] || continue
+    version=$("$candidate/bin/java" -XshowSettings:properties -version 2>&1 \
+      | sed -n 's/^ *java.specification.version = \([0-9]*\).*/\1/p')
+    [ -n "$version" ] || continue
+    if [ "$version" -gt "$best_version" ]; then best_version=$version; best=$candidate; fi
+  done
+  if [ -z "$best" ] || [ "$best_version" -lt 25 ]; then
+    log "no JDK 25 or later found (newest: ${best:-none}, release ${best_version}); install Temurin 25"
+    return 1
+  fi
+  export JAVA_HOME="$best"
+  export PATH="$JAVA_HOME/bin:$PATH"
+  log "JAVA_HOME=$JAVA_HOME (release $best_version)"
+}
+
+# The pinned virtual environment lives outside the checkout, keyed by the requirements' hash, so every
+# clone on a machine shares one install and a change of pins makes a new one.
+venv_dir() {
+  if [ -n "${LORA4J_VENV:-}" ]; then echo "$LORA4J_VENV"; return; fi
+  local hash
+  hash=$(sha256sum "$LORA4J_ROOT/scripts/requirements.txt" | cut -c1-12)
+  echo "${XDG_CACHE_HOME:-$HOME/.cache}/lora4j/venv-$hash"
+}
