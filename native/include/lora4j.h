@@ -1,0 +1,295 @@
+/*
+ * lora4j.h: the C ABI of liblora4j, a small shim over libtorch.
+ *
+ * Conventions (see DESIGN.md):
+ *   - Plain C, one prefix (l4j_), opaque handles, no function-like macros.
+ *   - Every fallible call returns int status: 0 on success, non-zero on failure. Results are written
+ *     through out-pointers, which are left untouched on failure. After a failure, l4j_last_error()
+ *     returns a message owned by the calling thread, valid until that thread's next failing call.
+ *   - No C++ exception ever crosses this boundary.
+ *   - Every handle returned through an out-pointer is new and owned by the caller, who frees it with
+ *     the one free function of its type. A live-handle counter per type lets tests prove no leaks.
+ *   - Shapes are (const int64_t *shape, int32_t ndim). Tensor lists are (const l4j_tensor *, int64_t n).
+ *   - Scalars are passed as double; on an integral tensor, an integral value acts as an integer, as a
+ *     Python int literal would.
+ *   - Optional tensor arguments accept NULL.
+ *   - Bindings in bindings/ are generated from this file: edit here, then run scripts/gen_bindings.py.
+ */
+#ifndef LORA4J_H
+#define LORA4J_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bumped on every change to this file that is not purely additive-compatible. */
+#define L4J_ABI_VERSION 1
+
+/* Element types (match dev.lora4j.tensor.DType codes). */
+#define L4J_DTYPE_FLOAT32 0
+#define L4J_DTYPE_FLOAT64 1
+#define L4J_DTYPE_FLOAT16 2
+#define L4J_DTYPE_BFLOAT16 3
+#define L4J_DTYPE_INT64 4
+#define L4J_DTYPE_INT32 5
+#define L4J_DTYPE_INT16 6
+#define L4J_DTYPE_INT8 7
+#define L4J_DTYPE_UINT8 8
+#define L4J_DTYPE_BOOL 9
+
+/* Device types; a device is (type, index), index -1 meaning the current device of that type. */
+#define L4J_DEVICE_CPU 0
+#define L4J_DEVICE_CUDA 1
+
+/* Reductions for losses. */
+#define L4J_REDUCTION_NONE 0
+#define L4J_REDUCTION_MEAN 1
+#define L4J_REDUCTION_SUM 2
+
+/* GELU approximations. */
+#define L4J_GELU_NONE 0
+#define L4J_GELU_TANH 1
+
+typedef struct l4j_tensor_s *l4j_tensor;
+typedef struct l4j_generator_s *l4j_generator;
+typedef struct l4j_optimizer_s *l4j_optimizer;
+
+/* ---- library ------------------------------------------------------------------------------- */
+
+/* L4J_ABI_VERSION of the compiled library; the Java side refuses to run against another. */
+int32_t l4j_abi_version(void);
+/* The calling thread's last error message; "" if none. Never NULL. */
+const char *l4j_last_error(void);
+/* The libtorch version the library was compiled against, e.g. "2.11.0". */
+const char *l4j_torch_version(void);
+/* Handles currently alive. */
+int64_t l4j_live_tensors(void);
+int64_t l4j_live_generators(void);
+int64_t l4j_live_optimizers(void);
+int l4j_set_num_threads(int32_t n);
+int l4j_get_num_threads(int32_t *out);
+/* Seeds libtorch's default generators (CPU and every CUDA device). */
+int l4j_manual_seed(uint64_t seed);
+
+/* ---- generators -------------------------------------------------------------------------------- */
+
+int l4j_generator_new(uint64_t seed, int32_t device_type, int32_t device_index, l4j_generator *out);
+int l4j_generator_set_seed(l4j_generator gen, uint64_t seed);
+int l4j_generator_free(l4j_generator gen);
+
+/* ---- tensor creation ----------------------------------------------------------------------------- */
+
+/* Copies numel * element size bytes from host memory into a new tensor on the given device. */
+int l4j_tensor_from_data(const void *data, const int64_t *shape, int32_t ndim, int32_t dtype,
+                         int32_t device_type, int32_t device_index, l4j_tensor *out);
+/* A CPU tensor over caller-owned contiguous memory, no copy. The caller keeps the memory alive and
+ * unchanged until every tensor viewing it is freed; writing to read-only memory is undefined. */
+int l4j_tensor_from_blob(void *data, const int64_t *shape, int32_t ndim, int32_t dtype, l4j_tensor *out);
+int l4j_tensor_empty(const int64_t *shape, int32_t ndim, int32_t dtype, int32_t device_type,
+                     int32_t device_index, l4j_tensor *out);
+int l4j_tensor_zeros(const int64_t *shape, int32_t ndim, int32_t dtype, int32_t device_type,
+                     int32_t device_index, l4j_tensor *out);
+int l4j_tensor_ones(const int64_t *shape, int32_t ndim, int32_t dtype, int32_t device_type,
+                    int32_t device_index, l4j_tensor *out);
+int l4j_tensor_full(const int64_t *shape, int32_t ndim, double value, int32_t dtype, int32_t device_type,
+                    int32_t device_index, l4j_tensor *out);
+int l4j_tensor_arange(double start, double end, double step, int32_t dtype, int32_t device_type,
+                      int32_t device_index, l4j_tensor *out);
+/* Uniform [0, 1) and standard normal; gen may be NULL for the default generator. */
+int l4j_tensor_rand(const int64_t *shape, int32_t ndim, int32_t dtype, int32_t device_type,
+                    int32_t device_index, l4j_generator gen, l4j_tensor *out);
+int l4j_tensor_randn(const int64_t *shape, int32_t ndim, int32_t dtype, int32_t device_type,
+                     int32_t device_index, l4j_generator gen, l4j_tensor *out);
+int l4j_tensor_free(l4j_tensor t);
+
+/* ---- queries --------------------------------------------------------------------------------- */
+
+int l4j_tensor_ndim(l4j_tensor t, int32_t *out);
+/* Writes min(ndim, capacity) sizes into out; call l4j_tensor_ndim first. */
+int l4j_tensor_shape(l4j_tensor t, int64_t *out, int32_t capacity);
+int l4j_tensor_numel(l4j_tensor t, int64_t *out);
+int l4j_tensor_dtype(l4j_tensor t, int32_t *out);
+int l4j_tensor_device(l4j_tensor t, int32_t *out_type, int32_t *out_index);
+int l4j_tensor_requires_grad(l4j_tensor t, int32_t *out);
+int l4j_tensor_is_contiguous(l4j_tensor t, int32_t *out);
+/* Copies the tensor's elements (any device, any layout) to host memory in row-major order.
+ * nbytes must equal numel * element size. */
+int l4j_tensor_copy_to_host(l4j_tensor t, void *dst, int64_t nbytes);
+/* The value of a one-element tensor. */
+int l4j_tensor_item_double(l4j_tensor t, double *out);
+int l4j_tensor_item_int64(l4j_tensor t, int64_t *out);
+/* 1 if every element is finite (no NaN, no infinity), else 0. */
+int l4j_tensor_all_finite(l4j_tensor t, int32_t *out);
+
+/* ---- conversion and layout ----------------------------------------------------------------------- */
+
+int l4j_tensor_to(l4j_tensor t, int32_t dtype, int32_t device_type, int32_t device_index, l4j_tensor *out);
+int l4j_tensor_contiguous(l4j_tensor t, l4j_tensor *out);
+int l4j_tensor_clone(l4j_tensor t, l4j_tensor *out);
+int l4j_tensor_detach(l4j_tensor t, l4j_tensor *out);
+int l4j_tensor_view(l4j_tensor t, const int64_t *shape, int32_t ndim, l4j_tensor *out);
+int l4j_tensor_reshape(l4j_tensor t, const int64_t *shape, int32_t ndim, l4j_tensor *out);
+int l4j_tensor_permute(l4j_tensor t, const int64_t *dims, int32_t ndim, l4j_tensor *out);
+int l4j_tensor_transpose(l4j_tensor t, int64_t dim0, int64_t dim1, l4j_tensor *out);
+int l4j_tensor_slice(l4j_tensor t, int64_t dim, int64_t start, int64_t end, int64_t step, l4j_tensor *out);
+int l4j_tensor_narrow(l4j_tensor t, int64_t dim, int64_t start, int64_t length, l4j_tensor *out);
+int l4j_tensor_unsqueeze(l4j_tensor t, int64_t dim, l4j_tensor *out);
+int l4j_tensor_squeeze(l4j_tensor t, int64_t dim, l4j_tensor *out);
+int l4j_tensor_expand(l4j_tensor t, const int64_t *shape, int32_t ndim, l4j_tensor *out);
+int l4j_tensor_cat(const l4j_tensor *tensors, int64_t n, int64_t dim, l4j_tensor *out);
+int l4j_tensor_stack(const l4j_tensor *tensors, int64_t n, int64_t dim, l4j_tensor *out);
+int l4j_tensor_index_select(l4j_tensor t, int64_t dim, l4j_tensor index, l4j_tensor *out);
+int l4j_tensor_gather(l4j_tensor t, int64_t dim, l4j_tensor index, l4j_tensor *out);
+int l4j_tensor_repeat_interleave(l4j_tensor t, int64_t repeats, int64_t dim, l4j_tensor *out);
+
+/* ---- in-place updates (used under no-grad: weight loading, initialisation, merging) ------------- */
+
+int l4j_tensor_copy_(l4j_tensor dst, l4j_tensor src);
+int l4j_tensor_add_(l4j_tensor dst, l4j_tensor src, double alpha);
+int l4j_tensor_mul_scalar_(l4j_tensor t, double value);
+int l4j_tensor_fill_(l4j_tensor t, double value);
+int l4j_tensor_uniform_(l4j_tensor t, double low, double high, l4j_generator gen);
+int l4j_tensor_normal_(l4j_tensor t, double mean, double std, l4j_generator gen);
+
+/* ---- linear algebra ---------------------------------------------------------------------------- */
+
+int l4j_tensor_matmul(l4j_tensor a, l4j_tensor b, l4j_tensor *out);
+/* x·wᵀ + bias; bias may be NULL. */
+int l4j_tensor_linear(l4j_tensor x, l4j_tensor w, l4j_tensor bias, l4j_tensor *out);
+/* beta·input + alpha·(a·b) */
+int l4j_tensor_addmm(l4j_tensor input, l4j_tensor a, l4j_tensor b, double beta, double alpha, l4j_tensor *out);
+int l4j_tensor_bmm(l4j_tensor a, l4j_tensor b, l4j_tensor *out);
+
+/* ---- elementwise --------------------------------------------------------------------------------- */
+
+/* a + alpha·b, broadcasting. */
+int l4j_tensor_add(l4j_tensor a, l4j_tensor b, double alpha, l4j_tensor *out);
+int l4j_tensor_sub(l4j_tensor a, l4j_tensor b, double alpha, l4j_tensor *out);
+int l4j_tensor_mul(l4j_tensor a, l4j_tensor b, l4j_tensor *out);
+int l4j_tensor_div(l4j_tensor a, l4j_tensor b, l4j_tensor *out);
+int l4j_tensor_maximum(l4j_tensor a, l4j_tensor b, l4j_tensor *out);
+int l4j_tensor_minimum(l4j_tensor a, l4j_tensor b, l4j_tensor *out);
+int l4j_tensor_add_scalar(l4j_tensor t, double value, l4j_tensor *out);
+int l4j_tensor_sub_scalar(l4j_tensor t, double value, l4j_tensor *out);
+int l4j_tensor_mul_scalar(l4j_tensor t, double value, l4j_tensor *out);
+int l4j_tensor_div_scalar(l4j_tensor t, double value, l4j_tensor *out);
+int l4j_tensor_pow_scalar(l4j_tensor t, double exponent, l4j_tensor *out);
+int l4j_tensor_neg(l4j_tensor t, l4j_tensor *out);
+int l4j_tensor_abs(l4j_tensor t, l4j_tensor *out);
+int l4j_tensor_sqrt(l4j_tensor t, l4j_tensor *out);
+int l4j_tensor_rsqrt(l4j_tensor t, l4j_tensor *out);
+int l4j_tensor_exp(l4j_tensor t, l4j_tensor *out);
+int l4j_tensor_log(l4j_tensor t, l4j_tensor *out);
+int l4j_tensor_tanh(l4j_tensor t, l4j_tensor *out);
+int l4j_tensor_sigmoid(l4j_tensor t, l4j_tensor *out);
+int l4j_tensor_relu(l4j_tensor t, l4j_tensor *out);
+/* approximate: L4J_GELU_NONE (erf) or L4J_GELU_TANH (T5's gelu_new). */
+int l4j_tensor_gelu(l4j_tensor t, int32_t approximate, l4j_tensor *out);
+/* Use -INFINITY / INFINITY for an open end. */
+int l4j_tensor_clamp(l4j_tensor t, double min, double max, l4j_tensor *out);
+int l4j_tensor_isfinite(l4j_tensor t, l4j_tensor *out);
+
+/* ---- comparison and masking ---------------------------------------------------------------------- */
+
+int l4j_tensor_eq(l4j_tensor a, l4j_tensor b, l4j_tensor *out);
+int l4j_tensor_ne(l4j_tensor a, l4j_tensor b, l4j_tensor *out);
+int l4j_tensor_lt(l4j_tensor a, l4j_tensor b, l4j_tensor *out);
+int l4j_tensor_le(l4j_tensor a, l4j_tensor b, l4j_tensor *out);
+int l4j_tensor_gt(l4j_tensor a, l4j_tensor b, l4j_tensor *out);
+int l4j_tensor_ge(l4j_tensor a, l4j_tensor b, l4j_tensor *out);
+int l4j_tensor_eq_scalar(l4j_tensor t, double value, l4j_tensor *out);
+int l4j_tensor_ne_scalar(l4j_tensor t, double value, l4j_tensor *out);
+int l4j_tensor_lt_scalar(l4j_tensor t, double value, l4j_tensor *out);
+int l4j_tensor_le_scalar(l4j_tensor t, double value, l4j_tensor *out);
+int l4j_tensor_gt_scalar(l4j_tensor t, double value, l4j_tensor *out);
+int l4j_tensor_ge_scalar(l4j_tensor t, double value, l4j_tensor *out);
+int l4j_tensor_logical_and(l4j_tensor a, l4j_tensor b, l4j_tensor *out);
+int l4j_tensor_logical_or(l4j_tensor a, l4j_tensor b, l4j_tensor *out);
+int l4j_tensor_logical_not(l4j_tensor t, l4j_tensor *out);
+/* t with value where mask is true (mask broadcasts to t). */
+int l4j_tensor_masked_fill(l4j_tensor t, l4j_tensor mask, double value, l4j_tensor *out);
+int l4j_tensor_where(l4j_tensor condition, l4j_tensor a, l4j_tensor b, l4j_tensor *out);
+int l4j_tensor_triu(l4j_tensor t, int64_t diagonal, l4j_tensor *out);
+int l4j_tensor_tril(l4j_tensor t, int64_t diagonal, l4j_tensor *out);
+
+/* ---- reductions --------------------------------------------------------------------------------- */
+
+/* Over dims (ndims = 0 reduces over all elements, to a 0-dim tensor). */
+int l4j_tensor_sum(l4j_tensor t, const int64_t *dims, int32_t ndims, int32_t keepdim, l4j_tensor *out);
+int l4j_tensor_mean(l4j_tensor t, const int64_t *dims, int32_t ndims, int32_t keepdim, l4j_tensor *out);
+/* Maximum along dim with its indices. */
+int l4j_tensor_max_dim(l4j_tensor t, int64_t dim, int32_t keepdim, l4j_tensor *out_values, l4j_tensor *out_indices);
+/* Maximum of all elements, as a 0-dim tensor. */
+int l4j_tensor_max_all(l4j_tensor t, l4j_tensor *out);
+int l4j_tensor_argmax(l4j_tensor t, int64_t dim, int32_t keepdim, l4j_tensor *out);
+int l4j_tensor_topk(l4j_tensor t, int64_t k, int64_t dim, int32_t largest, int32_t sorted,
+                    l4j_tensor *out_values, l4j_tensor *out_indices);
+int l4j_tensor_softmax(l4j_tensor t, int64_t dim, l4j_tensor *out);
+int l4j_tensor_log_softmax(l4j_tensor t, int64_t dim, l4j_tensor *out);
+
+/* ---- neural network ----------------------------------------------------------------------------- */
+
+/* weight (num_embeddings, dim) rows picked by integer indices of any shape. */
+int l4j_tensor_embedding(l4j_tensor weight, l4j_tensor indices, l4j_tensor *out);
+/* Inverted dropout: with training != 0 zeroes each element with probability p (drawn from gen, or the
+ * default generator when NULL) and scales the rest by 1/(1-p); otherwise returns t unchanged. */
+int l4j_tensor_dropout(l4j_tensor t, double p, int32_t training, l4j_generator gen, l4j_tensor *out);
+/* logits (N, C), target (N) int64; entries equal to ignore_index add nothing (mean divides by the
+ * number of the others). */
+int l4j_tensor_cross_entropy(l4j_tensor logits, l4j_tensor target, int64_t ignore_index, int32_t reduction,
+                             double label_smoothing, l4j_tensor *out);
+/* softmax(q·kᵀ·scale + mask)·v over (..., L, E) inputs; mask may be NULL (bool: true = attend, or float:
+ * added); scale NaN means 1/sqrt(E). */
+int l4j_tensor_scaled_dot_product_attention(l4j_tensor q, l4j_tensor k, l4j_tensor v, l4j_tensor mask,
+                                            double dropout_p, int32_t is_causal, double scale, l4j_tensor *out);
+
+/* ---- autograd ---------------------------------------------------------------------------------- */
+
+int l4j_tensor_set_requires_grad(l4j_tensor t, int32_t requires_grad);
+/* Backpropagates from t; grad may be NULL when t has one element. */
+int l4j_tensor_backward(l4j_tensor t, l4j_tensor grad, int32_t retain_graph);
+/* The accumulated gradient of a leaf; *out is set to NULL when there is none. */
+int l4j_tensor_grad(l4j_tensor t, l4j_tensor *out);
+/* Drops the accumulated gradient (PyTorch's set_to_none). */
+int l4j_tensor_zero_grad(l4j_tensor t);
+/* Grad mode is per thread. previous receives the mode before the call; it may be NULL. */
+int l4j_set_grad_enabled(int32_t enabled, int32_t *previous);
+int l4j_is_grad_enabled(int32_t *out);
+
+/* ---- optimization ------------------------------------------------------------------------------ */
+
+/* libtorch's AdamW over the given parameters (the optimizer keeps its own references). */
+int l4j_adamw_new(const l4j_tensor *params, int64_t n, double lr, double beta1, double beta2, double eps,
+                  double weight_decay, int32_t amsgrad, l4j_optimizer *out);
+int l4j_optimizer_step(l4j_optimizer opt);
+/* Drops every parameter's gradient. */
+int l4j_optimizer_zero_grad(l4j_optimizer opt);
+int l4j_optimizer_set_lr(l4j_optimizer opt, double lr);
+int l4j_optimizer_get_lr(l4j_optimizer opt, double *out);
+/* AdamW state of parameter i, for checkpoints: new tensors (NULL before the first step) and step count. */
+int l4j_adamw_get_state(l4j_optimizer opt, int64_t param_index, l4j_tensor *out_exp_avg,
+                        l4j_tensor *out_exp_avg_sq, int64_t *out_step);
+int l4j_adamw_set_state(l4j_optimizer opt, int64_t param_index, l4j_tensor exp_avg, l4j_tensor exp_avg_sq,
+                        int64_t step);
+int l4j_optimizer_free(l4j_optimizer opt);
+/* Scales gradients so their total norm is at most max_norm; total_norm receives the norm before. */
+int l4j_clip_grad_norm(const l4j_tensor *params, int64_t n, double max_norm, double norm_type, double *total_norm);
+
+/* ---- CUDA --------------------------------------------------------------------------------------- */
+
+/* 0 where libtorch has no CUDA or no device is visible; never fails. */
+int l4j_cuda_device_count(int32_t *out);
+/* These report "CUDA not available" through the normal error path when there is none. */
+int l4j_cuda_synchronize(int32_t device_index);
+int l4j_cuda_memory_allocated(int32_t device_index, int64_t *out);
+int l4j_cuda_max_memory_allocated(int32_t device_index, int64_t *out);
+int l4j_cuda_reset_peak_memory(int32_t device_index);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LORA4J_H */
