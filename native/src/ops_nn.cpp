@@ -1,0 +1,63 @@
+// Neural-network ops: embedding, dropout with an explicit generator, cross entropy, attention.
+#include "shim.h"
+
+using namespace l4j;
+
+extern "C" {
+
+int l4j_tensor_embedding(l4j_tensor weight, l4j_tensor indices, l4j_tensor *out) {
+  return guarded("embedding", [&] {
+    require_out(out, "out");
+    emit(at::embedding(get(weight, "weight"), get(indices, "indices")), out);
+  });
+}
+
+int l4j_tensor_dropout(l4j_tensor t, double p, int32_t training, l4j_generator gen, l4j_tensor *out) {
+  return guarded("dropout", [&] {
+    require_out(out, "out");
+    const at::Tensor &x = get(t, "t");
+    if (!(p >= 0.0 && p <= 1.0)) throw ArgumentError("dropout probability must be in [0, 1], got " + std::to_string(p));
+    if (training == 0 || p == 0.0) {
+      emit(x, out);
+      return;
+    }
+    if (p == 1.0) {
+      emit(x * 0, out);
+      return;
+    }
+    // The mask is drawn from the given generator (at::dropout would use the global one), so a seed
+    // reproduces it; it is a constant to autograd, which differentiates only the multiplication.
+    at::Tensor keep = at::empty_like(x, x.options().requires_grad(false)).bernoulli_(1.0 - p, to_generator(gen));
+    emit(x * keep * (1.0 / (1.0 - p)), out);
+  });
+}
+
+int l4j_tensor_cross_entropy(l4j_tensor logits, l4j_tensor target, int64_t ignore_index, int32_t reduction,
+                             double label_smoothing, l4j_tensor *out) {
+  return guarded("cross_entropy", [&] {
+    require_out(out, "out");
+    int64_t mode;
+    switch (reduction) {
+      case L4J_REDUCTION_NONE: mode = at::Reduction::None; break;
+      case L4J_REDUCTION_MEAN: mode = at::Reduction::Mean; break;
+      case L4J_REDUCTION_SUM: mode = at::Reduction::Sum; break;
+      default: throw ArgumentError("unknown reduction " + std::to_string(reduction));
+    }
+    emit(at::cross_entropy_loss(get(logits, "logits"), get(target, "target"), std::nullopt, mode, ignore_index,
+                                label_smoothing),
+         out);
+  });
+}
+
+int l4j_tensor_scaled_dot_product_attention(l4j_tensor q, l4j_tensor k, l4j_tensor v, l4j_tensor mask, double dropout_p,
+                                            int32_t is_causal, double scale, l4j_tensor *out) {
+  return guarded("scaled_dot_product_attention", [&] {
+    require_out(out, "out");
+    std::optional<double> s = std::isnan(scale) ? std::nullopt : std::optional<double>(scale);
+    emit(at::scaled_dot_product_attention(get(q, "q"), get(k, "k"), get(v, "v"), get_optional(mask), dropout_p,
+                                          is_causal != 0, s),
+         out);
+  });
+}
+
+}  // extern "C"
