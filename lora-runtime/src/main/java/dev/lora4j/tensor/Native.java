@@ -1,0 +1,128 @@
+package dev.lora4j.tensor;
+
+import dev.lora4j.bindings.lora4j_h;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Glue shared by every downcall: turning a non-zero status into a {@link Lora4jException} with the
+ * native message, and a per-thread stack of scratch memory for out-pointers, shapes and handle lists,
+ * so an op call allocates no arena of its own.
+ */
+final class Native {
+    private static final long SCRATCH_BYTES = 64 * 1024;
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private Native() {}
+
+    /** Throws the calling thread's last native error if status is non-zero. */
+    static void check(int status) {
+        if (status != 0) {
+            throw lastError();
+        }
+    }
+
+    /** The calling thread's last native error, split into the op name and libtorch's message. */
+    static Lora4jException lastError() {
+        String message = lora4j_h.l4j_last_error().getString(0);
+        int colon = message.indexOf(": ");
+        if (colon > 0 && message.substring(0, colon).matches("[A-Za-z_0-9]+")) {
+            return new Lora4jException(message.substring(0, colon), message.substring(colon + 2));
+        }
+        return new Lora4jException("native", message.isEmpty() ? "unknown native error" : message);
+    }
+
+    /** Opens a scratch frame on this thread; everything allocated from it is released on close. */
+    static Frame frame() {
+        NativeLibrary.ensureLoaded();
+        Scratch s = SCRATCH.get();
+        return new Frame(s, s.top);
+    }
+
+    private static final class Scratch {
+        // Thread-local memory lives as long as the thread does (an automatic arena).
+        final MemorySegment block = Arena.ofAuto().allocate(SCRATCH_BYTES, 16);
+        long top;
+    }
+
+    /** A stack frame of scratch memory. Not thread-safe; opened and closed on one thread. */
+    static final class Frame implements AutoCloseable {
+        private final Scratch scratch;
+        private final long base;
+        private Arena overflow;
+
+        private Frame(Scratch scratch, long base) {
+            this.scratch = scratch;
+            this.base = base;
+        }
+
+        MemorySegment allocate(long bytes) {
+            long aligned = (bytes + 15) & ~15L;
+            if (scratch.top + aligned <= SCRATCH_BYTES) {
+                MemorySegment seg = scratch.block.asSlice(scratch.top, aligned);
+                scratch.top += aligned;
+                return seg.fill((byte) 0).asSlice(0, bytes);
+            }
+            if (overflow == null) {
+                overflow = Arena.ofConfined();
+            }
+            return overflow.allocate(bytes, 16);
+        }
+
+        MemorySegment pointerOut() {
+            return allocate(ValueLayout.ADDRESS.byteSize());
+        }
+
+        MemorySegment intOut() {
+            return allocate(Integer.BYTES);
+        }
+
+        MemorySegment longOut() {
+            return allocate(Long.BYTES);
+        }
+
+        MemorySegment doubleOut() {
+            return allocate(Double.BYTES);
+        }
+
+        MemorySegment longs(long... values) {
+            MemorySegment seg = allocate((long) values.length * Long.BYTES);
+            MemorySegment.copy(values, 0, seg, ValueLayout.JAVA_LONG, 0, values.length);
+            return seg;
+        }
+
+        MemorySegment handles(Tensor... tensors) {
+            MemorySegment seg = allocate((long) tensors.length * ValueLayout.ADDRESS.byteSize());
+            for (int i = 0; i < tensors.length; i++) {
+                seg.setAtIndex(ValueLayout.ADDRESS, i, tensors[i].handle());
+            }
+            return seg;
+        }
+
+        @Override
+        public void close() {
+            scratch.top = base;
+            if (overflow != null) {
+                overflow.close();
+            }
+        }
+    }
+
+    static int readInt(MemorySegment out) {
+        return out.get(ValueLayout.JAVA_INT, 0);
+    }
+
+    static long readLong(MemorySegment out) {
+        return out.get(ValueLayout.JAVA_LONG, 0);
+    }
+
+    static double readDouble(MemorySegment out) {
+        return out.get(ValueLayout.JAVA_DOUBLE, 0);
+    }
+
+    static MemorySegment readPointer(MemorySegment out) {
+        return out.get(ValueLayout.ADDRESS, 0);
+    }
+}

@@ -1,0 +1,142 @@
+package dev.lora4j.tensor;
+
+import dev.lora4j.bindings.lora4j_h;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * Finds and loads liblora4j.so once per JVM, then checks that its ABI matches these bindings.
+ *
+ * <p>Search order: the system property {@code lora4j.library.path} (the file, or a folder holding it),
+ * the environment variable {@code LORA4J_LIBRARY} (likewise), each folder of {@code java.library.path},
+ * the system property {@code lora4j.native.dir} (set by the build), and finally {@code build/native} in
+ * the working folder or any folder above it (a checkout's build output).
+ */
+public final class NativeLibrary {
+    private static final Logger LOG = Logger.getLogger(NativeLibrary.class.getName());
+    static final String FILE_NAME = System.mapLibraryName("lora4j");
+
+    private static volatile Path loadedFrom;
+
+    private NativeLibrary() {}
+
+    /** Loads the library if it is not loaded yet; returns where it came from. */
+    public static Path ensureLoaded() {
+        Path path = loadedFrom;
+        if (path != null) {
+            return path;
+        }
+        synchronized (NativeLibrary.class) {
+            if (loadedFrom == null) {
+                loadedFrom = load();
+            }
+            return loadedFrom;
+        }
+    }
+
+    private static Path load() {
+        List<Path> tried = new ArrayList<>();
+        Path found = locate(tried);
+        if (found == null) {
+            throw new Lora4jException("load", "cannot find " + FILE_NAME + "; looked in " + tried
+                    + ". Build it with scripts/build-native.sh, or point -Dlora4j.library.path or LORA4J_LIBRARY at it");
+        }
+        try {
+            System.load(found.toString());
+        } catch (IllegalCallerException e) {
+            throw new Lora4jException("load", "native access is disabled for this code; run java with "
+                    + "--enable-native-access=ALL-UNNAMED (or the lora4j module's name), or add "
+                    + "'Enable-Native-Access: ALL-UNNAMED' to an executable jar's manifest", e);
+        } catch (UnsatisfiedLinkError e) {
+            throw new Lora4jException("load", "cannot load " + found + ": " + e.getMessage()
+                    + " (is libtorch where the library was built against? rebuild with scripts/build-native.sh)", e);
+        }
+        int abi = lora4j_h.l4j_abi_version();
+        int expected = lora4j_h.L4J_ABI_VERSION();
+        if (abi != expected) {
+            throw new Lora4jException("load", found + " has ABI version " + abi + " but these bindings need "
+                    + expected + "; the library is stale: rebuild it with scripts/build-native.sh");
+        }
+        LOG.fine(() -> "loaded " + found + " (libtorch " + torchVersion() + ")");
+        return found;
+    }
+
+    private static Path locate(List<Path> tried) {
+        List<Path> candidates = new ArrayList<>();
+        addCandidate(candidates, System.getProperty("lora4j.library.path"));
+        addCandidate(candidates, System.getenv("LORA4J_LIBRARY"));
+        String libraryPath = System.getProperty("java.library.path", "");
+        for (String dir : libraryPath.split(File.pathSeparator)) {
+            if (!dir.isBlank()) {
+                candidates.add(Path.of(dir, FILE_NAME));
+            }
+        }
+        addCandidate(candidates, System.getProperty("lora4j.native.dir"));
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            candidates.add(dir.resolve("build").resolve("native").resolve(FILE_NAME));
+        }
+        for (Path candidate : candidates) {
+            tried.add(candidate);
+            if (Files.isRegularFile(candidate)) {
+                return candidate.toAbsolutePath();
+            }
+        }
+        return null;
+    }
+
+    private static void addCandidate(List<Path> candidates, String value) {
+        if (value == null || value.isBlank()) {
+            return;
+        }
+        Path p = Path.of(value);
+        candidates.add(Files.isDirectory(p) ? p.resolve(FILE_NAME) : p);
+    }
+
+    /** The libtorch version the library was built against. */
+    public static String torchVersion() {
+        ensureLoaded();
+        return lora4j_h.l4j_torch_version().getString(0);
+    }
+
+    /** Live native tensors (every handle not yet freed): tests use it to prove nothing leaks. */
+    public static long liveTensors() {
+        ensureLoaded();
+        return lora4j_h.l4j_live_tensors();
+    }
+
+    public static long liveGenerators() {
+        ensureLoaded();
+        return lora4j_h.l4j_live_generators();
+    }
+
+    public static long liveOptimizers() {
+        ensureLoaded();
+        return lora4j_h.l4j_live_optimizers();
+    }
+
+    /** Threads libtorch uses for intra-op parallelism. */
+    public static void setNumThreads(int threads) {
+        ensureLoaded();
+        Native.check(lora4j_h.l4j_set_num_threads(threads));
+    }
+
+    public static int numThreads() {
+        ensureLoaded();
+        try (var frame = Native.frame()) {
+            var out = frame.intOut();
+            Native.check(lora4j_h.l4j_get_num_threads(out));
+            return Native.readInt(out);
+        }
+    }
+
+    /** Seeds libtorch's default generators (used where no {@link Generator} is given). */
+    public static void manualSeed(long seed) {
+        ensureLoaded();
+        Native.check(lora4j_h.l4j_manual_seed(seed));
+    }
+}
