@@ -7,25 +7,25 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * Glue shared by every downcall: turning a non-zero status into a {@link Lora4jException} with the
+ * Internal to lora4j (public only so its other packages can make downcalls): glue shared by every downcall: turning a non-zero status into a {@link Lora4jException} with the
  * native message, and a per-thread stack of scratch memory for out-pointers, shapes and handle lists,
  * so an op call allocates no arena of its own.
  */
-final class Native {
+public final class Native {
     private static final long SCRATCH_BYTES = 64 * 1024;
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private Native() {}
 
     /** Throws the calling thread's last native error if status is non-zero. */
-    static void check(int status) {
+    public static void check(int status) {
         if (status != 0) {
             throw lastError();
         }
     }
 
     /** The calling thread's last native error, split into the op name and libtorch's message. */
-    static Lora4jException lastError() {
+    public static Lora4jException lastError() {
         String message = lora4j_h.l4j_last_error().getString(0);
         int colon = message.indexOf(": ");
         if (colon > 0 && message.substring(0, colon).matches("[A-Za-z_0-9]+")) {
@@ -35,7 +35,7 @@ final class Native {
     }
 
     /** Opens a scratch frame on this thread; everything allocated from it is released on close. */
-    static Frame frame() {
+    public static Frame frame() {
         NativeLibrary.ensureLoaded();
         Scratch s = SCRATCH.get();
         return new Frame(s, s.top);
@@ -48,7 +48,7 @@ final class Native {
     }
 
     /** A stack frame of scratch memory. Not thread-safe; opened and closed on one thread. */
-    static final class Frame implements AutoCloseable {
+    public static final class Frame implements AutoCloseable {
         private final Scratch scratch;
         private final long base;
         private Arena overflow;
@@ -58,7 +58,7 @@ final class Native {
             this.base = base;
         }
 
-        MemorySegment allocate(long bytes) {
+        public MemorySegment allocate(long bytes) {
             long aligned = (bytes + 15) & ~15L;
             if (scratch.top + aligned <= SCRATCH_BYTES) {
                 MemorySegment seg = scratch.block.asSlice(scratch.top, aligned);
@@ -71,29 +71,29 @@ final class Native {
             return overflow.allocate(bytes, 16);
         }
 
-        MemorySegment pointerOut() {
+        public MemorySegment pointerOut() {
             return allocate(ValueLayout.ADDRESS.byteSize());
         }
 
-        MemorySegment intOut() {
+        public MemorySegment intOut() {
             return allocate(Integer.BYTES);
         }
 
-        MemorySegment longOut() {
+        public MemorySegment longOut() {
             return allocate(Long.BYTES);
         }
 
-        MemorySegment doubleOut() {
+        public MemorySegment doubleOut() {
             return allocate(Double.BYTES);
         }
 
-        MemorySegment longs(long... values) {
+        public MemorySegment longs(long... values) {
             MemorySegment seg = allocate((long) values.length * Long.BYTES);
             MemorySegment.copy(values, 0, seg, ValueLayout.JAVA_LONG, 0, values.length);
             return seg;
         }
 
-        MemorySegment handles(Tensor... tensors) {
+        public MemorySegment handles(Tensor... tensors) {
             MemorySegment seg = allocate((long) tensors.length * ValueLayout.ADDRESS.byteSize());
             for (int i = 0; i < tensors.length; i++) {
                 seg.setAtIndex(ValueLayout.ADDRESS, i, tensors[i].handle());
@@ -110,19 +110,19 @@ final class Native {
         }
     }
 
-    static int readInt(MemorySegment out) {
+    public static int readInt(MemorySegment out) {
         return out.get(ValueLayout.JAVA_INT, 0);
     }
 
-    static long readLong(MemorySegment out) {
+    public static long readLong(MemorySegment out) {
         return out.get(ValueLayout.JAVA_LONG, 0);
     }
 
-    static double readDouble(MemorySegment out) {
+    public static double readDouble(MemorySegment out) {
         return out.get(ValueLayout.JAVA_DOUBLE, 0);
     }
 
-    static MemorySegment readPointer(MemorySegment out) {
+    public static MemorySegment readPointer(MemorySegment out) {
         return out.get(ValueLayout.ADDRESS, 0);
     }
 }

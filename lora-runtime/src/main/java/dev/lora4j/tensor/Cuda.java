@@ -1,0 +1,54 @@
+package dev.lora4j.tensor;
+
+import dev.lora4j.bindings.lora4j_h;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * CUDA device queries. Where libtorch has no CUDA or no device is visible, {@link #deviceCount()}
+ * is 0 and the others throw {@link Lora4jException} saying "CUDA not available".
+ */
+public final class Cuda {
+    private Cuda() {}
+
+    public static int deviceCount() {
+        try (var f = Native.frame()) {
+            MemorySegment out = f.intOut();
+            Native.check(lora4j_h.l4j_cuda_device_count(out));
+            return Native.readInt(out);
+        }
+    }
+
+    public static boolean isAvailable() {
+        return deviceCount() > 0;
+    }
+
+    /** Waits for all work queued on the device (-1: the current one). */
+    public static void synchronize(int device) {
+        NativeLibrary.ensureLoaded();
+        Native.check(lora4j_h.l4j_cuda_synchronize(device));
+    }
+
+    /** Bytes held by tensors on the device now. */
+    public static long memoryAllocated(int device) {
+        try (var f = Native.frame()) {
+            MemorySegment out = f.longOut();
+            Native.check(lora4j_h.l4j_cuda_memory_allocated(device, out));
+            return Native.readLong(out);
+        }
+    }
+
+    /** The most bytes held by tensors since the last {@link #resetPeakMemory}. */
+    public static long maxMemoryAllocated(int device) {
+        try (var f = Native.frame()) {
+            MemorySegment out = f.longOut();
+            Native.check(lora4j_h.l4j_cuda_max_memory_allocated(device, out));
+            return Native.readLong(out);
+        }
+    }
+
+    public static void resetPeakMemory(int device) {
+        NativeLibrary.ensureLoaded();
+        Native.check(lora4j_h.l4j_cuda_reset_peak_memory(device));
+    }
+}

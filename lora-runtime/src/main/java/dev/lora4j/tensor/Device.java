@@ -1,0 +1,70 @@
+package dev.lora4j.tensor;
+
+/** Where a tensor lives: the CPU, or a CUDA device by index (-1 = the current one). */
+public record Device(Type type, int index) {
+    public enum Type {
+        CPU(0),
+        CUDA(1);
+
+        final int code;
+
+        Type(int code) {
+            this.code = code;
+        }
+
+        static Type fromCode(int code) {
+            for (Type t : values()) {
+                if (t.code == code) {
+                    return t;
+                }
+            }
+            throw new Lora4jException("device", "unknown device type code " + code);
+        }
+    }
+
+    public static final Device CPU = new Device(Type.CPU, -1);
+
+    public Device {
+        if (type == Type.CPU && index != -1 && index != 0) {
+            throw new Lora4jException("device", "the CPU has no device index " + index);
+        }
+        if (type == Type.CPU) {
+            index = -1;
+        }
+        if (index < -1) {
+            throw new Lora4jException("device", "device index must be >= -1, got " + index);
+        }
+    }
+
+    public static Device cuda(int index) {
+        return new Device(Type.CUDA, index);
+    }
+
+    /** Parses "cpu", "cuda" or "cuda:N". */
+    public static Device parse(String text) {
+        String t = text.trim().toLowerCase(java.util.Locale.ROOT);
+        if (t.equals("cpu")) {
+            return CPU;
+        }
+        if (t.equals("cuda")) {
+            return cuda(-1);
+        }
+        if (t.startsWith("cuda:")) {
+            try {
+                return cuda(Integer.parseInt(t.substring(5)));
+            } catch (NumberFormatException e) {
+                // fall through to the error below
+            }
+        }
+        throw new Lora4jException("device", "cannot parse device \"" + text + "\" (expected cpu, cuda or cuda:N)");
+    }
+
+    public boolean isCuda() {
+        return type == Type.CUDA;
+    }
+
+    @Override
+    public String toString() {
+        return type == Type.CPU ? "cpu" : index < 0 ? "cuda" : "cuda:" + index;
+    }
+}

@@ -1,0 +1,118 @@
+package dev.lora4j.train;
+
+import dev.lora4j.bindings.lora4j_h;
+import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.tensor.Native;
+import dev.lora4j.tensor.Tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+
+/**
+ * libtorch's AdamW (decoupled weight decay, as torch.optim.AdamW) over a fixed list of parameters,
+ * which must be leaf tensors that require grad. The learning rate may change every step (schedules).
+ */
+public final class AdamW implements AutoCloseable {
+    private final List<Tensor> params;
+    private MemorySegment handle;
+
+    public record Options(double lr, double beta1, double beta2, double eps, double weightDecay, boolean amsgrad) {
+        /** PyTorch's defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight decay 0.01. */
+        public static Options defaults() {
+            return new Options(1e-3, 0.9, 0.999, 1e-8, 0.01, false);
+        }
+
+        public Options withLr(double value) {
+            return new Options(value, beta1, beta2, eps, weightDecay, amsgrad);
+        }
+
+        public Options withWeightDecay(double value) {
+            return new Options(lr, beta1, beta2, eps, value, amsgrad);
+        }
+    }
+
+    /** One parameter's optimizer state (null tensors before its first step). */
+    public record State(Tensor expAvg, Tensor expAvgSq, long step) implements AutoCloseable {
+        @Override
+        public void close() {
+            if (expAvg != null) {
+                expAvg.close();
+            }
+            if (expAvgSq != null) {
+                expAvgSq.close();
+            }
+        }
+    }
+
+    public AdamW(List<Tensor> params, Options options) {
+        this.params = List.copyOf(params);
+        try (var f = Native.frame()) {
+            MemorySegment out = f.pointerOut();
+            Native.check(lora4j_h.l4j_adamw_new(f.handles(this.params.toArray(Tensor[]::new)), this.params.size(),
+                    options.lr(), options.beta1(), options.beta2(), options.eps(), options.weightDecay(),
+                    options.amsgrad() ? 1 : 0, out));
+            handle = Native.readPointer(out);
+        }
+    }
+
+    public List<Tensor> params() {
+        return params;
+    }
+
+    /** Applies one update from the parameters' accumulated gradients. */
+    public void step() {
+        Native.check(lora4j_h.l4j_optimizer_step(handle()));
+    }
+
+    /** Drops every parameter's gradient (set to none, as PyTorch does by default). */
+    public void zeroGrad() {
+        Native.check(lora4j_h.l4j_optimizer_zero_grad(handle()));
+    }
+
+    public void setLr(double lr) {
+        Native.check(lora4j_h.l4j_optimizer_set_lr(handle(), lr));
+    }
+
+    public double lr() {
+        try (var f = Native.frame()) {
+            MemorySegment out = f.doubleOut();
+            Native.check(lora4j_h.l4j_optimizer_get_lr(handle(), out));
+            return Native.readDouble(out);
+        }
+    }
+
+    /** A copy of parameter i's state, for checkpoints. */
+    public State state(int paramIndex) {
+        try (var f = Native.frame()) {
+            MemorySegment m = f.pointerOut();
+            MemorySegment v = f.pointerOut();
+            MemorySegment step = f.longOut();
+            Native.check(lora4j_h.l4j_adamw_get_state(handle(), paramIndex, m, v, step));
+            MemorySegment mh = Native.readPointer(m);
+            MemorySegment vh = Native.readPointer(v);
+            return new State(mh.equals(MemorySegment.NULL) ? null : Tensor.adopt(mh),
+                    vh.equals(MemorySegment.NULL) ? null : Tensor.adopt(vh), Native.readLong(step));
+        }
+    }
+
+    /** Restores parameter i's state (copied; shapes must match the parameter). */
+    public void setState(int paramIndex, Tensor expAvg, Tensor expAvgSq, long step) {
+        Native.check(lora4j_h.l4j_adamw_set_state(handle(), paramIndex, expAvg.handle(), expAvgSq.handle(), step));
+    }
+
+    private MemorySegment handle() {
+        if (handle == null) {
+            throw new Lora4jException("optimizer", "use of a closed optimizer");
+        }
+        return handle;
+    }
+
+    @Override
+    public void close() {
+        if (handle != null) {
+            MemorySegment h = handle;
+            handle = null;
+            Native.check(lora4j_h.l4j_optimizer_free(h));
+        }
+    }
+}
