@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The README's test command: provisions what it needs (idempotently), then runs every test.
+#   1. JDK 25+ and the pinned Python venv (torch 2.11.0 + the reference libraries)
+#   2. liblora4j.so (CMake, incremental)
+#   3. the generated bindings are regenerated and compared with the committed ones (drift fails)
+#   4. the generator's own tests, then every Java test (Maven Surefire), parity tests included
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$LORA4J_ROOT"
+
+find_java_home
+bash scripts/setup-venv.sh
+VENV=$(venv_dir)
+bash scripts/build-native.sh
+
+log "checking generated bindings against native/include/lora4j.h"
+"$VENV/bin/python" scripts/gen_bindings.py --check
+log "testing the bindings generator"
+"$VENV/bin/python" -m unittest -q scripts/test_gen_bindings.py
+
+log "running Java tests (Maven wrapper; first run downloads Maven 3.9.16 and dependencies)"
+./mvnw -B -ntp ${CI:+--no-transfer-progress} install -Dlora4j.python="$VENV/bin/python" "$@"
+log "all tests passed"
