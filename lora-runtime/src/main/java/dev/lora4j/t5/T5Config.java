@@ -1,8 +1,10 @@
 package dev.lora4j.t5;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lora4j.io.StrictJson;
 import dev.lora4j.tensor.Lora4jException;
@@ -192,7 +194,13 @@ public record T5Config(
         o.put("tie_word_embeddings", tieWordEmbeddings);
         o.put("vocab_size", vocabSize);
         try {
-            return StrictJson.mapper().writer(SerializationFeature.INDENT_OUTPUT).writeValueAsString(o) + "\n";
+            // transformers' layout (json.dumps(indent=2)): "key": value, arrays one element per line, "\n" line ends.
+            DefaultIndenter indenter = new DefaultIndenter("  ", "\n");
+            DefaultPrettyPrinter printer = new DefaultPrettyPrinter(Separators.createDefaultInstance()
+                    .withObjectFieldValueSpacing(Separators.Spacing.AFTER));
+            printer.indentObjectsWith(indenter);
+            printer.indentArraysWith(indenter);
+            return StrictJson.mapper().writer(printer).writeValueAsString(o) + "\n";
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise a JSON tree", e); // cannot happen for a tree of scalars
         }
