@@ -1,0 +1,137 @@
+package dev.lora4j.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lora4j.testing.NativeLeakCheck;
+import dev.lora4j.testing.PythonReference;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Autograd through the bindings against PyTorch's gradients of the same composite function. */
+@ExtendWith(NativeLeakCheck.class)
+class AutogradTest {
+
+    private static double[] doubles(JsonNode arr) {
+        double[] v = new double[arr.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = arr.get(i).asDouble();
+        }
+        return v;
+    }
+
+    private static long[] longs(JsonNode arr) {
+        long[] v = new long[arr.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = arr.get(i).asLong();
+        }
+        return v;
+    }
+
+    /** Tolerance 1e-10 absolute: both sides run libtorch's float64 kernels and backward formulas. */
+    @Test
+    void compositeGradientsMatchPyTorch() throws Exception {
+        Path script = Path.of(System.getProperty("lora4j.repo.root", "."), "lora-runtime/src/test/python/autograd_reference.py");
+        JsonNode ref = new ObjectMapper().readTree(PythonReference.runFile(script));
+        try (Scope scope = Scope.open()) {
+            Tensor x = Tensor.of(doubles(ref.get("x")), 4, 5).requiresGrad(true);
+            Tensor w = Tensor.of(doubles(ref.get("w")), 3, 5).requiresGrad(true);
+            Tensor b = Tensor.of(doubles(ref.get("b")), 3).requiresGrad(true);
+            Tensor e = Tensor.of(doubles(ref.get("e")), 6, 5).requiresGrad(true);
+            Tensor ids = Tensor.of(longs(ref.get("ids")), 2, 3);
+            Tensor targets = Tensor.of(longs(ref.get("targets")), 4);
+
+            Tensor h = x.matmul(w.transpose(0, 1));
+            Tensor f = h.add(b).tanh().mul(2).softmax(-1).mul(h.logSoftmax(-1)).sum();
+            f = f.add(x.geluTanh().pow(2).mean()).add(x.mul(x).add(1).rsqrt().mean());
+            f = f.add(Functional.embedding(e, ids).sum().mul(0.5));
+            f = f.add(Functional.crossEntropy(h, targets));
+            f.backward();
+
+            assertEquals(ref.get("value").asDouble(), f.item(), 1e-10);
+            assertArrayEquals(doubles(ref.get("grad_x")), x.grad().toDoubleArray(), 1e-10, "grad x");
+            assertArrayEquals(doubles(ref.get("grad_w")), w.grad().toDoubleArray(), 1e-10, "grad w");
+            assertArrayEquals(doubles(ref.get("grad_b")), b.grad().toDoubleArray(), 1e-10, "grad b");
+            assertArrayEquals(doubles(ref.get("grad_e")), e.grad().toDoubleArray(), 1e-10, "grad e");
+        }
+    }
+
+    @Test
+    void gradIsNullBeforeBackwardAndDroppedByZeroGrad() {
+        try (Scope scope = Scope.open()) {
+            Tensor w = Tensor.of(new double[] {1, 2, 3}, 3).requiresGrad(true);
+            assertTrue(w.requiresGrad());
+            assertNull(w.grad());
+            w.mul(w).sum().backward();
+            assertArrayEquals(new double[] {2, 4, 6}, w.grad().toDoubleArray());
+            // Gradients accumulate across backward passes, as in PyTorch.
+            w.mul(w).sum().backward();
+            assertArrayEquals(new double[] {4, 8, 12}, w.grad().toDoubleArray());
+            w.zeroGrad();
+            assertNull(w.grad());
+        }
+    }
+
+    @Test
+    void backwardWithExplicitGradientAndRetainedGraph() {
+        try (Scope scope = Scope.open()) {
+            Tensor w = Tensor.of(new double[] {1, 2}, 2).requiresGrad(true);
+            Tensor y = w.mul(3);
+            y.backward(Tensor.of(new double[] {1, 10}, 2), true);
+            y.backward(Tensor.of(new double[] {1, 10}, 2), false);
+            assertArrayEquals(new double[] {6, 60}, w.grad().toDoubleArray());
+            // The graph is gone after a pass without retainGraph.
+            Lora4jException e = assertThrows(Lora4jException.class, () -> y.backward(Tensor.of(new double[] {1, 1}, 2), false));
+            assertEquals("backward", e.op());
+        }
+    }
+
+    @Test
+    void noGradStopsRecordingAndRestoresTheMode() {
+        try (Scope scope = Scope.open()) {
+            Tensor w = Tensor.of(new double[] {1, 2}, 2).requiresGrad(true);
+            assertTrue(Autograd.isEnabled());
+            try (var mode = Autograd.noGrad()) {
+                assertFalse(Autograd.isEnabled());
+                Tensor y = w.mul(2);
+                assertFalse(y.requiresGrad());
+                // In-place updates of parameters are allowed without grad (weight loading, optimizers).
+                w.mulInPlace(0.5);
+            }
+            assertTrue(Autograd.isEnabled());
+            assertArrayEquals(new double[] {0.5, 1}, w.toDoubleArray());
+            assertFalse(w.detach().requiresGrad());
+            assertTrue(w.mul(2).requiresGrad());
+        }
+    }
+
+    @Test
+    void gradModeIsPerThread() throws Exception {
+        try (var mode = Autograd.noGrad()) {
+            boolean[] seen = new boolean[1];
+            Thread t = new Thread(() -> seen[0] = Autograd.isEnabled());
+            t.start();
+            t.join();
+            assertTrue(seen[0], "another thread keeps its own grad mode");
+            assertFalse(Autograd.isEnabled());
+        }
+    }
+
+    @Test
+    void inPlaceUpdateOfALeafThatRequiresGradFailsWithLibtorchsMessage() {
+        try (Scope scope = Scope.open()) {
+            Tensor w = Tensor.of(new double[] {1, 2}, 2).requiresGrad(true);
+            Lora4jException e = assertThrows(Lora4jException.class, () -> w.mulInPlace(2));
+            assertTrue(e.getMessage().contains("leaf Variable that requires grad"), e.getMessage());
+            assertNotNull(w.toDoubleArray());
+        }
+    }
+}
