@@ -1,0 +1,24 @@
+package dev.lora4j.data;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+
+/**
+ * The JSON settings of every reader: strict standard JSON. Duplicate keys are errors (Python's json module
+ * would silently keep the last one, hiding a broken row), and text after a JSONL row's value is an error.
+ */
+final class StrictJson {
+    private StrictJson() {}
+
+    static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+
+    static JsonParser parser(String text) throws java.io.IOException {
+        return MAPPER.createParser(text);
+    }
+}
