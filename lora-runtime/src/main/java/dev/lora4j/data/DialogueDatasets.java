@@ -59,7 +59,7 @@ public final class DialogueDatasets {
                 continue;
             }
             try {
-                JsonNode first = StrictJson.MAPPER.readTree(line);
+                JsonNode first = StrictJson.readLine(line);
                 return first.has("summary1") ? FieldMapping.DIALOGSUM_TEST : FieldMapping.DIALOGSUM;
             } catch (JacksonException e) {
                 return FieldMapping.DIALOGSUM;

@@ -35,7 +35,7 @@ public final class JsonlDialogueReader {
             }
             JsonNode row;
             try {
-                row = StrictJson.MAPPER.readTree(line);
+                row = StrictJson.readLine(line);
             } catch (JacksonException e) {
                 rows.reject(lineNumber, "malformed JSON: " + e.getOriginalMessage());
                 continue;

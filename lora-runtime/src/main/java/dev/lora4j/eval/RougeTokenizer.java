@@ -2,6 +2,7 @@ package dev.lora4j.eval;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The default tokenizer of {@code rouge-score} 0.1.2 ({@code rouge_score/tokenize.py}): lowercase, turn
@@ -9,10 +10,11 @@ import java.util.List;
  * Porter-stem the tokens longer than three characters.
  *
  * <p>Python lowercases with the full Unicode mapping before the ASCII filter, so a few non-ASCII
- * letters survive as ASCII: U+0130 (capital I with dot) lowercases to "i" plus a combining dot, and
- * U+212A (Kelvin sign) to "k". Everything else outside ASCII, accented letters included, is a separator.
- * {@link Character#toLowerCase(int)} gives the same ASCII letter for exactly those code points, which
- * the parity test checks over every code point.
+ * letters survive as ASCII: U+212A (Kelvin sign) lowercases to "k", and U+0130 (capital I with dot
+ * above) to "i" followed by a combining dot above, which is then a separator: "İstanbul" gives the
+ * tokens "i" and "stanbul". {@link String#toLowerCase(Locale)} with {@link Locale#ROOT} applies the same
+ * full mapping; everything else outside ASCII, accented letters included, is a separator. The parity
+ * test checks every code point, in context, against rouge-score.
  *
  * <p>Instances are immutable and thread-safe.
  */
@@ -42,12 +44,12 @@ public final class RougeTokenizer {
     public List<String> tokenize(String text) {
         List<String> tokens = new ArrayList<>();
         StringBuilder current = new StringBuilder();
-        for (int i = 0; i < text.length(); ) {
-            int codePoint = text.codePointAt(i);
-            i += Character.charCount(codePoint);
-            int lower = Character.toLowerCase(codePoint);
-            if (isAsciiLetterOrDigit(lower)) {
-                current.append((char) lower);
+        String lower = text.toLowerCase(Locale.ROOT);
+        for (int i = 0; i < lower.length(); i++) {
+            // Surrogate halves are never ASCII, so walking chars rather than code points is safe here.
+            char c = lower.charAt(i);
+            if (isAsciiLetterOrDigit(c)) {
+                current.append(c);
             } else {
                 addToken(tokens, current);
             }
@@ -73,7 +75,7 @@ public final class RougeTokenizer {
         }
     }
 
-    private static boolean isAsciiLetterOrDigit(int c) {
+    private static boolean isAsciiLetterOrDigit(char c) {
         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
     }
 }
