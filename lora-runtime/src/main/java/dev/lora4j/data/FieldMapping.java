@@ -1,6 +1,7 @@
 package dev.lora4j.data;
 
 import dev.lora4j.tensor.Lora4jException;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -47,7 +48,7 @@ public record FieldMapping(String idField, String dialogueField, List<String> su
 
     /** Every field a row must have, in the order they are checked. */
     List<String> requiredFields() {
-        List<String> fields = new java.util.ArrayList<>();
+        List<String> fields = new ArrayList<>();
         if (idField != null) {
             fields.add(idField);
         }

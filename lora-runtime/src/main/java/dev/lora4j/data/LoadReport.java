@@ -21,7 +21,7 @@ public record LoadReport(Path file, int rowsRead, int examplesLoaded, List<Skipp
         return skipped.stream().map(SkippedRow::line).toList();
     }
 
-    /** One line for logs, e.g. "train.json: 14732 rows, 14731 loaded, 1 skipped (line 20043: empty dialogue)". */
+    /** One line for logs, e.g. "train.json: 14732 rows, 14731 loaded, 1 skipped (line 30272: empty dialogue)". */
     public String describe() {
         StringBuilder text = new StringBuilder()
                 .append(file.getFileName()).append(": ")

@@ -42,8 +42,8 @@ public record RougeType(Kind kind, int n) {
         if ("rougeLsum".equals(name)) {
             return ROUGE_LSUM;
         }
-        if (name != null && name.length() == 6 && name.startsWith("rouge") && Character.isDigit(name.charAt(5))
-                && name.charAt(5) != '0') {
+        if (name != null && name.length() == 6 && name.startsWith("rouge")
+                && name.charAt(5) >= '1' && name.charAt(5) <= '9') {
             return ngram(name.charAt(5) - '0');
         }
         throw new Lora4jException("rouge", "invalid rouge type: " + name

@@ -92,6 +92,7 @@ class SharedDatasetsTest {
         assertEquals(1, train.report().skippedCount());
         SkippedRow skipped = train.report().skipped().getFirst();
         assertEquals("empty dialogue", skipped.reason());
+        assertEquals(30_272, skipped.line(), "the line of the element holding id 13828807");
         assertTrue(failure.getMessage().contains(trainFile + ":" + skipped.line() + ":"), failure.getMessage());
         assertTrue(train.examples().stream().noneMatch(e -> e.id().equals("13828807")));
         assertTrue(train.examples().stream().noneMatch(e -> e.dialogue().contains("\r")), "line endings normalized");
