@@ -1,0 +1,189 @@
+package dev.lora4j.eval;
+
+import dev.lora4j.tensor.Lora4jException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * ROUGE as Google's {@code rouge-score} 0.1.2 computes it with
+ * {@code rouge_scorer.RougeScorer(types, use_stemmer=...)} and its default tokenizer. Every score is the
+ * same double that package returns (the parity tests compare them on DialogSum, SAMSum and edge cases).
+ *
+ * <pre>{@code
+ * RougeScorer scorer = RougeScorer.builder()
+ *         .types(RougeType.ROUGE_1, RougeType.ROUGE_2, RougeType.ROUGE_L, RougeType.ROUGE_LSUM)
+ *         .useStemmer(true)
+ *         .build();
+ * Score r1 = scorer.score(reference, prediction).get(RougeType.ROUGE_1);
+ * }</pre>
+ *
+ * <p>ROUGE-Lsum treats each line as a sentence, as rouge-score does with {@code split_summaries=False}:
+ * put a newline between the sentences of references and predictions before scoring (Hugging Face
+ * {@code evaluate} users usually do this with nltk's sentence splitter). Instances are immutable and
+ * thread-safe.
+ */
+public final class RougeScorer {
+    private final List<RougeType> types;
+    private final RougeTokenizer tokenizer;
+
+    private RougeScorer(List<RougeType> types, RougeTokenizer tokenizer) {
+        this.types = types;
+        this.tokenizer = tokenizer;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public List<RougeType> types() {
+        return types;
+    }
+
+    public boolean usesStemmer() {
+        return tokenizer.stems();
+    }
+
+    /** Scores one prediction against one reference (rouge-score's {@code score(target, prediction)}). */
+    public RougeScores score(String reference, String prediction) {
+        requireText(reference, "reference");
+        requireText(prediction, "prediction");
+        List<String> referenceTokens = tokenizer.tokenize(reference);
+        List<String> predictionTokens = tokenizer.tokenize(prediction);
+        Map<RougeType, Score> result = new LinkedHashMap<>();
+        for (RougeType type : types) {
+            Score score = switch (type.kind()) {
+                case NGRAM -> NgramOverlap.score(referenceTokens, predictionTokens, type.n());
+                case LCS -> lcsScore(referenceTokens, predictionTokens);
+                case SUMMARY_LCS -> SummaryLevelLcs.score(sentenceTokens(reference), sentenceTokens(prediction));
+            };
+            result.put(type, score);
+        }
+        return new RougeScores(result);
+    }
+
+    /**
+     * Scores one prediction against several references (rouge-score's {@code score_multi}): for each type
+     * separately, the score against the reference with the highest F1; the first such reference on ties.
+     */
+    public RougeScores scoreMulti(List<String> references, String prediction) {
+        if (references == null || references.isEmpty()) {
+            throw new Lora4jException("rouge", "scoreMulti needs at least one reference");
+        }
+        List<RougeScores> perReference = new ArrayList<>(references.size());
+        for (String reference : references) {
+            perReference.add(score(reference, prediction));
+        }
+        Map<RougeType, Score> best = new LinkedHashMap<>();
+        for (RougeType type : types) {
+            Score bestScore = perReference.getFirst().get(type);
+            for (RougeScores candidate : perReference) {
+                // Strictly greater, like numpy's argmax, which returns the first maximum.
+                if (candidate.get(type).fmeasure() > bestScore.fmeasure()) {
+                    bestScore = candidate.get(type);
+                }
+            }
+            best.put(type, bestScore);
+        }
+        return new RougeScores(best);
+    }
+
+    /** Scores a corpus with one reference per prediction and averages it (see {@link CorpusRouge}). */
+    public CorpusRouge scoreCorpus(List<String> references, List<String> predictions) {
+        requireSameSize(references, predictions);
+        List<RougeScores> perExample = new ArrayList<>(predictions.size());
+        for (int i = 0; i < predictions.size(); i++) {
+            perExample.add(score(references.get(i), predictions.get(i)));
+        }
+        return CorpusRouge.average(types, perExample);
+    }
+
+    /** Scores a corpus with several references per prediction ({@link #scoreMulti}) and averages it. */
+    public CorpusRouge scoreCorpusMulti(List<? extends List<String>> references, List<String> predictions) {
+        requireSameSize(references, predictions);
+        List<RougeScores> perExample = new ArrayList<>(predictions.size());
+        for (int i = 0; i < predictions.size(); i++) {
+            perExample.add(scoreMulti(references.get(i), predictions.get(i)));
+        }
+        return CorpusRouge.average(types, perExample);
+    }
+
+    private static Score lcsScore(List<String> referenceTokens, List<String> predictionTokens) {
+        if (referenceTokens.isEmpty() || predictionTokens.isEmpty()) {
+            return Score.ZERO;
+        }
+        int lcs = LongestCommonSubsequence.length(referenceTokens, predictionTokens);
+        return Score.of((double) lcs / predictionTokens.size(), (double) lcs / referenceTokens.size());
+    }
+
+    /** Lsum's sentences: the text split on '\n' only, empty lines dropped (blank ones are kept, tokenless). */
+    private List<List<String>> sentenceTokens(String text) {
+        List<List<String>> sentences = new ArrayList<>();
+        for (String line : text.split("\n", -1)) {
+            if (!line.isEmpty()) {
+                sentences.add(tokenizer.tokenize(line));
+            }
+        }
+        return sentences;
+    }
+
+    private static void requireText(String text, String what) {
+        if (text == null) {
+            throw new Lora4jException("rouge", what + " is null");
+        }
+    }
+
+    private static void requireSameSize(List<?> references, List<String> predictions) {
+        if (references == null || predictions == null) {
+            throw new Lora4jException("rouge", "references and predictions must not be null");
+        }
+        if (references.size() != predictions.size()) {
+            throw new Lora4jException("rouge", references.size() + " references but "
+                    + predictions.size() + " predictions");
+        }
+    }
+
+    /** Chooses the ROUGE types and whether tokens are Porter-stemmed. */
+    public static final class Builder {
+        private final LinkedHashSet<RougeType> types = new LinkedHashSet<>();
+        private boolean useStemmer;
+
+        private Builder() {}
+
+        /** The types to compute, in output order (duplicates collapse). Default: rouge1, rouge2, rougeL, rougeLsum. */
+        public Builder types(RougeType... types) {
+            return types(List.of(types));
+        }
+
+        public Builder types(List<RougeType> types) {
+            this.types.clear();
+            this.types.addAll(types);
+            return this;
+        }
+
+        /** The types by rouge-score name, e.g. {@code types("rouge1", "rougeLsum")}. */
+        public Builder types(String... names) {
+            List<RougeType> parsed = new ArrayList<>();
+            for (String name : names) {
+                parsed.add(RougeType.parse(name));
+            }
+            return types(parsed);
+        }
+
+        /** Porter-stem tokens longer than three characters (rouge-score's {@code use_stemmer}). Default false. */
+        public Builder useStemmer(boolean useStemmer) {
+            this.useStemmer = useStemmer;
+            return this;
+        }
+
+        public RougeScorer build() {
+            List<RougeType> chosen = types.isEmpty()
+                    ? List.of(RougeType.ROUGE_1, RougeType.ROUGE_2, RougeType.ROUGE_L, RougeType.ROUGE_LSUM)
+                    : List.copyOf(types);
+            RougeTokenizer tokenizer = useStemmer ? RougeTokenizer.withPorterStemming() : RougeTokenizer.withoutStemming();
+            return new RougeScorer(chosen, tokenizer);
+        }
+    }
+}

@@ -1,0 +1,23 @@
+package dev.lora4j.eval;
+
+import dev.lora4j.tensor.Lora4jException;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The scores of one prediction, one per requested ROUGE type, in the order the types were requested. */
+public record RougeScores(Map<RougeType, Score> byType) {
+
+    public RougeScores {
+        byType = Collections.unmodifiableMap(new LinkedHashMap<>(byType));
+    }
+
+    /** The score of {@code type}; it must be one of the scorer's types. */
+    public Score get(RougeType type) {
+        Score score = byType.get(type);
+        if (score == null) {
+            throw new Lora4jException("rouge", type + " was not computed (types: " + byType.keySet() + ")");
+        }
+        return score;
+    }
+}

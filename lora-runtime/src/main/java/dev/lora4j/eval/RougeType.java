@@ -1,0 +1,66 @@
+package dev.lora4j.eval;
+
+import dev.lora4j.tensor.Lora4jException;
+
+/**
+ * One ROUGE variant, named as in rouge-score: {@code rouge1} ... {@code rouge9} (n-gram overlap),
+ * {@code rougeL} (longest common subsequence over the whole text) and {@code rougeLsum} (summary-level
+ * union LCS over newline-separated sentences).
+ */
+public record RougeType(Kind kind, int n) {
+
+    public enum Kind { NGRAM, LCS, SUMMARY_LCS }
+
+    public static final RougeType ROUGE_1 = ngram(1);
+    public static final RougeType ROUGE_2 = ngram(2);
+    public static final RougeType ROUGE_L = new RougeType(Kind.LCS, 0);
+    public static final RougeType ROUGE_LSUM = new RougeType(Kind.SUMMARY_LCS, 0);
+
+    public RougeType {
+        if (kind == null) {
+            throw new Lora4jException("rouge", "rouge type kind is null");
+        }
+        if (kind == Kind.NGRAM && (n < 1 || n > 9)) {
+            // rouge-score accepts the names rouge1..rouge9 only (pattern rouge[0-9], n > 0).
+            throw new Lora4jException("rouge", "n-gram order must be 1..9, got " + n);
+        }
+        if (kind != Kind.NGRAM && n != 0) {
+            throw new Lora4jException("rouge", kind + " takes no n-gram order, got " + n);
+        }
+    }
+
+    /** ROUGE-N for n in 1..9. */
+    public static RougeType ngram(int n) {
+        return new RougeType(Kind.NGRAM, n);
+    }
+
+    /** Parses rouge-score's names: "rouge1".."rouge9", "rougeL", "rougeLsum". */
+    public static RougeType parse(String name) {
+        if ("rougeL".equals(name)) {
+            return ROUGE_L;
+        }
+        if ("rougeLsum".equals(name)) {
+            return ROUGE_LSUM;
+        }
+        if (name != null && name.length() == 6 && name.startsWith("rouge")
+                && name.charAt(5) >= '1' && name.charAt(5) <= '9') {
+            return ngram(name.charAt(5) - '0');
+        }
+        throw new Lora4jException("rouge", "invalid rouge type: " + name
+                + " (expected rouge1..rouge9, rougeL or rougeLsum)");
+    }
+
+    /** The rouge-score name of this type, e.g. "rouge2" or "rougeLsum". */
+    public String displayName() {
+        return switch (kind) {
+            case NGRAM -> "rouge" + n;
+            case LCS -> "rougeL";
+            case SUMMARY_LCS -> "rougeLsum";
+        };
+    }
+
+    @Override
+    public String toString() {
+        return displayName();
+    }
+}
