@@ -95,7 +95,7 @@ class ErrorPathTest {
             assertThrows(Lora4jException.class, () -> x.size(3));
             assertThrows(Lora4jException.class, () -> x.sum(false));
             Lora4jException item = assertThrows(Lora4jException.class, x::item);
-            assertTrue(item.getMessage().contains("one element"), item.getMessage());
+            assertTrue(item.getMessage().contains("4 elements"), item.getMessage());
         }
     }
 

@@ -5,19 +5,30 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lora4j.testing.NativeLeakCheck;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** 10,000 create/op/close iterations: the live count returns to its baseline and RSS stays flat. */
+/**
+ * 10,000 create/op/close iterations: the live count returns to its baseline, the bytes malloc holds
+ * for libtorch stay flat, and so does RSS once the Java heap's own growth is set aside.
+ */
 @ExtendWith(NativeLeakCheck.class)
 class MemoryLeakTest {
     private static final int ITERATIONS = 10_000;
 
     private static void iteration(int i) {
         try (Scope scope = Scope.open()) {
-            Tensor a = Tensor.of(new float[256 * 256], 256, 256);        // 256 KiB each
+            Tensor a = Tensor.of(new float[64 * 64], 64, 64);               // 16 KiB each
             Tensor b = a.add(1).mul(a).matmul(a.transpose(0, 1)).softmax(-1);
             Tensor grad = Tensor.ones(4).requiresGrad(true);
             grad.mul(grad).sum().backward();
@@ -32,27 +43,57 @@ class MemoryLeakTest {
     }
 
     @Test
-    void liveCountAndResidentMemoryStayFlat() throws IOException {
+    void liveCountNativeHeapAndResidentMemoryStayFlat() throws Throwable {
         long baseline = NativeLibrary.liveTensors();
-        for (int i = 0; i < 500; i++) {
+        for (int i = 0; i < 1000; i++) {
             iteration(i); // warm up: allocator pools, JIT
         }
-        long rssBefore = residentKiB();
+        System.gc();
+        long mallocBefore = mallocInUse();
+        long rssBefore = residentBytes();
+        long heapBefore = heapCommitted();
         for (int i = 0; i < ITERATIONS; i++) {
             iteration(i);
         }
-        long rssAfter = residentKiB();
+        System.gc();
+        long mallocGrowth = mallocInUse() - mallocBefore;
+        long rssGrowth = residentBytes() - rssBefore - Math.max(0, heapCommitted() - heapBefore);
+        System.out.printf("MemoryLeakTest: %d iterations, malloc in-use growth %d KiB, RSS growth less heap %d KiB%n",
+                ITERATIONS, mallocGrowth >> 10, rssGrowth >> 10);
         assertEquals(baseline, NativeLibrary.liveTensors(), "live tensors after " + ITERATIONS + " iterations");
-        // Each iteration allocates ~1.3 MiB natively; a leak of even one 256 KiB tensor per iteration would
-        // grow RSS by ~2.5 GiB. 64 MiB allows for allocator and JIT noise.
-        long growthKiB = rssAfter - rssBefore;
-        assertTrue(growthKiB < 64 * 1024, "RSS grew by " + growthKiB + " KiB over " + ITERATIONS + " iterations");
+        // Each iteration allocates ~100 KiB natively; leaking one 16 KiB tensor per iteration would
+        // hold 160 MiB. The bounds leave room for allocator bookkeeping only.
+        assertTrue(mallocGrowth < 8L << 20, "malloc in-use bytes grew by " + mallocGrowth);
+        assertTrue(rssGrowth < 64L << 20, "RSS (less Java heap growth) grew by " + rssGrowth);
     }
 
-    private static long residentKiB() throws IOException {
+    /** Bytes malloc has handed out and not taken back (glibc mallinfo2: uordblks + hblkhd). */
+    private static long mallocInUse() throws Throwable {
+        Linker linker = Linker.nativeLinker();
+        // struct mallinfo2: ten size_t fields (arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks,
+        // uordblks, fordblks, keepcost).
+        MemoryLayout[] fields = new MemoryLayout[10];
+        java.util.Arrays.fill(fields, ValueLayout.JAVA_LONG);
+        MemoryLayout info = MemoryLayout.structLayout(fields);
+        MemorySegment fn = linker.defaultLookup().find("mallinfo2").orElseThrow(
+                () -> new IllegalStateException("mallinfo2 not found: this test needs glibc 2.33+"));
+        MethodHandle mallinfo2 = linker.downcallHandle(fn, FunctionDescriptor.of(info));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment result = (MemorySegment) mallinfo2.invokeExact((java.lang.foreign.SegmentAllocator) arena);
+            long hblkhd = result.getAtIndex(ValueLayout.JAVA_LONG, 4);
+            long uordblks = result.getAtIndex(ValueLayout.JAVA_LONG, 7);
+            return hblkhd + uordblks;
+        }
+    }
+
+    private static long heapCommitted() {
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted();
+    }
+
+    private static long residentBytes() throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
             if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
             }
         }
         throw new IllegalStateException("no VmRSS in /proc/self/status");
