@@ -278,6 +278,24 @@ int l4j_optimizer_free(l4j_optimizer opt);
 /* Scales gradients so their total norm is at most max_norm; total_norm receives the norm before. */
 int l4j_clip_grad_norm(const l4j_tensor *params, int64_t n, double max_norm, double norm_type, double *total_norm);
 
+/* ---- LoRA ---------------------------------------------------------------------------------------- */
+
+/* Fused LoRA linear: y = x·Wᵀ (+ bias) + scale·(D(x)·Aᵀ)·Bᵀ, with x (..., in), w (out, in), bias (out) or
+ * NULL, a (r, in), b (out, r), r in [1, 256]. D is inverted dropout with probability p in [0, 1) whose
+ * mask is drawn from Philox4x32-10 at (seed, offset) and regenerated in backward, never stored; with
+ * training = 0 or p = 0 there is no dropout. Differentiable in x, w, bias, a and b. */
+int l4j_lora_linear(l4j_tensor x, l4j_tensor w, l4j_tensor bias, l4j_tensor a, l4j_tensor b, double scale, double p,
+                    uint64_t seed, uint64_t offset, int32_t training, l4j_tensor *out);
+/* n adapters reading the same x over one packed base weight w (Σ out_j, in): adapter j adds to output
+ * columns [o_j, o_j + out_j) in order, and draws its mask at offset + j·numel(x). */
+int l4j_lora_linear_grouped(l4j_tensor x, l4j_tensor w, l4j_tensor bias, int64_t n, const l4j_tensor *as,
+                            const l4j_tensor *bs, const double *scales, double p, uint64_t seed, uint64_t offset,
+                            int32_t training, l4j_tensor *out);
+/* x ⊙ mask / (1 - p) with the mask l4j_lora_linear draws at (seed, offset): for references and tests. */
+int l4j_lora_dropout(l4j_tensor x, double p, uint64_t seed, uint64_t offset, l4j_tensor *out);
+/* One Philox4x32-10 evaluation (counter[4], key[2] -> out[4]), exposed for known-answer tests. */
+int l4j_philox4x32_10(const uint32_t *counter, const uint32_t *key, uint32_t *out);
+
 /* ---- CUDA --------------------------------------------------------------------------------------- */
 
 /* 0 where libtorch has no CUDA or no device is visible; never fails. */

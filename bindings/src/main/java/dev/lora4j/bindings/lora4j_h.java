@@ -7814,6 +7814,257 @@ public final class lora4j_h {
         }
     }
 
+    private static final class l4j_lora_linear {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lora4j_h.C_INT,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_DOUBLE,
+            lora4j_h.C_DOUBLE,
+            lora4j_h.C_LONG_LONG,
+            lora4j_h.C_LONG_LONG,
+            lora4j_h.C_INT,
+            lora4j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("l4j_lora_linear");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int l4j_lora_linear(l4j_tensor x, l4j_tensor w, l4j_tensor bias, l4j_tensor a, l4j_tensor b, double scale, double p, uint64_t seed, uint64_t offset, int32_t training, l4j_tensor *out)
+     * }
+     */
+    public static FunctionDescriptor l4j_lora_linear$descriptor() {
+        return l4j_lora_linear.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int l4j_lora_linear(l4j_tensor x, l4j_tensor w, l4j_tensor bias, l4j_tensor a, l4j_tensor b, double scale, double p, uint64_t seed, uint64_t offset, int32_t training, l4j_tensor *out)
+     * }
+     */
+    public static MethodHandle l4j_lora_linear$handle() {
+        return l4j_lora_linear.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int l4j_lora_linear(l4j_tensor x, l4j_tensor w, l4j_tensor bias, l4j_tensor a, l4j_tensor b, double scale, double p, uint64_t seed, uint64_t offset, int32_t training, l4j_tensor *out)
+     * }
+     */
+    public static MemorySegment l4j_lora_linear$address() {
+        return l4j_lora_linear.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int l4j_lora_linear(l4j_tensor x, l4j_tensor w, l4j_tensor bias, l4j_tensor a, l4j_tensor b, double scale, double p, uint64_t seed, uint64_t offset, int32_t training, l4j_tensor *out)
+     * }
+     */
+    public static int l4j_lora_linear(MemorySegment x, MemorySegment w, MemorySegment bias, MemorySegment a, MemorySegment b, double scale, double p, long seed, long offset, int training, MemorySegment out) {
+        var mh$ = l4j_lora_linear.HANDLE;
+        try {
+            return (int) mh$.invokeExact(x, w, bias, a, b, scale, p, seed, offset, training, out);
+        } catch (Error | RuntimeException ex$) {
+            throw ex$;
+        } catch (Throwable ex$) {
+            throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static final class l4j_lora_linear_grouped {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lora4j_h.C_INT,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_LONG_LONG,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_DOUBLE,
+            lora4j_h.C_LONG_LONG,
+            lora4j_h.C_LONG_LONG,
+            lora4j_h.C_INT,
+            lora4j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("l4j_lora_linear_grouped");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int l4j_lora_linear_grouped(l4j_tensor x, l4j_tensor w, l4j_tensor bias, int64_t n, const l4j_tensor *as, const l4j_tensor *bs, const double *scales, double p, uint64_t seed, uint64_t offset, int32_t training, l4j_tensor *out)
+     * }
+     */
+    public static FunctionDescriptor l4j_lora_linear_grouped$descriptor() {
+        return l4j_lora_linear_grouped.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int l4j_lora_linear_grouped(l4j_tensor x, l4j_tensor w, l4j_tensor bias, int64_t n, const l4j_tensor *as, const l4j_tensor *bs, const double *scales, double p, uint64_t seed, uint64_t offset, int32_t training, l4j_tensor *out)
+     * }
+     */
+    public static MethodHandle l4j_lora_linear_grouped$handle() {
+        return l4j_lora_linear_grouped.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int l4j_lora_linear_grouped(l4j_tensor x, l4j_tensor w, l4j_tensor bias, int64_t n, const l4j_tensor *as, const l4j_tensor *bs, const double *scales, double p, uint64_t seed, uint64_t offset, int32_t training, l4j_tensor *out)
+     * }
+     */
+    public static MemorySegment l4j_lora_linear_grouped$address() {
+        return l4j_lora_linear_grouped.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int l4j_lora_linear_grouped(l4j_tensor x, l4j_tensor w, l4j_tensor bias, int64_t n, const l4j_tensor *as, const l4j_tensor *bs, const double *scales, double p, uint64_t seed, uint64_t offset, int32_t training, l4j_tensor *out)
+     * }
+     */
+    public static int l4j_lora_linear_grouped(MemorySegment x, MemorySegment w, MemorySegment bias, long n, MemorySegment as, MemorySegment bs, MemorySegment scales, double p, long seed, long offset, int training, MemorySegment out) {
+        var mh$ = l4j_lora_linear_grouped.HANDLE;
+        try {
+            return (int) mh$.invokeExact(x, w, bias, n, as, bs, scales, p, seed, offset, training, out);
+        } catch (Error | RuntimeException ex$) {
+            throw ex$;
+        } catch (Throwable ex$) {
+            throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static final class l4j_lora_dropout {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lora4j_h.C_INT,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_DOUBLE,
+            lora4j_h.C_LONG_LONG,
+            lora4j_h.C_LONG_LONG,
+            lora4j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("l4j_lora_dropout");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int l4j_lora_dropout(l4j_tensor x, double p, uint64_t seed, uint64_t offset, l4j_tensor *out)
+     * }
+     */
+    public static FunctionDescriptor l4j_lora_dropout$descriptor() {
+        return l4j_lora_dropout.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int l4j_lora_dropout(l4j_tensor x, double p, uint64_t seed, uint64_t offset, l4j_tensor *out)
+     * }
+     */
+    public static MethodHandle l4j_lora_dropout$handle() {
+        return l4j_lora_dropout.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int l4j_lora_dropout(l4j_tensor x, double p, uint64_t seed, uint64_t offset, l4j_tensor *out)
+     * }
+     */
+    public static MemorySegment l4j_lora_dropout$address() {
+        return l4j_lora_dropout.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int l4j_lora_dropout(l4j_tensor x, double p, uint64_t seed, uint64_t offset, l4j_tensor *out)
+     * }
+     */
+    public static int l4j_lora_dropout(MemorySegment x, double p, long seed, long offset, MemorySegment out) {
+        var mh$ = l4j_lora_dropout.HANDLE;
+        try {
+            return (int) mh$.invokeExact(x, p, seed, offset, out);
+        } catch (Error | RuntimeException ex$) {
+            throw ex$;
+        } catch (Throwable ex$) {
+            throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static final class l4j_philox4x32_10 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lora4j_h.C_INT,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("l4j_philox4x32_10");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int l4j_philox4x32_10(const uint32_t *counter, const uint32_t *key, uint32_t *out)
+     * }
+     */
+    public static FunctionDescriptor l4j_philox4x32_10$descriptor() {
+        return l4j_philox4x32_10.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int l4j_philox4x32_10(const uint32_t *counter, const uint32_t *key, uint32_t *out)
+     * }
+     */
+    public static MethodHandle l4j_philox4x32_10$handle() {
+        return l4j_philox4x32_10.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int l4j_philox4x32_10(const uint32_t *counter, const uint32_t *key, uint32_t *out)
+     * }
+     */
+    public static MemorySegment l4j_philox4x32_10$address() {
+        return l4j_philox4x32_10.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int l4j_philox4x32_10(const uint32_t *counter, const uint32_t *key, uint32_t *out)
+     * }
+     */
+    public static int l4j_philox4x32_10(MemorySegment counter, MemorySegment key, MemorySegment out) {
+        var mh$ = l4j_philox4x32_10.HANDLE;
+        try {
+            return (int) mh$.invokeExact(counter, key, out);
+        } catch (Error | RuntimeException ex$) {
+            throw ex$;
+        } catch (Throwable ex$) {
+            throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static final class l4j_cuda_device_count {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             lora4j_h.C_INT,

@@ -45,26 +45,34 @@ class MemoryLeakTest {
     @Test
     void liveCountNativeHeapAndResidentMemoryStayFlat() throws Throwable {
         long baseline = NativeLibrary.liveTensors();
-        for (int i = 0; i < 1000; i++) {
+        for (int i = 0; i < 2000; i++) {
             iteration(i); // warm up: allocator pools, JIT
         }
+        // Two equal phases: a leak grows malloc's in-use bytes in both by the same amount, while the
+        // JVM's own one-off C-heap use (JIT arenas, class data) does not repeat in the second.
         System.gc();
-        long mallocBefore = mallocInUse();
-        long rssBefore = residentBytes();
-        long heapBefore = heapCommitted();
-        for (int i = 0; i < ITERATIONS; i++) {
+        long m0 = mallocInUse();
+        long rss0 = residentBytes();
+        long heap0 = heapCommitted();
+        for (int i = 0; i < ITERATIONS / 2; i++) {
             iteration(i);
         }
         System.gc();
-        long mallocGrowth = mallocInUse() - mallocBefore;
-        long rssGrowth = residentBytes() - rssBefore - Math.max(0, heapCommitted() - heapBefore);
-        System.out.printf("MemoryLeakTest: %d iterations, malloc in-use growth %d KiB, RSS growth less heap %d KiB%n",
-                ITERATIONS, mallocGrowth >> 10, rssGrowth >> 10);
+        long m1 = mallocInUse();
+        for (int i = 0; i < ITERATIONS / 2; i++) {
+            iteration(i);
+        }
+        System.gc();
+        long m2 = mallocInUse();
+        long rssGrowth = residentBytes() - rss0 - Math.max(0, heapCommitted() - heap0);
+        System.out.printf("MemoryLeakTest: %d iterations, malloc in-use growth %d KiB then %d KiB, RSS growth less heap %d KiB%n",
+                ITERATIONS, (m1 - m0) >> 10, (m2 - m1) >> 10, rssGrowth >> 10);
         assertEquals(baseline, NativeLibrary.liveTensors(), "live tensors after " + ITERATIONS + " iterations");
-        // Each iteration allocates ~100 KiB natively; leaking one 16 KiB tensor per iteration would
-        // hold 160 MiB. The bounds leave room for allocator bookkeeping only.
-        assertTrue(mallocGrowth < 8L << 20, "malloc in-use bytes grew by " + mallocGrowth);
-        assertTrue(rssGrowth < 64L << 20, "RSS (less Java heap growth) grew by " + rssGrowth);
+        // Each iteration allocates ~100 KiB natively. Leaking one 16 KiB tensor per iteration would add
+        // 80 MiB per phase; the bound (16 MiB) leaves room for the JVM's own C-heap noise, seen at ±4 MiB.
+        // Handle-level leaks (a tensor kept alive) are caught exactly by the live count above.
+        assertTrue(m2 - m1 < 16L << 20, "malloc in-use bytes grew by " + (m2 - m1) + " in the second phase");
+        assertTrue(rssGrowth < 96L << 20, "RSS (less Java heap growth) grew by " + rssGrowth);
     }
 
     /** Bytes malloc has handed out and not taken back (glibc mallinfo2: uordblks + hblkhd). */

@@ -1,0 +1,180 @@
+// LoRA's forward and backward in fewer passes, and less saved state, than nn.Linear + nn.Dropout +
+// two more Linears: the dropout mask is regenerated from Philox(seed, offset) in backward, so the
+// only tensors saved are x (alive anyway), the adapters' weights, and h_j = D_j(x)·A_jᵀ (N × r).
+#include "lora_linear.h"
+
+#include <torch/autograd.h>
+
+#include "cpu/lora_dropout_cpu.h"
+#include "shim.h"
+
+namespace l4j {
+
+at::Tensor lora_dropout(const at::Tensor &x, double p, uint64_t seed, uint64_t offset) {
+  if (x.device().is_cpu()) return lora_dropout_cpu(x, p, seed, offset);
+  // No CUDA kernel built in: the same mask, drawn on the CPU and moved (correct, not fast).
+  at::Tensor ones = at::ones(x.sizes(), x.options().device(at::kCPU).dtype(at::kFloat));
+  return x * lora_dropout_cpu(ones, p, seed, offset).to(x.device(), x.scalar_type());
+}
+
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+struct Settings {
+  double p;
+  uint64_t seed;
+  uint64_t offset;
+  bool dropout;  // training and p > 0
+  std::vector<double> scales;
+  std::vector<int64_t> out_sizes;
+};
+
+// Adapter j's dropout offset: consecutive adapters reading one x draw disjoint counters.
+uint64_t adapter_offset(const Settings &s, size_t j, int64_t numel) {
+  return s.offset + static_cast<uint64_t>(j) * static_cast<uint64_t>(numel);
+}
+
+class LoraLinearFunction : public torch::autograd::Function<LoraLinearFunction> {
+ public:
+  // bias_list holds the bias or nothing (autograd cannot take an undefined tensor argument);
+  // ab = [a_0, b_0, a_1, b_1, ...].
+  static at::Tensor forward(AutogradContext *ctx, const at::Tensor &x, const at::Tensor &w, at::TensorList bias_list,
+                            at::TensorList ab, Settings settings) {
+    std::optional<at::Tensor> bias = bias_list.empty() ? std::nullopt : std::optional<at::Tensor>(bias_list[0]);
+    at::Tensor x2 = x.reshape({-1, x.size(-1)}).contiguous();  // (N, in)
+    at::Tensor y = at::linear(x2, w, bias);  // (N, out)
+    std::vector<at::Tensor> saved{x2, w};
+    int64_t row = 0;
+    for (size_t j = 0; j < settings.scales.size(); j++) {
+      const at::Tensor &a = ab[2 * j];
+      const at::Tensor &b = ab[2 * j + 1];
+      // The adapter runs in its own dtype (fp32 adapters over a bf16 base, as PEFT casts x to
+      // lora_A's dtype), and its update is cast back to the output's.
+      at::Tensor xa = x2.to(a.scalar_type());
+      at::Tensor xd = settings.dropout ? lora_dropout(xa, settings.p, settings.seed, adapter_offset(settings, j, x2.numel())) : xa;
+      at::Tensor h = at::matmul(xd, a.t());  // (N, r); xd is freed here, never saved
+      int64_t out_j = settings.out_sizes[j];
+      y.narrow(1, row, out_j).add_(at::matmul(h, b.t()).mul_(settings.scales[j]).to(y.scalar_type()));
+      row += out_j;
+      saved.push_back(a);
+      saved.push_back(b);
+      saved.push_back(h);
+    }
+    ctx->save_for_backward(saved);
+    ctx->saved_data["has_bias"] = bias.has_value();
+    ctx->saved_data["p"] = settings.p;
+    ctx->saved_data["seed"] = static_cast<int64_t>(settings.seed);
+    ctx->saved_data["offset"] = static_cast<int64_t>(settings.offset);
+    ctx->saved_data["dropout"] = settings.dropout;
+    ctx->saved_data["scales"] = c10::List<double>(settings.scales);
+    ctx->saved_data["out_sizes"] = c10::List<int64_t>(settings.out_sizes);
+    ctx->saved_data["x_sizes"] = c10::List<int64_t>(x.sizes().vec());
+    std::vector<int64_t> y_sizes = x.sizes().vec();
+    y_sizes.back() = w.size(0);
+    return y.view(y_sizes);
+  }
+
+  static variable_list backward(AutogradContext *ctx, variable_list grad_outputs) {
+    variable_list saved = ctx->get_saved_variables();
+    const at::Tensor &x2 = saved[0];  // (N, in)
+    const at::Tensor &w = saved[1];   // (out, in)
+    Settings s;
+    s.p = ctx->saved_data["p"].toDouble();
+    s.seed = static_cast<uint64_t>(ctx->saved_data["seed"].toInt());
+    s.offset = static_cast<uint64_t>(ctx->saved_data["offset"].toInt());
+    s.dropout = ctx->saved_data["dropout"].toBool();
+    s.scales = ctx->saved_data["scales"].toDoubleVector();
+    s.out_sizes = ctx->saved_data["out_sizes"].toIntVector();
+    std::vector<int64_t> x_sizes = ctx->saved_data["x_sizes"].toIntVector();
+
+    at::Tensor dy = grad_outputs[0].reshape({-1, w.size(0)});  // (N, out)
+    bool need_dx = ctx->needs_input_grad(0);
+    at::Tensor dx = need_dx ? at::matmul(dy, w) : at::Tensor();  // (N, in)
+    at::Tensor dw = ctx->needs_input_grad(1) ? at::matmul(dy.t(), x2) : at::Tensor();  // (out, in)
+    at::Tensor dbias = ctx->saved_data["has_bias"].toBool() && ctx->needs_input_grad(2) ? dy.sum(0) : at::Tensor();
+
+    variable_list dab;
+    int64_t row = 0;
+    for (size_t j = 0; j < s.scales.size(); j++) {
+      const at::Tensor &a = saved[2 + 3 * j];  // (r, in)
+      const at::Tensor &b = saved[3 + 3 * j];  // (out_j, r)
+      const at::Tensor &h = saved[4 + 3 * j];  // (N, r)
+      at::Tensor dy_j = dy.narrow(1, row, s.out_sizes[j]).to(a.scalar_type());  // (N, out_j)
+      row += s.out_sizes[j];
+      at::Tensor g = at::matmul(dy_j, b).mul_(s.scales[j]);  // (N, r) = s·dy·B
+      at::Tensor db = at::matmul(dy_j.t(), h).mul_(s.scales[j]);  // (out_j, r) = s·dyᵀ·h
+      uint64_t off = adapter_offset(s, j, x2.numel());
+      at::Tensor xa = x2.to(a.scalar_type());
+      at::Tensor xd = s.dropout ? lora_dropout(xa, s.p, s.seed, off) : xa;  // regenerated mask
+      at::Tensor da = at::matmul(g.t(), xd);  // (r, in) = gᵀ·D(x)
+      if (need_dx) {
+        at::Tensor ga = at::matmul(g, a);  // (N, in)
+        dx.add_((s.dropout ? lora_dropout(ga, s.p, s.seed, off) : ga).to(dx.scalar_type()));  // D's backward: the same mask
+      }
+      dab.push_back(da);
+      dab.push_back(db);
+    }
+    // Gradients in forward's argument order, lists flattened: x, w, [bias], a_0, b_0, ..., settings.
+    variable_list grads{need_dx ? dx.view(x_sizes) : at::Tensor(), dw};
+    if (ctx->saved_data["has_bias"].toBool()) grads.push_back(dbias);
+    grads.insert(grads.end(), dab.begin(), dab.end());
+    grads.push_back(at::Tensor());
+    return grads;
+  }
+};
+
+void check_shapes(const at::Tensor &x, const at::Tensor &w, const at::Tensor &bias,
+                  const std::vector<LoraAdapter> &adapters) {
+  if (x.dim() < 1) throw ArgumentError("x must have at least one dimension");
+  if (w.dim() != 2) throw ArgumentError("weight must be (out, in), got " + c10::str(w.sizes()));
+  int64_t in = x.size(-1);
+  if (w.size(1) != in) {
+    throw ArgumentError("x has " + std::to_string(in) + " features but weight " + c10::str(w.sizes()) + " expects " +
+                        std::to_string(w.size(1)));
+  }
+  if (bias.defined() && (bias.dim() != 1 || bias.size(0) != w.size(0))) {
+    throw ArgumentError("bias " + c10::str(bias.sizes()) + " does not match weight " + c10::str(w.sizes()));
+  }
+  if (adapters.empty()) throw ArgumentError("at least one adapter is needed");
+  int64_t total_out = 0;
+  for (size_t j = 0; j < adapters.size(); j++) {
+    const LoraAdapter &ad = adapters[j];
+    std::string which = "adapter " + std::to_string(j) + ": ";
+    if (ad.a.dim() != 2 || ad.b.dim() != 2) throw ArgumentError(which + "A and B must be 2-dimensional");
+    int64_t r = ad.a.size(0);
+    if (r < 1 || r > 256) throw ArgumentError(which + "rank must be in [1, 256], got " + std::to_string(r));
+    if (ad.a.size(1) != in) throw ArgumentError(which + "A " + c10::str(ad.a.sizes()) + " does not read " + std::to_string(in) + " features");
+    if (ad.b.size(1) != r) throw ArgumentError(which + "B " + c10::str(ad.b.sizes()) + " does not match rank " + std::to_string(r));
+    if (!std::isfinite(ad.scale)) throw ArgumentError(which + "scale is not finite");
+    total_out += ad.b.size(0);
+  }
+  if (total_out != w.size(0)) {
+    throw ArgumentError("adapters' outputs sum to " + std::to_string(total_out) + " but the weight has " +
+                        std::to_string(w.size(0)) + " rows");
+  }
+}
+
+}  // namespace
+
+at::Tensor lora_linear(const at::Tensor &x, const at::Tensor &w, const at::Tensor &bias,
+                       const std::vector<LoraAdapter> &adapters, double p, uint64_t seed, uint64_t offset,
+                       bool training) {
+  check_shapes(x, w, bias, adapters);
+  if (!(p >= 0.0 && p < 1.0)) throw ArgumentError("dropout probability must be in [0, 1), got " + std::to_string(p));
+  Settings s{p, seed, offset, training && p > 0.0, {}, {}};
+  std::vector<at::Tensor> ab;
+  for (const LoraAdapter &ad : adapters) {
+    ab.push_back(ad.a);
+    ab.push_back(ad.b);
+    s.scales.push_back(ad.scale);
+    s.out_sizes.push_back(ad.b.size(0));
+  }
+  // As a TensorList (not a std::vector) so autograd counts A and B as inputs that need gradients.
+  std::vector<at::Tensor> bias_list;
+  if (bias.defined()) bias_list.push_back(bias);
+  return LoraLinearFunction::apply(x, w, at::TensorList(bias_list), at::TensorList(ab), s);
+}
+
+}  // namespace l4j
