@@ -56,7 +56,13 @@ class LoraLinearFunction : public torch::autograd::Function<LoraLinearFunction> 
       at::Tensor xd = settings.dropout ? lora_dropout(xa, settings.p, settings.seed, adapter_offset(settings, j, x2.numel())) : xa;
       at::Tensor h = at::matmul(xd, a.t());  // (N, r); xd is freed here, never saved
       int64_t out_j = settings.out_sizes[j];
-      y.narrow(1, row, out_j).add_(at::matmul(h, b.t()).mul_(settings.scales[j]).to(y.scalar_type()));
+      at::Tensor update = at::matmul(h, b.t()).mul_(settings.scales[j]);  // (N, out_j)
+      at::Tensor y_j = y.narrow(1, row, out_j);
+      if (y.scalar_type() == update.scalar_type()) {
+        y_j.add_(update);
+      } else {
+        y_j.copy_(y_j.to(update.scalar_type()).add_(update));  // add in the adapter's dtype, round once, as PEFT
+      }
       row += out_j;
       saved.push_back(a);
       saved.push_back(b);
