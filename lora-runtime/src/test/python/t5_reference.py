@@ -10,6 +10,8 @@ CASES_JSON maps a case name to its spec; each case is written to OUT_DIR/<name>.
   eos_scale    multiplies the EOS row of the output embedding, so tiny models finish some sequences early
   batch        {"lengths": [...], "target_lengths": [...], "source_len": S, "target_len": T}
   grads        also write the gradient of every parameter after loss.backward()
+  half         also write logits.bfloat16 / logits.float16: the saved model loaded by from_pretrained in
+               that dtype (which keeps the FFN's wo in float32 under float16) and run on the same batch
   generation   list of generate() keyword dicts (max_new_tokens, num_beams, ...)
 
 Writes <case>/model (save_pretrained, safetensors) and <case>/reference.safetensors with input_ids,
@@ -93,6 +95,13 @@ def run_case(out_dir, spec):
         for name, p in model.named_parameters():
             tensors["grad." + name] = p.grad.detach().contiguous()
         model.zero_grad(set_to_none=True)
+
+    if spec.get("half"):
+        for dtype, label in ((torch.bfloat16, "bfloat16"), (torch.float16, "float16")):
+            half = T5ForConditionalGeneration.from_pretrained(model_dir, dtype=dtype).eval()
+            with torch.no_grad():
+                half_out = half(input_ids=input_ids, attention_mask=attention_mask, labels=labels)
+            tensors["logits." + label] = half_out.logits.contiguous()
 
     summary = {"loss": out.loss.item(), "generation": []}
     model64 = copy.deepcopy(model).double()

@@ -45,6 +45,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * <ul>
  *   <li>encoder output, logits, loss and every parameter's gradient after one backward of the loss:
  *       max |java − transformers| ≤ 1e-4 · max |transformers| over each tensor;</li>
+ *   <li>logits in bfloat16 and float16 (the tiny cases, against transformers' from_pretrained in that
+ *       dtype, which keeps wo in float32 under float16): max error ≤ 3e-2 (bfloat16) and 5e-3 (float16)
+ *       of max |transformers|, since both sides round every op to 8 or 11 bits in slightly different
+ *       orders;</li>
  *   <li>greedy and beam-search token ids: identical. The reference script re-runs every generation
  *       with the model in float64 and refuses a case whose tokens change, so no compared decision
  *       hinges on float32 rounding; the seeds below were chosen (and the EOS row scaled up in the tiny
@@ -56,6 +60,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 @ExtendWith(NativeLeakCheck.class)
 class T5ParityTest {
     private static final double TOLERANCE = 1e-4;
+    /** Half precision: loose, since rounding every op to 8 (bfloat16) or 11 (float16) bits dominates. */
+    private static final double BFLOAT16_TOLERANCE = 3e-2;
+    private static final double FLOAT16_TOLERANCE = 5e-3;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One reference model: its spec for the script and the generation settings to replay. */
@@ -116,10 +123,11 @@ class T5ParityTest {
     void runReference() throws IOException {
         ObjectNode v11 = JSON.createObjectNode();
         v11.set("config", tinyConfig("gated-gelu", false));
-        v11.put("seed", 1).put("untie", true).put("eos_scale", 3.0);
+        v11.put("seed", 1).put("untie", true).put("eos_scale", 5.0).put("half", true);
         v11.set("batch", batch(new int[] {9, 6, 3}, new int[] {7, 4, 2}, 9, 7));
         addCase("tiny_v11", v11, List.of(
                 GenerationConfig.greedy(12),
+                GenerationConfig.greedy(12).withMinNewTokens(4).withNoRepeatNgramSize(3),
                 GenerationConfig.beams(4, 12),
                 GenerationConfig.beams(3, 12).withLengthPenalty(0.5)
                         .withEarlyStopping(GenerationConfig.EarlyStopping.TRUE)
@@ -127,7 +135,7 @@ class T5ParityTest {
 
         ObjectNode v10 = JSON.createObjectNode();
         v10.set("config", tinyConfig("relu", true));
-        v10.put("seed", 2).put("eos_scale", 3.0);
+        v10.put("seed", 7).put("eos_scale", 5.0).put("half", true);
         v10.set("batch", batch(new int[] {9, 6, 3}, new int[] {7, 4, 2}, 9, 7));
         addCase("tiny_v10", v10, List.of(
                 GenerationConfig.greedy(12).withNoRepeatNgramSize(2),
@@ -269,14 +277,46 @@ class T5ParityTest {
         }
     }
 
+    Stream<String> halfPrecisionCaseNames() {
+        return cases.values().stream().filter(c -> c.spec().path("half").asBoolean(false)).map(Case::name);
+    }
+
+    @ParameterizedTest
+    @MethodSource("halfPrecisionCaseNames")
+    void halfPrecisionLogitsMatch(String name) {
+        SafetensorsFile ref = references.get(name);
+        Path checkpoint = workDir.resolve(name).resolve("model");
+        for (DType dtype : new DType[] {DType.BFLOAT16, DType.FLOAT16}) {
+            try (T5ForConditionalGeneration model = T5ForConditionalGeneration.load(checkpoint, Device.CPU, dtype);
+                 Scope scope = Scope.open()) {
+                for (Map.Entry<String, Tensor> p : model.namedParameters().entrySet()) {
+                    boolean keptInFloat32 = dtype == DType.FLOAT16 && p.getKey().endsWith(".wo.weight");
+                    assertEquals(keptInFloat32 ? DType.FLOAT32 : dtype, p.getValue().dtype(), name + " " + p.getKey());
+                }
+                Tensor logits = model.forward(read(ref, "input_ids"), read(ref, "attention_mask"), null,
+                        read(ref, "labels")).logits();
+                String key = "logits." + (dtype == DType.BFLOAT16 ? "bfloat16" : "float16");
+                Tensor expected = read(ref, key);
+                assertEquals(expected.dtype(), logits.dtype(), name + " " + key + " dtype");
+                double error = assertClose(name + " " + key, logits, expected,
+                        dtype == DType.BFLOAT16 ? BFLOAT16_TOLERANCE : FLOAT16_TOLERANCE);
+                System.out.printf("%s: %s logits relative max error %.2e%n", name, dtype, error);
+            }
+        }
+    }
+
     /** A reference tensor, copied out of the mapped file. */
     private static Tensor read(SafetensorsFile file, String name) {
         TensorInfo info = file.info(name);
         return Tensor.of(file.data(name), info.dtype(), Device.CPU, info.shape());
     }
 
-    /** Asserts max |actual − expected| ≤ TOLERANCE · max |expected| and returns the ratio. */
     private static double assertClose(String what, Tensor actual, Tensor expected) {
+        return assertClose(what, actual, expected, TOLERANCE);
+    }
+
+    /** Asserts max |actual − expected| ≤ tolerance · max |expected| and returns the ratio. */
+    private static double assertClose(String what, Tensor actual, Tensor expected, double tolerance) {
         assertArrayEquals(expected.shape(), actual.shape(), what + ": shape");
         try (Scope scope = Scope.open()) {
             Tensor want = expected.to(DType.FLOAT64);
@@ -286,8 +326,8 @@ class T5ParityTest {
                 assertEquals(0.0, error, what + ": expected all zeros");
                 return 0;
             }
-            assertTrue(error <= TOLERANCE * scale, what + ": max abs error " + error + " exceeds " + TOLERANCE
-                    + " × max |expected| = " + TOLERANCE * scale);
+            assertTrue(error <= tolerance * scale, what + ": max abs error " + error + " exceeds " + tolerance
+                    + " × max |expected| = " + tolerance * scale);
             return error / scale;
         }
     }
