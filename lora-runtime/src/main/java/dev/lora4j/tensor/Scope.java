@@ -3,6 +3,7 @@ package dev.lora4j.tensor;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Owns every tensor created on its thread while it is the innermost open scope; closing it frees
@@ -36,6 +37,26 @@ public final class Scope implements AutoCloseable {
         Scope scope = new Scope(CURRENT.get());
         CURRENT.set(scope);
         return scope;
+    }
+
+    /**
+     * Runs {@code body} with no scope open on this thread, then makes the caller's scope current again.
+     * The tensors it creates belong to no scope, so they outlive every scope the caller has open, and
+     * whoever keeps them closes them: for long-lived tensors such as model weights, which must not die
+     * with the scope a model happened to be loaded in. Scopes that {@code body} opens, it must close.
+     */
+    public static <T> T detached(Supplier<T> body) {
+        Scope saved = CURRENT.get();
+        CURRENT.remove();
+        try {
+            return body.get();
+        } finally {
+            if (saved != null) {
+                CURRENT.set(saved);
+            } else {
+                CURRENT.remove();
+            }
+        }
     }
 
     /** This thread's innermost open scope, or null. */

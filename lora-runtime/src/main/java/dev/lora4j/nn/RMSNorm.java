@@ -1,0 +1,54 @@
+package dev.lora4j.nn;
+
+import dev.lora4j.tensor.DType;
+import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.tensor.Tensor;
+import java.util.List;
+
+/**
+ * Root-mean-square layer norm as T5 uses it (T5LayerNorm): x / sqrt(mean(x²) + eps) · weight, with no
+ * mean subtraction and no bias. The mean of squares is accumulated in float32 whatever the input
+ * dtype, because half-precision sums of squares lose too much; the normalised activations go back
+ * to the weight's dtype when that is half precision, exactly as transformers does.
+ */
+public final class RMSNorm implements AutoCloseable {
+    private final Tensor weight; // (dim)
+    private final double eps;
+
+    /** Takes ownership of weight (dim). */
+    public RMSNorm(Tensor weight, double eps) {
+        if (weight.dim() != 1) {
+            throw new Lora4jException("rms_norm", "weight must be one-dimensional, got " + weight);
+        }
+        this.weight = weight;
+        this.eps = eps;
+    }
+
+    public Tensor weight() {
+        return weight;
+    }
+
+    public double eps() {
+        return eps;
+    }
+
+    /** x (..., dim) → (..., dim). */
+    public Tensor forward(Tensor x) {
+        Tensor variance = x.to(DType.FLOAT32).pow(2).mean(true, -1); // (..., 1) float32
+        Tensor normed = x.mul(variance.add(eps).rsqrt()); // (..., dim), promoted to float32
+        DType weightType = weight.dtype();
+        if (weightType == DType.FLOAT16 || weightType == DType.BFLOAT16) {
+            normed = normed.to(weightType);
+        }
+        return weight.mul(normed); // (..., dim)
+    }
+
+    public List<NamedParameter> parameters() {
+        return List.of(new NamedParameter("weight", weight));
+    }
+
+    @Override
+    public void close() {
+        weight.close();
+    }
+}

@@ -1,0 +1,123 @@
+package dev.lora4j.t5;
+
+import dev.lora4j.io.ShardedCheckpoint;
+import dev.lora4j.io.TensorInfo;
+import dev.lora4j.tensor.DType;
+import dev.lora4j.tensor.Device;
+import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Parameters read from a Hugging Face checkpoint by exact state-dict name. Matching is strict: every
+ * parameter the model expects must be present with the expected shape, and every tensor in the
+ * checkpoint must be used, except the ones transformers itself tolerates:
+ * <ul>
+ *   <li>{@code lm_head.weight} may be absent: the head is then tied to {@code shared.weight};</li>
+ *   <li>{@code encoder.embed_tokens.weight} / {@code decoder.embed_tokens.weight} are copies of
+ *       {@code shared.weight} that older checkpoints store; one of them stands in for a missing
+ *       {@code shared.weight}, as transformers' symmetric tying does;</li>
+ *   <li>{@code decoder.block.0.layer.1.EncDecAttention.relative_attention_bias.weight} exists in some
+ *       checkpoints and is ignored (cross-attention has no position bias), as transformers ignores it.</li>
+ * </ul>
+ * All problems are collected and reported together when the model is complete ({@link #finish()}).
+ * Floating-point tensors are converted to the model's dtype.
+ */
+final class CheckpointWeights extends T5Weights {
+    static final String SHARED = "shared.weight";
+    static final String LM_HEAD = "lm_head.weight";
+    private static final List<String> SHARED_ALIASES =
+            List.of("encoder.embed_tokens.weight", "decoder.embed_tokens.weight");
+    private static final Set<String> IGNORED =
+            Set.of("decoder.block.0.layer.1.EncDecAttention.relative_attention_bias.weight");
+
+    private final ShardedCheckpoint checkpoint;
+    private final Set<String> unused;
+    private final List<String> missing = new ArrayList<>();
+    private final List<String> mismatched = new ArrayList<>();
+
+    CheckpointWeights(ShardedCheckpoint checkpoint, Device device, DType dtype) {
+        super(device, dtype);
+        this.checkpoint = checkpoint;
+        this.unused = new LinkedHashSet<>(checkpoint.names());
+        unused.removeAll(IGNORED);
+    }
+
+    @Override
+    boolean hasSeparateLmHead() {
+        return checkpoint.contains(LM_HEAD);
+    }
+
+    @Override
+    protected Tensor produce(String name, long[] shape, DType type, Init init) {
+        String stored = storedName(name);
+        if (stored == null) {
+            missing.add(name + " " + Arrays.toString(shape));
+            return Tensor.empty(type, Device.CPU, shape); // a placeholder; finish() fails the load
+        }
+        unused.remove(stored);
+        if (stored.equals(SHARED) || SHARED_ALIASES.contains(stored)) {
+            unused.remove(SHARED);
+            unused.removeAll(SHARED_ALIASES);
+        }
+        TensorInfo info = checkpoint.info(stored);
+        if (!Arrays.equals(info.shape(), shape)) {
+            mismatched.add(stored + ": checkpoint " + Arrays.toString(info.shape()) + ", model " + Arrays.toString(shape));
+            return Tensor.empty(type, Device.CPU, shape);
+        }
+        if (!info.dtype().isFloatingPoint()) {
+            mismatched.add(stored + ": dtype " + info.dtype() + " is not floating point");
+            return Tensor.empty(type, Device.CPU, shape);
+        }
+        Tensor read = Tensor.of(checkpoint.data(stored), info.dtype(), device, shape);
+        if (info.dtype() == type) {
+            return read;
+        }
+        try (read) {
+            return read.to(type);
+        }
+    }
+
+    private String storedName(String name) {
+        if (checkpoint.contains(name)) {
+            return name;
+        }
+        if (name.equals(SHARED)) {
+            for (String alias : SHARED_ALIASES) {
+                if (checkpoint.contains(alias)) {
+                    return alias;
+                }
+            }
+        }
+        return null;
+    }
+
+    @Override
+    void finish() {
+        if (missing.isEmpty() && mismatched.isEmpty() && unused.isEmpty()) {
+            return;
+        }
+        StringBuilder message = new StringBuilder(checkpoint.directory() + ": checkpoint does not match the T5 config");
+        if (!missing.isEmpty()) {
+            message.append("; missing ").append(listed(missing));
+        }
+        if (!mismatched.isEmpty()) {
+            message.append("; wrong shape or dtype ").append(listed(mismatched));
+        }
+        if (!unused.isEmpty()) {
+            message.append("; unexpected ").append(listed(List.copyOf(unused)));
+        }
+        throw new Lora4jException("t5 load", message.toString());
+    }
+
+    /** "3: [a, b, c]", or the first few and a count, so a wholly different checkpoint gives a readable error. */
+    private static String listed(List<String> items) {
+        int shown = Math.min(items.size(), 8);
+        String head = String.join(", ", items.subList(0, shown));
+        return items.size() + ": [" + head + (shown < items.size() ? ", ... " + (items.size() - shown) + " more" : "") + "]";
+    }
+}

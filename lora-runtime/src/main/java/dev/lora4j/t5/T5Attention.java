@@ -1,0 +1,139 @@
+package dev.lora4j.t5;
+
+import dev.lora4j.nn.Dropout;
+import dev.lora4j.nn.Embedding;
+import dev.lora4j.nn.NamedParameter;
+import dev.lora4j.tensor.Functional;
+import dev.lora4j.tensor.Tensor;
+import java.util.Map;
+
+/**
+ * T5 multi-head attention (self-attention, or cross-attention over the encoder's output). Unlike
+ * the original Transformer, T5 does not scale q·kᵀ by 1/√d_kv (the scale is folded into the weight
+ * initialisation), and instead of position embeddings it adds a learned bias per (head, relative
+ * position bucket) to the scores. Only the first block of each stack owns that bias table; the other
+ * blocks reuse the bias the first one computed, which the stack passes in with the masks already
+ * applied ({@code scoreBias}).
+ *
+ * <p>Projections: q, k, v map d_model → heads·d_kv, o maps back; none has a bias.
+ */
+final class T5Attention implements AutoCloseable {
+    private final LinearSlot q;
+    private final LinearSlot k;
+    private final LinearSlot v;
+    private final LinearSlot o;
+    private final Embedding relativeAttentionBias; // (num_buckets, heads) or null
+    private final int numHeads;
+    private final int dKv;
+    private final boolean bidirectional;
+    private final int numBuckets;
+    private final int maxDistance;
+
+    T5Attention(String path, T5Config config, T5Weights weights, boolean hasRelativeBias, boolean bidirectional) {
+        this.numHeads = config.numHeads();
+        this.dKv = config.dKv();
+        this.bidirectional = bidirectional;
+        this.numBuckets = config.relativeAttentionNumBuckets();
+        this.maxDistance = config.relativeAttentionMaxDistance();
+        long dModel = config.dModel();
+        long inner = config.innerDim();
+        double factor = config.initializerFactor();
+        // Initial standard deviations as transformers' _init_weights for T5Attention.
+        this.q = new LinearSlot(path + ".q", weights.linear(path + ".q", inner, dModel,
+                factor * Math.pow((double) dModel * dKv, -0.5)));
+        this.k = new LinearSlot(path + ".k", weights.linear(path + ".k", inner, dModel, factor * Math.pow(dModel, -0.5)));
+        this.v = new LinearSlot(path + ".v", weights.linear(path + ".v", inner, dModel, factor * Math.pow(dModel, -0.5)));
+        this.o = new LinearSlot(path + ".o", weights.linear(path + ".o", dModel, inner, factor * Math.pow(inner, -0.5)));
+        this.relativeAttentionBias = hasRelativeBias
+                ? new Embedding(weights.normal(path + ".relative_attention_bias.weight",
+                        new long[] {numBuckets, numHeads}, factor * Math.pow(dModel, -0.5), false))
+                : null;
+    }
+
+    boolean hasRelativeBias() {
+        return relativeAttentionBias != null;
+    }
+
+    /**
+     * The learned bias for queries at positions queryOffset.. (queryLength of them) against keys
+     * 0..keyLength-1: (1, heads, Tq, Tk) in the table's dtype. Only the stack's first block has a table.
+     */
+    Tensor positionBias(long queryLength, long keyLength, long queryOffset) {
+        Tensor buckets = RelativePositionBuckets.forPositions(queryLength, keyLength, queryOffset, bidirectional,
+                numBuckets, maxDistance, relativeAttentionBias.weight().device()); // (Tq, Tk)
+        Tensor values = relativeAttentionBias.forward(buckets); // (Tq, Tk, H)
+        return values.permute(2, 0, 1).unsqueeze(0); // (1, H, Tq, Tk)
+    }
+
+    /** x (B, T, d_model) → keys (B, H, T, d_kv). */
+    Tensor keys(Tensor x) {
+        return splitHeads(k.get().forward(x));
+    }
+
+    /** x (B, T, d_model) → values (B, H, T, d_kv). */
+    Tensor values(Tensor x) {
+        return splitHeads(v.get().forward(x));
+    }
+
+    /**
+     * Attention of x's queries over the given keys and values.
+     *
+     * @param x         (B, Tq, d_model)
+     * @param keys      (B, H, Tk, d_kv)
+     * @param values    (B, H, Tk, d_kv)
+     * @param scoreBias added to the scores: position bias with masked positions at the dtype's lowest
+     *                  value, broadcastable to (B, H, Tq, Tk)
+     * @param dropout   dropout on the attention probabilities (transformers' attention dropout)
+     * @return (B, Tq, d_model)
+     */
+    Tensor attend(Tensor x, Tensor keys, Tensor values, Tensor scoreBias, Dropout dropout) {
+        long batch = x.size(0);
+        long queryLength = x.size(1);
+        Tensor queries = splitHeads(q.get().forward(x)); // (B, H, Tq, d_kv)
+        Tensor context; // (B, H, Tq, d_kv)
+        if (dropout.active()) {
+            // Spelled out so the probabilities' dropout mask comes from the model's seeded generator
+            // (SDPA's fused dropout draws from libtorch's global one).
+            Tensor scores = queries.matmul(keys.transpose(2, 3)).add(scoreBias); // (B, H, Tq, Tk), no 1/sqrt(d)
+            Tensor probabilities = dropout.apply(scores.softmax(-1)); // (B, H, Tq, Tk)
+            context = probabilities.matmul(values);
+        } else {
+            context = Functional.scaledDotProductAttention(queries, keys, values, scoreBias, 0.0, false, 1.0);
+        }
+        Tensor merged = context.transpose(1, 2).reshape(batch, queryLength, (long) numHeads * dKv); // (B, Tq, H*d_kv)
+        return o.get().forward(merged); // (B, Tq, d_model)
+    }
+
+    /** (B, T, H*d_kv) → (B, H, T, d_kv). */
+    private Tensor splitHeads(Tensor projected) {
+        return projected.view(projected.size(0), projected.size(1), numHeads, dKv).transpose(1, 2);
+    }
+
+    void collectParameters(String path, Map<String, Tensor> out) {
+        for (LinearSlot slot : new LinearSlot[] {q, k, v, o}) {
+            for (NamedParameter p : slot.get().parameters()) {
+                out.put(slot.path() + "." + p.name(), p.tensor());
+            }
+        }
+        if (relativeAttentionBias != null) {
+            out.put(path + ".relative_attention_bias.weight", relativeAttentionBias.weight());
+        }
+    }
+
+    void collectLinearSlots(Map<String, LinearSlot> out) {
+        for (LinearSlot slot : new LinearSlot[] {q, k, v, o}) {
+            out.put(slot.path(), slot);
+        }
+    }
+
+    @Override
+    public void close() {
+        q.get().close();
+        k.get().close();
+        v.get().close();
+        o.get().close();
+        if (relativeAttentionBias != null) {
+            relativeAttentionBias.close();
+        }
+    }
+}

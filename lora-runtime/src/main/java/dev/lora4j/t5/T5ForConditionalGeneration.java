@@ -1,0 +1,428 @@
+package dev.lora4j.t5;
+
+import dev.lora4j.io.AtomicFiles;
+import dev.lora4j.io.SafetensorsWriter;
+import dev.lora4j.io.ShardedCheckpoint;
+import dev.lora4j.nn.Dropout;
+import dev.lora4j.nn.Embedding;
+import dev.lora4j.nn.LinearLayer;
+import dev.lora4j.tensor.DType;
+import dev.lora4j.tensor.Device;
+import dev.lora4j.tensor.Functional;
+import dev.lora4j.tensor.Generator;
+import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.tensor.Scope;
+import dev.lora4j.tensor.Tensor;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * T5 / FLAN-T5 with its language-modelling head, computing what transformers 5.17's
+ * T5ForConditionalGeneration computes (see docs/T5.md for the parity measured).
+ *
+ * <p>Parameters are named exactly as transformers' state dict ({@code shared.weight},
+ * {@code encoder.block.0.layer.0.SelfAttention.q.weight}, …, {@code lm_head.weight}); the model owns
+ * them and {@link #close()} frees them. Every forward method opens its own scope for intermediates and
+ * hands only its results to the caller's scope (or to the caller, with no scope open), so a training
+ * step wrapped in a {@link Scope} frees everything it created.
+ *
+ * <p>The head: when the checkpoint has {@code lm_head.weight} it is used (FLAN-T5, T5 v1.1); without
+ * one the head is tied to {@code shared.weight} (T5 v1.0). The decoder output is multiplied by
+ * d_model^-0.5 before the head exactly when the config's {@code scale_decoder_outputs} says so, which
+ * transformers 5 reads from config.json and otherwise derives from {@code tie_word_embeddings} (true
+ * for v1.0, false for v1.1 / FLAN).
+ *
+ * <p>Precision: float32, bfloat16 or float16; under float16 the FFN output projections (wo) stay in
+ * float32 and residual sums are clamped on overflow, as transformers does.
+ */
+public final class T5ForConditionalGeneration implements AutoCloseable {
+    private final T5Config config;
+    private final Device device;
+    private final DType dtype;
+    private final Embedding shared;
+    private final T5Stack encoder;
+    private final T5Stack decoder;
+    private final LinearLayer lmHead; // null: tied to shared.weight
+    private final Map<String, LinearSlot> linearSlots;
+    private boolean training;
+    private Generator dropoutGenerator;
+    private boolean closed;
+
+    private T5ForConditionalGeneration(T5Config config, T5Weights weights, Device device, DType dtype) {
+        this.config = config;
+        this.device = device;
+        this.dtype = dtype;
+        double factor = config.initializerFactor();
+        long[] vocabShape = {config.vocabSize(), config.dModel()};
+        this.shared = new Embedding(weights.normal(CheckpointWeights.SHARED, vocabShape, factor, false));
+        this.encoder = new T5Stack("encoder", config, weights, false);
+        this.decoder = new T5Stack("decoder", config, weights, true);
+        this.lmHead = weights.hasSeparateLmHead()
+                ? weights.linear("lm_head", config.vocabSize(), config.dModel(), factor)
+                : null;
+        Map<String, LinearSlot> slots = new LinkedHashMap<>();
+        encoder.collectLinearSlots(slots);
+        decoder.collectLinearSlots(slots);
+        this.linearSlots = Collections.unmodifiableMap(slots);
+    }
+
+    // ---- creation, saving, closing -----------------------------------------------------------------
+
+    /**
+     * Loads config.json and model.safetensors (or a sharded model.safetensors.index.json) from a
+     * Hugging Face checkpoint directory, converting weights to dtype on device. Names must match
+     * exactly; every missing, unexpected or wrongly shaped tensor is reported in one exception.
+     */
+    public static T5ForConditionalGeneration load(Path checkpointDir, Device device, DType dtype) {
+        requireFloatingPoint(dtype);
+        T5Config config = T5Config.load(checkpointDir.resolve("config.json"));
+        try (ShardedCheckpoint checkpoint = ShardedCheckpoint.open(checkpointDir)) {
+            return build(config, new CheckpointWeights(checkpoint, device, dtype), device, dtype);
+        }
+    }
+
+    /**
+     * A freshly initialised model, with transformers' T5 initialisation scheme drawn from a generator
+     * seeded with seed. The head is separate (initialised like the embeddings) when the config's
+     * tie_word_embeddings is false, as in T5 v1.1 / FLAN-T5 checkpoints, and tied otherwise.
+     */
+    public static T5ForConditionalGeneration fromConfig(T5Config config, long seed, Device device, DType dtype) {
+        requireFloatingPoint(dtype);
+        try (Generator generator = new Generator(seed)) {
+            return build(config, new RandomWeights(generator, !config.tieWordEmbeddings(), device, dtype), device, dtype);
+        }
+    }
+
+    private static T5ForConditionalGeneration build(T5Config config, T5Weights weights, Device device, DType dtype) {
+        // Weights belong to no scope: they live until close(), whatever scope the caller has open.
+        return Scope.detached(() -> {
+            try {
+                T5ForConditionalGeneration model = new T5ForConditionalGeneration(config, weights, device, dtype);
+                weights.finish();
+                return model;
+            } catch (RuntimeException e) {
+                weights.closeCreated();
+                throw e;
+            }
+        });
+    }
+
+    private static void requireFloatingPoint(DType dtype) {
+        if (dtype != DType.FLOAT32 && dtype != DType.BFLOAT16 && dtype != DType.FLOAT16) {
+            throw new Lora4jException("t5", "a T5 model computes in float32, bfloat16 or float16, not " + dtype);
+        }
+    }
+
+    /**
+     * Writes config.json and model.safetensors (every tensor of {@link #namedParameters()}, in its
+     * dtype, with {@code {"format": "pt"}} metadata) into dir, each file replaced atomically, so that
+     * transformers' {@code T5ForConditionalGeneration.from_pretrained(dir)} loads this model.
+     */
+    public void save(Path dir) {
+        requireOpen();
+        try {
+            Files.createDirectories(dir);
+            AtomicFiles.write(dir.resolve("config.json"), config.toJson().getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new Lora4jException("t5 save", dir + ": cannot write config.json: " + e.getMessage(), e);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            SafetensorsWriter writer = new SafetensorsWriter();
+            for (Map.Entry<String, Tensor> e : namedParameters().entrySet()) {
+                Tensor t = e.getValue();
+                DType type = t.dtype();
+                MemorySegment bytes = arena.allocate(Math.max(1, t.numel() * type.byteSize()), 64)
+                        .asSlice(0, t.numel() * type.byteSize());
+                t.copyTo(bytes, type);
+                writer.add(e.getKey(), type, t.shape(), bytes);
+            }
+            writer.metadata(Map.of("format", "pt")).write(dir.resolve(ShardedCheckpoint.SINGLE_FILE));
+        }
+    }
+
+    /** Frees every parameter, including layers installed with {@link #replaceLinear}. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        shared.close();
+        encoder.close();
+        decoder.close();
+        if (lmHead != null) {
+            lmHead.close();
+        }
+    }
+
+    // ---- properties --------------------------------------------------------------------------------
+
+    public T5Config config() {
+        return config;
+    }
+
+    public Device device() {
+        return device;
+    }
+
+    public DType dtype() {
+        return dtype;
+    }
+
+    /** True when lm_head reuses shared.weight (no lm_head.weight of its own). */
+    public boolean isLmHeadTied() {
+        return lmHead == null;
+    }
+
+    /**
+     * Every parameter by its transformers state-dict name, in transformers' named_parameters() order.
+     * A tied head is not listed twice: lm_head.weight appears only when the head has its own weight.
+     * Replaced layers contribute their own parameter names under their module path.
+     */
+    public Map<String, Tensor> namedParameters() {
+        requireOpen();
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        out.put(CheckpointWeights.SHARED, shared.weight());
+        encoder.collectParameters(out);
+        decoder.collectParameters(out);
+        if (lmHead != null) {
+            for (var p : lmHead.parameters()) {
+                out.put("lm_head." + p.name(), p.tensor());
+            }
+        }
+        return Collections.unmodifiableMap(out);
+    }
+
+    /** Sets requires_grad on every parameter (false: freeze the base model, e.g. before adding adapters). */
+    public void requiresGrad(boolean requiresGrad) {
+        for (Tensor t : namedParameters().values()) {
+            t.requiresGrad(requiresGrad);
+        }
+    }
+
+    /**
+     * Every attention and feed-forward projection by module path ({@code encoder.block.0.layer.0.SelfAttention.q},
+     * {@code decoder.block.1.layer.2.DenseReluDense.wo}…), in parameter order. The head is not listed.
+     */
+    public Map<String, LinearLayer> linearLayers() {
+        requireOpen();
+        Map<String, LinearLayer> out = new LinkedHashMap<>();
+        linearSlots.forEach((path, slot) -> out.put(path, slot.get()));
+        return Collections.unmodifiableMap(out);
+    }
+
+    /**
+     * Installs layer at a module path from {@link #linearLayers()} and returns the layer it replaces,
+     * which the caller now owns (a wrapper usually holds on to it as its base layer). The new layer
+     * must map the same in/out features; the model closes it on {@link #close()}.
+     */
+    public LinearLayer replaceLinear(String path, LinearLayer layer) {
+        requireOpen();
+        LinearSlot slot = linearSlots.get(path);
+        if (slot == null) {
+            throw new Lora4jException("replace_linear", "no linear layer at \"" + path + "\"; paths look like "
+                    + "encoder.block.0.layer.0.SelfAttention.q (see linearLayers())");
+        }
+        return slot.replace(layer);
+    }
+
+    // ---- mode ----------------------------------------------------------------------------------------
+
+    /** Training mode with dropout masks from libtorch's default generator. */
+    public void train() {
+        train(null);
+    }
+
+    /**
+     * Training mode: dropout (config dropout_rate) after embeddings, on attention probabilities, inside
+     * the FFN, on every residual branch and after the final norms, as transformers places it, with masks
+     * drawn from generator (null: libtorch's default), which the caller keeps open while training.
+     */
+    public void train(Generator generator) {
+        training = true;
+        dropoutGenerator = generator;
+    }
+
+    /** Evaluation mode: no dropout (the default). */
+    public void eval() {
+        training = false;
+        dropoutGenerator = null;
+    }
+
+    public boolean isTraining() {
+        return training;
+    }
+
+    private Dropout dropout() {
+        return training ? new Dropout(config.dropoutRate(), true, dropoutGenerator) : Dropout.NONE;
+    }
+
+    // ---- forward -------------------------------------------------------------------------------------
+
+    /**
+     * The encoder's last hidden state.
+     *
+     * @param inputIds      (B, S) int64
+     * @param attentionMask (B, S), 1 for tokens and 0 for padding (any integer, bool or float dtype), or null
+     * @return (B, S, d_model)
+     */
+    public Tensor encode(Tensor inputIds, Tensor attentionMask) {
+        requireOpen();
+        try (Scope scope = Scope.open()) {
+            return scope.keep(runEncoder(inputIds, attentionMask, dropout()));
+        }
+    }
+
+    /**
+     * Encoder + decoder + head, and the loss when labels are given.
+     *
+     * @param inputIds        (B, S) int64
+     * @param attentionMask   (B, S) 1 = token, 0 = padding, or null for no padding
+     * @param decoderInputIds (B, T) int64, or null to use labels shifted right ({@link #shiftRight})
+     * @param labels          (B, T) int64 with -100 at positions to ignore, or null for no loss
+     */
+    public T5Output forward(Tensor inputIds, Tensor attentionMask, Tensor decoderInputIds, Tensor labels) {
+        requireOpen();
+        if (decoderInputIds == null && labels == null) {
+            throw new Lora4jException("t5 forward", "give decoder input ids, labels, or both");
+        }
+        try (Scope scope = Scope.open()) {
+            Dropout dropout = dropout();
+            Tensor encoderHidden = runEncoder(inputIds, attentionMask, dropout); // (B, S, d_model)
+            Tensor decoderIds = decoderInputIds != null ? onDevice(decoderInputIds) : shiftRightOnDevice(labels);
+            Tensor logits = runDecoder(decoderIds, null, encoderHidden, encoderKeep(inputIds, attentionMask), dropout);
+            Tensor loss = labels == null ? null : crossEntropy(logits, onDevice(labels));
+            return new T5Output(scope.keep(logits), loss == null ? null : scope.keep(loss), scope.keep(encoderHidden));
+        }
+    }
+
+    /**
+     * Decoder + head over a precomputed encoder output (scoring several targets against one source).
+     *
+     * @param decoderInputIds       (B, T) int64
+     * @param decoderAttentionMask  (B, T) 1 = token, 0 = padding to hide from later tokens, or null
+     * @param encoderHiddenStates   (B, S, d_model) from {@link #encode}
+     * @param encoderAttentionMask  (B, S) the mask the encoder saw, or null
+     * @return logits (B, T, vocab)
+     */
+    public Tensor decode(Tensor decoderInputIds, Tensor decoderAttentionMask, Tensor encoderHiddenStates,
+                         Tensor encoderAttentionMask) {
+        requireOpen();
+        try (Scope scope = Scope.open()) {
+            Tensor decoderKeep = decoderAttentionMask == null ? null : AttentionMasks.keep(onDevice(decoderAttentionMask));
+            Tensor encoderKeep = encoderKeep(encoderHiddenStates, encoderAttentionMask);
+            return scope.keep(runDecoder(onDevice(decoderInputIds), decoderKeep, encoderHiddenStates, encoderKeep,
+                    dropout()));
+        }
+    }
+
+    /** Mean cross entropy of logits (B, T, vocab) against labels (B, T), ignoring label -100, as transformers. */
+    public Tensor loss(Tensor logits, Tensor labels) {
+        requireOpen();
+        try (Scope scope = Scope.open()) {
+            return scope.keep(crossEntropy(logits, onDevice(labels)));
+        }
+    }
+
+    /**
+     * Decoder inputs for teacher forcing: labels (B, T) shifted one step right, starting with
+     * decoder_start_token_id, with -100 (ignored positions) replaced by the pad token.
+     */
+    public Tensor shiftRight(Tensor labels) {
+        requireOpen();
+        try (Scope scope = Scope.open()) {
+            return scope.keep(shiftRightOnDevice(labels));
+        }
+    }
+
+    private Tensor runEncoder(Tensor inputIds, Tensor attentionMask, Dropout dropout) {
+        Tensor ids = onDevice(inputIds);
+        Tensor embeddings = shared.forward(ids); // (B, S, d_model)
+        return encoder.encode(embeddings, encoderKeep(ids, attentionMask), dropout);
+    }
+
+    /** (B, S) bool keep-mask from an attention mask, or all true when there is none. */
+    private Tensor encoderKeep(Tensor reference, Tensor attentionMask) {
+        if (attentionMask != null) {
+            return AttentionMasks.keep(onDevice(attentionMask));
+        }
+        return Tensor.ones(DType.BOOL, device, reference.size(0), reference.size(1));
+    }
+
+    private Tensor runDecoder(Tensor decoderIds, Tensor decoderKeep, Tensor encoderHidden, Tensor encoderKeep,
+                              Dropout dropout) {
+        Tensor embeddings = shared.forward(decoderIds); // (B, T, d_model)
+        Tensor hidden = decoder.decode(embeddings, decoderKeep, encoderHidden, encoderKeep, dropout); // (B, T, d_model)
+        return head(hidden);
+    }
+
+    /** (…, d_model) → (…, vocab). */
+    private Tensor head(Tensor hidden) {
+        if (config.scaleDecoderOutputs()) {
+            // T5 v1.0 rescales before its tied head, because the embeddings are trained at unit scale.
+            hidden = hidden.mul(Math.pow(config.dModel(), -0.5));
+        }
+        return lmHead != null ? lmHead.forward(hidden) : hidden.linear(shared.weight(), null);
+    }
+
+    private static Tensor crossEntropy(Tensor logits, Tensor labels) {
+        long vocab = logits.size(-1);
+        return Functional.crossEntropy(logits.reshape(-1, vocab), labels.reshape(-1)); // (), mean over kept labels
+    }
+
+    private Tensor shiftRightOnDevice(Tensor labels) {
+        Tensor ids = onDevice(labels);
+        long batch = ids.size(0);
+        long length = ids.size(1);
+        Tensor start = Tensor.full(config.decoderStartTokenId(), DType.INT64, device, batch, 1); // (B, 1)
+        Tensor shifted = Tensor.cat(1, start, ids.narrow(1, 0, length - 1)); // (B, T)
+        return shifted.maskedFill(shifted.eq(-100), config.padTokenId());
+    }
+
+    private Tensor onDevice(Tensor t) {
+        return t.device().type() == device.type() ? t : t.to(device);
+    }
+
+    // ---- incremental decoding (generation) ---------------------------------------------------------
+
+    /**
+     * Encoder output and cross-attention keys/values for generation, with self-attention buffers for
+     * maxLength decoder tokens. Call without gradients; tensors go to the caller's scope.
+     *
+     * @param encoderHidden (N, S, d_model)
+     * @param encoderKeep   (N, S) bool
+     */
+    T5KeyValueCache startDecoding(Tensor encoderHidden, Tensor encoderKeep, int maxLength) {
+        requireOpen();
+        return decoder.startDecoding(encoderHidden, encoderKeep, config, maxLength);
+    }
+
+    /** One decoder step: tokens (N) int64 at position cache.length() → logits (N, vocab). */
+    Tensor decodeStep(Tensor tokens, T5KeyValueCache cache) {
+        requireOpen();
+        long rows = tokens.size(0);
+        Tensor embeddings = shared.forward(tokens.view(rows, 1)); // (N, 1, d_model)
+        Tensor hidden = decoder.decodeStep(embeddings, cache); // (N, 1, d_model)
+        return head(hidden).view(rows, config.vocabSize()); // (N, vocab)
+    }
+
+    /** The encoder output for generation, in eval mode (no dropout) whatever the model's mode. */
+    Tensor encodeForGeneration(Tensor inputIds, Tensor keep) {
+        requireOpen();
+        Tensor ids = onDevice(inputIds);
+        return encoder.encode(shared.forward(ids), keep, Dropout.NONE); // (B, S, d_model)
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new Lora4jException("t5", "the model is closed");
+        }
+    }
+}

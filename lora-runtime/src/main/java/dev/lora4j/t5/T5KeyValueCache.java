@@ -1,0 +1,108 @@
+package dev.lora4j.t5;
+
+import dev.lora4j.tensor.Tensor;
+
+/**
+ * What an incremental decoder keeps between steps: each decoder block's self-attention keys and
+ * values for the tokens so far, and its cross-attention keys and values of the encoder output, which
+ * are computed once per sequence. Self-attention buffers are allocated for the longest decode up
+ * front and written in place, so a step allocates nothing that outlives it.
+ *
+ * <p>A step writes every block's new key/value at {@link #length()} (via {@link #append}), reads
+ * positions 0..length, then {@link #advance()}s. Beam search reorders rows with {@link #reorder}.
+ */
+final class T5KeyValueCache implements AutoCloseable {
+    private final Tensor[] selfKeys; // per block (N, H, maxLength, d_kv)
+    private final Tensor[] selfValues; // per block (N, H, maxLength, d_kv)
+    private final Tensor[] crossKeys; // per block (N, H, S, d_kv)
+    private final Tensor[] crossValues; // per block (N, H, S, d_kv)
+    private final Tensor crossBias; // (N, 1, 1, S) encoder padding, additive
+    private final int maxLength;
+    private int length;
+
+    T5KeyValueCache(Tensor[] selfKeys, Tensor[] selfValues, Tensor[] crossKeys, Tensor[] crossValues,
+                    Tensor crossBias, int maxLength) {
+        this.selfKeys = selfKeys;
+        this.selfValues = selfValues;
+        this.crossKeys = crossKeys;
+        this.crossValues = crossValues;
+        this.crossBias = crossBias;
+        this.maxLength = maxLength;
+    }
+
+    /** Tokens whose keys and values are cached (the position of the token being decoded). */
+    int length() {
+        return length;
+    }
+
+    int maxLength() {
+        return maxLength;
+    }
+
+    /** Writes a block's key and value (N, H, 1, d_kv) for the token at position {@link #length()}. */
+    void append(int layer, Tensor key, Tensor value) {
+        if (length >= maxLength) {
+            throw new IllegalStateException("decoder cache is full (" + maxLength + " positions)");
+        }
+        selfKeys[layer].narrow(2, length, 1).copyFrom(key);
+        selfValues[layer].narrow(2, length, 1).copyFrom(value);
+    }
+
+    /** (N, H, length+1, d_kv): the cached keys including the one appended this step. */
+    Tensor selfKeys(int layer) {
+        return selfKeys[layer].narrow(2, 0, length + 1);
+    }
+
+    /** (N, H, length+1, d_kv) */
+    Tensor selfValues(int layer) {
+        return selfValues[layer].narrow(2, 0, length + 1);
+    }
+
+    /** (N, H, S, d_kv) */
+    Tensor crossKeys(int layer) {
+        return crossKeys[layer];
+    }
+
+    /** (N, H, S, d_kv) */
+    Tensor crossValues(int layer) {
+        return crossValues[layer];
+    }
+
+    /** (N, 1, 1, S) */
+    Tensor crossBias() {
+        return crossBias;
+    }
+
+    /** Ends a step: the token just decoded is now cached. */
+    void advance() {
+        length++;
+    }
+
+    /**
+     * Row i becomes old row index[i] (beam search continuing from other beams). Cross-attention rows
+     * are reordered too: a beam's rows only ever come from its own sequence, so they hold the same
+     * values, but reordering them keeps each row bit-for-bit what transformers' cache holds.
+     */
+    void reorder(Tensor index) {
+        for (int layer = 0; layer < selfKeys.length; layer++) {
+            reorderRows(selfKeys[layer].narrow(2, 0, length), index);
+            reorderRows(selfValues[layer].narrow(2, 0, length), index);
+            reorderRows(crossKeys[layer], index);
+            reorderRows(crossValues[layer], index);
+        }
+    }
+
+    private static void reorderRows(Tensor buffer, Tensor index) {
+        buffer.copyFrom(buffer.indexSelect(0, index));
+    }
+
+    @Override
+    public void close() {
+        for (Tensor[] group : new Tensor[][] {selfKeys, selfValues, crossKeys, crossValues}) {
+            for (Tensor t : group) {
+                t.close();
+            }
+        }
+        crossBias.close();
+    }
+}

@@ -1,0 +1,83 @@
+package dev.lora4j.t5;
+
+import dev.lora4j.nn.Linear;
+import dev.lora4j.nn.LinearLayer;
+import dev.lora4j.tensor.DType;
+import dev.lora4j.tensor.Device;
+import dev.lora4j.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Where a T5 model's parameters come from while it is built: a checkpoint ({@link CheckpointWeights})
+ * or a seeded random initialisation ({@link RandomWeights}). The modules ask for each parameter by its
+ * Hugging Face name with the shape they expect and the initialisation transformers would give it; the
+ * source either reads it or draws it. Every tensor it hands out is on the model's device, requires
+ * grad (as transformers' parameters do), and belongs to no scope, so only the model frees it.
+ */
+abstract class T5Weights {
+    protected final Device device;
+    protected final DType dtype;
+    private final List<Tensor> created = new ArrayList<>();
+
+    T5Weights(Device device, DType dtype) {
+        this.device = device;
+        this.dtype = dtype;
+    }
+
+    /** How transformers initialises a fresh parameter. */
+    sealed interface Init {
+        record Normal(double std) implements Init {}
+
+        record Constant(double value) implements Init {}
+    }
+
+    /** The parameter, created or read, in the given dtype on the model's device. */
+    protected abstract Tensor produce(String name, long[] shape, DType dtype, Init init);
+
+    /** Whether the model has an lm_head of its own (false: lm_head reuses shared.weight). */
+    abstract boolean hasSeparateLmHead();
+
+    /** Called once every parameter has been produced; a checkpoint reports what did not fit here. */
+    void finish() {}
+
+    /** A parameter drawn from N(0, std²) at initialisation; keepFloat32InHalf as transformers' _keep_in_fp32_modules. */
+    Tensor normal(String name, long[] shape, double std, boolean keepFloat32InHalf) {
+        return track(produce(name, shape, parameterDType(keepFloat32InHalf), new Init.Normal(std)));
+    }
+
+    /** A parameter filled with value at initialisation (layer norm scales). */
+    Tensor constant(String name, long[] shape, double value) {
+        return track(produce(name, shape, dtype, new Init.Constant(value)));
+    }
+
+    /** A bias-free (out, in) projection named path + ".weight". */
+    LinearLayer linear(String path, long out, long in, double std) {
+        return new Linear(normal(path + ".weight", new long[] {out, in}, std, false), null);
+    }
+
+    /**
+     * Like {@link #linear}, but kept in float32 when the model is float16: transformers does this for
+     * T5's FFN output projection (wo), whose float16 products overflow in large T5 checkpoints.
+     */
+    LinearLayer linearKeptInFloat32(String path, long out, long in, double std) {
+        return new Linear(normal(path + ".weight", new long[] {out, in}, std, true), null);
+    }
+
+    /** Frees everything produced so far (a build that failed half way). */
+    void closeCreated() {
+        for (Tensor t : created) {
+            t.close();
+        }
+        created.clear();
+    }
+
+    private DType parameterDType(boolean keepFloat32InHalf) {
+        return keepFloat32InHalf && dtype == DType.FLOAT16 ? DType.FLOAT32 : dtype;
+    }
+
+    private Tensor track(Tensor t) {
+        created.add(t);
+        return t.requiresGrad(true);
+    }
+}
