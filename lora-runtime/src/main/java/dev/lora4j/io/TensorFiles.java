@@ -1,0 +1,49 @@
+package dev.lora4j.io;
+
+import dev.lora4j.tensor.DType;
+import dev.lora4j.tensor.Device;
+import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.tensor.Tensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+
+/** Tensors to and from safetensors files: the bridge between {@link Tensor} and the file formats. */
+public final class TensorFiles {
+    private TensorFiles() {}
+
+    /** Writes tensors (each in its own dtype) and metadata to path atomically (temp file + rename). */
+    public static void save(Map<String, Tensor> tensors, Map<String, String> metadata, Path path) {
+        try (Arena arena = Arena.ofConfined()) {
+            SafetensorsWriter writer = new SafetensorsWriter();
+            for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+                Tensor t = e.getValue();
+                DType type = t.dtype();
+                long bytes = t.numel() * type.byteSize();
+                MemorySegment data = arena.allocate(Math.max(1, bytes), 64).asSlice(0, bytes);
+                t.copyTo(data, type);
+                writer.add(e.getKey(), type, t.shape(), data);
+            }
+            writer.metadata(metadata).write(path);
+        }
+    }
+
+    /**
+     * Copies a stored tensor into a new tensor on device, checking its shape against expected (null:
+     * any shape). The stored dtype is kept; convert with {@link Tensor#to} where needed.
+     */
+    public static Tensor read(SafetensorsFile file, String name, Device device, long[] expected) {
+        if (!file.contains(name)) {
+            throw new Lora4jException("safetensors", file.path() + ": no tensor \"" + name + "\"");
+        }
+        TensorInfo info = file.info(name);
+        if (expected != null && !Arrays.equals(expected, info.shape())) {
+            throw new Lora4jException("safetensors", file.path() + ": tensor \"" + name + "\" has shape "
+                    + Arrays.toString(info.shape()) + " but " + Arrays.toString(expected) + " is expected");
+        }
+        return Tensor.of(file.data(name), info.dtype(), device, info.shape());
+    }
+}
