@@ -125,7 +125,8 @@ def make_variant(job):
         spec = json.load(f)
     for key in ("normalizer", "pre_tokenizer", "decoder", "post_processor"):
         if key in job:
-            spec[key] = job[key]
+            # Java cannot put a null in its maps, so it sends {"__null__": true} for one.
+            spec[key] = None if job[key] == {"__null__": True} else job[key]
     if job.get("keep_charsmap"):
         charsmap = None
         stack = [json.load(open(job["base"], encoding="utf-8"))["normalizer"]]

@@ -13,6 +13,8 @@ final class HuggingFacePipeline implements ContentEncoder {
     private final Normalizer normalizer;
     private final List<PreTokenizer> preTokenizers;
     private final HuggingFaceUnigram model;
+    /** Whether a pre-tokenizer treats the word that starts the input differently (Metaspace "first"). */
+    private final boolean tracksInputStart;
 
     HuggingFacePipeline(AddedTokenMatcher rawTokens, AddedTokenMatcher normalizedTokens, Normalizer normalizer,
             List<PreTokenizer> preTokenizers, HuggingFaceUnigram model) {
@@ -21,6 +23,8 @@ final class HuggingFacePipeline implements ContentEncoder {
         this.normalizer = normalizer;
         this.preTokenizers = List.copyOf(preTokenizers);
         this.model = model;
+        this.tracksInputStart = preTokenizers.stream().anyMatch(p -> p instanceof PreTokenizers.Metaspace m
+                && m.prependScheme() == PreTokenizers.PrependScheme.FIRST);
     }
 
     @Override
@@ -41,8 +45,9 @@ final class HuggingFacePipeline implements ContentEncoder {
             if (normalized.isEmpty()) {
                 continue;
             }
+            int origin = start == 0 && tracksInputStart ? charsFromFirstInputChar(raw) : 0;
             if (normalizedTokens.isEmpty()) {
-                encodeNormalized(normalized, 0, normalized.length(), start == 0, ws, out);
+                encodeNormalized(normalized, 0, normalized.length(), origin, ws, out);
                 continue;
             }
             IntList inner = ws.normalizedSegments;
@@ -54,17 +59,23 @@ final class HuggingFacePipeline implements ContentEncoder {
                     out.add(innerId);
                 } else {
                     int from = inner.get(k);
-                    encodeNormalized(normalized, from, inner.get(k + 1), start == 0 && from == 0, ws, out);
+                    encodeNormalized(normalized, from, inner.get(k + 1), origin - from, ws, out);
                 }
             }
         }
     }
 
-    private void encodeNormalized(String normalized, int from, int to, boolean startsInput, EncodeWorkspace ws,
+    /** How many leading normalized chars stem from the input's first character (see {@link Normalizer}). */
+    private int charsFromFirstInputChar(String raw) {
+        int first = Character.charCount(raw.codePointAt(0));
+        return normalizer == null ? first : normalizer.charsFromFirstInputChar(raw, first);
+    }
+
+    private void encodeNormalized(String normalized, int from, int to, int origin, EncodeWorkspace ws,
             IntList out) {
         ws.words.clear();
         ws.words.text.append(normalized, from, to);
-        ws.words.addWord(0, to - from, startsInput);
+        ws.words.addWord(0, to - from, origin);
         for (PreTokenizer preTokenizer : preTokenizers) {
             ws.spare.clear();
             preTokenizer.preTokenize(ws.words, ws.spare);

@@ -23,6 +23,17 @@ final class Normalizers {
             }
             return result;
         }
+
+        @Override
+        public int charsFromFirstInputChar(String text, int count) {
+            String current = text;
+            int remaining = count;
+            for (Normalizer step : steps) {
+                remaining = step.charsFromFirstInputChar(current, remaining);
+                current = step.normalize(current);
+            }
+            return remaining;
+        }
     }
 
     /** {@code Strip}: removes Unicode White_Space from the left and/or right end. */
@@ -50,6 +61,15 @@ final class Normalizers {
                 }
             }
             return start == 0 && end == text.length() ? text : text.substring(start, end);
+        }
+
+        @Override
+        public int charsFromFirstInputChar(String text, int count) {
+            int stripped = 0;
+            while (left && stripped < text.length() && CharClasses.isUnicodeWhitespace(text.codePointAt(stripped))) {
+                stripped += Character.charCount(text.codePointAt(stripped));
+            }
+            return Math.max(0, count - stripped);
         }
     }
 
@@ -95,6 +115,28 @@ final class Normalizers {
             } while (m.find());
             return out.append(text, last, text.length()).toString();
         }
+
+        /** Chars before the first match keep their origin; a replacement takes its match's origin. */
+        @Override
+        public int charsFromFirstInputChar(String text, int count) {
+            if (count == 0) {
+                return 0;
+            }
+            int start;
+            int end;
+            if (literal != null) {
+                start = literal.isEmpty() ? -1 : text.indexOf(literal);
+                end = start + literal.length();
+            } else {
+                Matcher m = regex.matcher(text);
+                start = m.find() ? m.start() : -1;
+                end = start < 0 ? -1 : m.end();
+            }
+            if (start < 0 || start >= count) {
+                return count;
+            }
+            return start + content.length() + Math.max(0, count - end);
+        }
     }
 
     /** {@code NFC}, {@code NFD}, {@code NFKC}, {@code NFKD} (the JDK's Unicode tables). */
@@ -102,6 +144,11 @@ final class Normalizers {
         @Override
         public String normalize(String text) {
             return java.text.Normalizer.normalize(text, form);
+        }
+
+        @Override
+        public int charsFromFirstInputChar(String text, int count) {
+            return count == 0 ? 0 : Math.max(1, normalize(text.substring(0, count)).length());
         }
     }
 
@@ -123,6 +170,11 @@ final class Normalizers {
             }
             return out.toString();
         }
+
+        @Override
+        public int charsFromFirstInputChar(String text, int count) {
+            return count == 0 ? 0 : Math.max(1, normalize(text.substring(0, count)).length());
+        }
     }
 
     /** {@code Prepend}: puts a prefix before any non-empty text. */
@@ -130,6 +182,12 @@ final class Normalizers {
         @Override
         public String normalize(String text) {
             return text.isEmpty() ? text : prefix + text;
+        }
+
+        /** The prefix is aligned with the first char, so it stems from the same input character. */
+        @Override
+        public int charsFromFirstInputChar(String text, int count) {
+            return count == 0 ? 0 : count + prefix.length();
         }
     }
 }

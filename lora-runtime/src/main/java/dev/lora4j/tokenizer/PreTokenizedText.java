@@ -1,12 +1,12 @@
 package dev.lora4j.tokenizer;
 
 /**
- * Text split into words: one char buffer plus (start, end, flags) triples, so pre-tokenizers can
- * re-split without allocating a String per word. The flag marks the word that starts the input,
- * which Metaspace's {@code prepend_scheme: "first"} needs.
+ * Text split into words: one char buffer plus (start, end, origin) triples, so pre-tokenizers can
+ * re-split without allocating a String per word. A word's origin count says how many of its
+ * leading chars stem from the input's first character; Metaspace's {@code prepend_scheme: "first"}
+ * treats the words where it is positive as the start of the input.
  */
 final class PreTokenizedText {
-    static final int STARTS_INPUT = 1;
 
     final StringBuilder text = new StringBuilder(256);
     final IntList words = new IntList(192);
@@ -16,11 +16,11 @@ final class PreTokenizedText {
         words.clear();
     }
 
-    void addWord(int start, int end, boolean startsInput) {
+    void addWord(int start, int end, int charsFromFirstInputChar) {
         if (end > start) {
             words.add(start);
             words.add(end);
-            words.add(startsInput ? STARTS_INPUT : 0);
+            words.add(Math.max(0, charsFromFirstInputChar));
         }
     }
 
@@ -36,7 +36,7 @@ final class PreTokenizedText {
         return words.get(3 * word + 1);
     }
 
-    boolean startsInput(int word) {
-        return (words.get(3 * word + 2) & STARTS_INPUT) != 0;
+    int charsFromFirstInputChar(int word) {
+        return words.get(3 * word + 2);
     }
 }

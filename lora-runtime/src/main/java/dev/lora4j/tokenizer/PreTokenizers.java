@@ -22,16 +22,19 @@ final class PreTokenizers {
             for (int w = 0; w < in.wordCount(); w++) {
                 int start = in.start(w);
                 int end = in.end(w);
-                boolean first = in.startsInput(w);
+                int origin = in.charsFromFirstInputChar(w);
                 int wordStart = dst.length();
                 boolean prepend = switch (prependScheme) {
                     case ALWAYS -> true;
-                    case FIRST -> first;
+                    case FIRST -> origin > 0;
                     case NEVER -> false;
                 };
                 char head = src.charAt(start);
                 if (prepend && head != replacement && head != ' ') {
                     dst.append(replacement);
+                    if (origin > 0) {
+                        origin++; // the prepended char is aligned with the word's first char
+                    }
                 }
                 for (int i = start; i < end; i++) {
                     char c = src.charAt(i);
@@ -39,17 +42,17 @@ final class PreTokenizers {
                 }
                 int wordEnd = dst.length();
                 if (!split) {
-                    out.addWord(wordStart, wordEnd, first);
+                    out.addWord(wordStart, wordEnd, origin);
                     continue;
                 }
                 int pieceStart = wordStart;
                 for (int i = wordStart + 1; i < wordEnd; i++) {
                     if (dst.charAt(i) == replacement) {
-                        out.addWord(pieceStart, i, first && pieceStart == wordStart);
+                        out.addWord(pieceStart, i, origin - (pieceStart - wordStart));
                         pieceStart = i;
                     }
                 }
-                out.addWord(pieceStart, wordEnd, first && pieceStart == wordStart);
+                out.addWord(pieceStart, wordEnd, origin - (pieceStart - wordStart));
             }
         }
     }
@@ -63,7 +66,7 @@ final class PreTokenizers {
             for (int w = 0; w < in.wordCount(); w++) {
                 int start = in.start(w);
                 int end = in.end(w);
-                boolean first = in.startsInput(w);
+                int origin = in.charsFromFirstInputChar(w);
                 int i = start;
                 while (i < end) {
                     int cp = Character.codePointAt(src, i);
@@ -81,7 +84,7 @@ final class PreTokenizers {
                     }
                     int outStart = dst.length();
                     dst.append(src, runStart, i);
-                    out.addWord(outStart, dst.length(), first && runStart == start);
+                    out.addWord(outStart, dst.length(), origin - (runStart - start));
                 }
             }
         }

@@ -79,6 +79,15 @@ final class PrecompiledNormalizer implements Normalizer {
         return out == null ? text : out.toString();
     }
 
+    /**
+     * tokenizers' Precompiled records no alignment for a character it deletes, so whatever follows
+     * inherits the deleted character's position: the first char keeps counting as the input's start.
+     */
+    @Override
+    public int charsFromFirstInputChar(String text, int count) {
+        return count == 0 ? 0 : Math.max(1, normalize(text.substring(0, count)).length());
+    }
+
     /** An ASCII char ends its cluster unless it is CR before LF or a mark follows it. */
     private static boolean isAsciiClusterEnd(char c, char next) {
         return next < 128 && !(c == '\r' && next == '\n');
