@@ -18,6 +18,7 @@ Job kinds:
   transformers   transformers.T5Tokenizer.from_pretrained(dir): decode(skip=True), (skip=False)
                  with the directory's clean_up_tokenization_spaces
   byt5           transformers.ByT5Tokenizer(): decode(skip=True), (skip=False)
+  byt5_decode    the corpus lines are id lists; ByT5Tokenizer().decode of each (skip=True), (skip=False)
   make_variant   not a reference: writes a modified tokenizer.json (see make_variant below)
   train_spm      not a reference: trains a small sentencepiece model (byte fallback, user symbols)
 """
@@ -119,6 +120,16 @@ def run_byt5(job, texts):
     return ids_list, decodes
 
 
+def run_byt5_decode(job, id_lists):
+    import warnings
+    from transformers import ByT5Tokenizer
+    warnings.simplefilter("ignore")
+    tok = ByT5Tokenizer(extra_ids=job.get("extra_ids", 125))
+    decodes = [[tok.decode(ids, skip_special_tokens=True), tok.decode(ids, skip_special_tokens=False)]
+               for ids in id_lists]
+    return id_lists, decodes
+
+
 def make_variant(job):
     """Writes job["base"] with parts replaced, to exercise pipeline components T5's files do not use."""
     with open(job["base"], encoding="utf-8") as f:
@@ -161,7 +172,9 @@ def train_spm(job, texts):
         vocab_size=job.get("vocab_size", 400), byte_fallback=True, character_coverage=0.995,
         user_defined_symbols=job.get("user_defined_symbols", []), control_symbols=["<extra_ctl>"],
         pad_id=0, eos_id=1, unk_id=2, bos_id=-1, num_threads=1, minloglevel=2,
-        normalization_rule_name=job.get("normalization", "nmt_nfkc"))
+        normalization_rule_name=job.get("normalization", "nmt_nfkc"),
+        add_dummy_prefix=job.get("add_dummy_prefix", True),
+        remove_extra_whitespaces=job.get("remove_extra_whitespaces", True))
 
 
 RUNNERS = {
@@ -169,6 +182,7 @@ RUNNERS = {
     "sentencepiece": run_sentencepiece,
     "transformers": run_transformers,
     "byt5": run_byt5,
+    "byt5_decode": run_byt5_decode,
 }
 
 
