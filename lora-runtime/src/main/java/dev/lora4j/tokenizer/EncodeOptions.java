@@ -40,6 +40,11 @@ public record EncodeOptions(
         if (padding == Padding.MAX_LENGTH && maxLength == 0) {
             throw new Lora4jException("tokenizer.options", "Padding.MAX_LENGTH needs maxLength > 0");
         }
+        if (truncation && padding != Padding.NONE && padToMultipleOf > 0 && maxLength % padToMultipleOf != 0) {
+            // transformers refuses this too: padding would round the truncated length up again.
+            throw new Lora4jException("tokenizer.options", "truncation length " + maxLength
+                    + " is not a multiple of padToMultipleOf " + padToMultipleOf);
+        }
         if (truncationSide == null || padding == null || paddingSide == null) {
             throw new Lora4jException("tokenizer.options", "sides and padding must not be null");
         }

@@ -57,7 +57,8 @@ record SentencePieceModelFile(
         boolean byteFallback = false;
         boolean whitespaceAsSuffix = false;
         String unkSurface = DEFAULT_UNK_SURFACE;
-        NormalizerSpec normalizer = new NormalizerSpec("", new byte[0], true, true, true);
+        NormalizerSpec normalizer = null;
+        boolean hasTrainerSpec = false;
         boolean hasDenormalizer = false;
         while (in.hasMore()) {
             int tag = in.readTag();
@@ -68,6 +69,7 @@ record SentencePieceModelFile(
                 }
                 case 2 -> {
                     in.expectWireType(tag, ProtobufReader.LENGTH_DELIMITED, "trainer_spec");
+                    hasTrainerSpec = true;
                     ProtobufReader spec = in.readMessage();
                     while (spec.hasMore()) {
                         int t = spec.readTag();
@@ -115,6 +117,11 @@ record SentencePieceModelFile(
         }
         if (pieces.isEmpty()) {
             throw in.malformed("it has no pieces");
+        }
+        // sentencepiece always writes both specs after the pieces, so a file cut short loses them.
+        if (!hasTrainerSpec || normalizer == null) {
+            throw in.malformed("it has no " + (hasTrainerSpec ? "normalizer_spec" : "trainer_spec")
+                    + " (is the file truncated?)");
         }
         if (whitespaceAsSuffix) {
             throw new Lora4jException("tokenizer.load", source
