@@ -9,7 +9,10 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 
 /** Tensors to and from safetensors files: the bridge between {@link Tensor} and the file formats. */
 public final class TensorFiles {
@@ -45,5 +48,47 @@ public final class TensorFiles {
                     + Arrays.toString(info.shape()) + " but " + Arrays.toString(expected) + " is expected");
         }
         return Tensor.of(file.data(name), info.dtype(), device, info.shape());
+    }
+
+    /**
+     * Copies every tensor of file into the tensor of the same name in targets (converting dtype, on the
+     * targets' device), after checking that the file holds exactly those names with matching shapes;
+     * nothing is changed when a check fails. Runs without grad, so parameters can be targets.
+     */
+    public static void copyInto(Map<String, Tensor> targets, Path path) {
+        try (SafetensorsFile file = SafetensorsFile.open(path)) {
+            Set<String> unexpected = new LinkedHashSet<>(file.names());
+            unexpected.removeAll(targets.keySet());
+            if (!unexpected.isEmpty()) {
+                throw new Lora4jException("safetensors", path + ": unexpected tensors: " + some(unexpected));
+            }
+            Set<String> missing = new LinkedHashSet<>(targets.keySet());
+            missing.removeAll(file.names());
+            if (!missing.isEmpty()) {
+                throw new Lora4jException("safetensors", path + ": missing tensors: " + some(missing));
+            }
+            for (Map.Entry<String, Tensor> e : targets.entrySet()) {
+                long[] stored = file.info(e.getKey()).shape();
+                if (!Arrays.equals(stored, e.getValue().shape())) {
+                    throw new Lora4jException("safetensors", path + ": tensor \"" + e.getKey() + "\" has shape "
+                            + Arrays.toString(stored) + " but " + Arrays.toString(e.getValue().shape()) + " is expected");
+                }
+            }
+            try (var scope = dev.lora4j.tensor.Scope.open(); var noGrad = dev.lora4j.tensor.Autograd.noGrad()) {
+                for (Map.Entry<String, Tensor> e : targets.entrySet()) {
+                    Tensor target = e.getValue();
+                    target.copyFrom(read(file, e.getKey(), target.device(), null));
+                }
+            }
+        }
+    }
+
+    private static String some(Set<String> names) {
+        StringBuilder b = new StringBuilder();
+        Iterator<String> it = names.iterator();
+        for (int i = 0; i < 5 && it.hasNext(); i++) {
+            b.append(i == 0 ? "" : ", ").append(it.next());
+        }
+        return names.size() > 5 ? b + " … (" + names.size() + " in all)" : b.toString();
     }
 }

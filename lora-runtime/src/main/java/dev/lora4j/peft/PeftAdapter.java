@@ -5,21 +5,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lora4j.io.AtomicFiles;
-import dev.lora4j.io.SafetensorsFile;
 import dev.lora4j.io.TensorFiles;
 import dev.lora4j.t5.T5ForConditionalGeneration;
-import dev.lora4j.tensor.Autograd;
 import dev.lora4j.tensor.Lora4jException;
-import dev.lora4j.tensor.Scope;
-import dev.lora4j.tensor.Tensor;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -173,34 +167,11 @@ public final class PeftAdapter {
     }
 
     private static void copyWeights(LoraModel lora, Path weights) {
-        try (SafetensorsFile file = SafetensorsFile.open(weights)) {
-            Map<String, Tensor> expected = lora.adapterStateDict();
-            Set<String> unexpected = new LinkedHashSet<>(file.names());
-            unexpected.removeAll(expected.keySet());
-            if (!unexpected.isEmpty()) {
-                throw new Lora4jException("peft_load", weights + ": tensors the configuration does not explain: "
-                        + first(unexpected));
-            }
-            Set<String> missing = new LinkedHashSet<>(expected.keySet());
-            missing.removeAll(file.names());
-            if (!missing.isEmpty()) {
-                throw new Lora4jException("peft_load", weights + ": missing adapter tensors: " + first(missing));
-            }
-            try (Scope scope = Scope.open(); var noGrad = Autograd.noGrad()) {
-                for (Map.Entry<String, Tensor> e : expected.entrySet()) {
-                    Tensor target = e.getValue();
-                    target.copyFrom(TensorFiles.read(file, e.getKey(), target.device(), target.shape()));
-                }
-            }
+        try {
+            TensorFiles.copyInto(lora.adapterStateDict(), weights);
+        } catch (Lora4jException e) {
+            String detail = e.getMessage().replaceFirst("^safetensors: ", "").replace("missing tensors", "missing adapter tensors");
+            throw new Lora4jException("peft_load", detail, e);
         }
-    }
-
-    private static String first(Set<String> names) {
-        StringBuilder b = new StringBuilder();
-        Iterator<String> it = names.iterator();
-        for (int i = 0; i < 5 && it.hasNext(); i++) {
-            b.append(i == 0 ? "" : ", ").append(it.next());
-        }
-        return names.size() > 5 ? b + " … (" + names.size() + " in all)" : b.toString();
     }
 }

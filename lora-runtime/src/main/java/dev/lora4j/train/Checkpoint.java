@@ -1,0 +1,198 @@
+package dev.lora4j.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lora4j.io.AtomicFiles;
+import dev.lora4j.io.SafetensorsFile;
+import dev.lora4j.io.TensorFiles;
+import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.tensor.Scope;
+import dev.lora4j.tensor.Tensor;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * Checkpoints under {@code <run>/checkpoints/step-NNNNNNNN/}: the trained weights (PEFT adapter or
+ * transformers model), {@code optimizer.safetensors} (AdamW's moments per parameter name, step counts
+ * in the metadata) and {@code trainer_state.json}. A checkpoint is written into a temporary directory
+ * and renamed into place, then {@code latest} is replaced atomically, so a run killed at any moment
+ * leaves the previous checkpoint whole.
+ */
+public final class Checkpoint {
+    static final String STATE_FILE = "trainer_state.json";
+    static final String OPTIMIZER_FILE = "optimizer.safetensors";
+    static final String WEIGHTS_DIR = "weights";
+    private static final String LATEST = "latest";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Checkpoint() {}
+
+    public static Path checkpointsDir(Path runDir) {
+        return runDir.resolve("checkpoints");
+    }
+
+    /** Writes a checkpoint for state and returns its directory; keeps the newest {@code keep}. */
+    static Path write(Path runDir, TrainableModel model, AdamW optimizer, List<String> paramNames, TrainingState state,
+                      int keep) {
+        Path root = checkpointsDir(runDir);
+        String name = String.format("step-%08d", state.step());
+        Path tmp = root.resolve(name + ".tmp-" + UUID.randomUUID());
+        Path target = root.resolve(name);
+        try {
+            Files.createDirectories(tmp);
+            model.saveWeights(tmp.resolve(WEIGHTS_DIR));
+            writeOptimizer(tmp.resolve(OPTIMIZER_FILE), optimizer, paramNames);
+            AtomicFiles.write(tmp.resolve(STATE_FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(stateJson(state)));
+            if (Files.exists(target)) {
+                deleteTree(target); // a checkpoint of the same step from an interrupted earlier attempt
+            }
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target);
+            }
+            AtomicFiles.write(root.resolve(LATEST), name.getBytes(StandardCharsets.UTF_8));
+            prune(root, keep);
+            return target;
+        } catch (IOException e) {
+            throw new Lora4jException("checkpoint", "cannot write " + target + ": " + e.getMessage(), e);
+        } finally {
+            if (Files.exists(tmp)) {
+                try {
+                    deleteTree(tmp);
+                } catch (IOException ignored) {
+                    // best effort: a stray temporary directory is ignored by latest()
+                }
+            }
+        }
+    }
+
+    private static void writeOptimizer(Path file, AdamW optimizer, List<String> paramNames) {
+        try (Scope scope = Scope.open()) {
+            Map<String, Tensor> tensors = new LinkedHashMap<>();
+            Map<String, String> steps = new LinkedHashMap<>();
+            for (int i = 0; i < paramNames.size(); i++) {
+                AdamW.State s = optimizer.state(i);
+                if (s.expAvg() != null) {
+                    tensors.put("exp_avg." + paramNames.get(i), s.expAvg());
+                    tensors.put("exp_avg_sq." + paramNames.get(i), s.expAvgSq());
+                    steps.put("step." + paramNames.get(i), Long.toString(s.step()));
+                }
+            }
+            steps.put("format", "lora4j-adamw");
+            TensorFiles.save(tensors, steps, file);
+        }
+    }
+
+    private static ObjectNode stateJson(TrainingState s) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("step", s.step());
+        o.put("epoch", s.epoch());
+        o.put("batch_in_epoch", s.batchInEpoch());
+        var offsets = o.putArray("dropout_offsets");
+        s.dropoutOffsets().forEach(offsets::add);
+        if (Double.isFinite(s.bestEvalLoss())) {
+            o.put("best_eval_loss", s.bestEvalLoss());
+        } else {
+            o.putNull("best_eval_loss");
+        }
+        o.put("evals_without_improvement", s.evalsWithoutImprovement());
+        o.put("tokens_seen", s.tokensSeen());
+        return o;
+    }
+
+    /** The newest complete checkpoint of a run, or null if it has none. */
+    public static Path latest(Path runDir) {
+        Path root = checkpointsDir(runDir);
+        Path pointer = root.resolve(LATEST);
+        try {
+            if (Files.isRegularFile(pointer)) {
+                Path dir = root.resolve(Files.readString(pointer, StandardCharsets.UTF_8).trim());
+                if (Files.isRegularFile(dir.resolve(STATE_FILE))) {
+                    return dir;
+                }
+            }
+            if (!Files.isDirectory(root)) {
+                return null;
+            }
+            try (Stream<Path> dirs = Files.list(root)) {
+                return dirs.filter(d -> d.getFileName().toString().matches("step-\\d{8}"))
+                        .filter(d -> Files.isRegularFile(d.resolve(STATE_FILE)))
+                        .max(Comparator.comparing(d -> d.getFileName().toString())).orElse(null);
+            }
+        } catch (IOException e) {
+            throw new Lora4jException("checkpoint", "cannot read " + root + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Restores weights, optimizer moments and the training state from a checkpoint directory. */
+    static TrainingState restore(Path dir, TrainableModel model, AdamW optimizer, List<String> paramNames) {
+        TensorFiles.copyInto(model.savedTensors(), dir.resolve(WEIGHTS_DIR).resolve(model.weightsFile()));
+        Path optimizerFile = dir.resolve(OPTIMIZER_FILE);
+        try (SafetensorsFile file = SafetensorsFile.open(optimizerFile); Scope scope = Scope.open()) {
+            Map<String, String> meta = file.metadata();
+            for (int i = 0; i < paramNames.size(); i++) {
+                String name = paramNames.get(i);
+                if (!file.contains("exp_avg." + name)) {
+                    continue; // not stepped yet when the checkpoint was written
+                }
+                Tensor param = model.trainableParameters().get(name);
+                Tensor m = TensorFiles.read(file, "exp_avg." + name, param.device(), param.shape());
+                Tensor v = TensorFiles.read(file, "exp_avg_sq." + name, param.device(), param.shape());
+                String step = meta.get("step." + name);
+                if (step == null) {
+                    throw new Lora4jException("checkpoint", optimizerFile + ": no step count for " + name);
+                }
+                optimizer.setState(i, m, v, Long.parseLong(step));
+            }
+        }
+        try {
+            JsonNode o = JSON.readTree(Files.readString(dir.resolve(STATE_FILE), StandardCharsets.UTF_8));
+            List<Long> offsets = new ArrayList<>();
+            o.path("dropout_offsets").forEach(n -> offsets.add(n.asLong()));
+            JsonNode best = o.path("best_eval_loss");
+            return new TrainingState(o.path("step").asLong(), o.path("epoch").asInt(), o.path("batch_in_epoch").asInt(),
+                    offsets, best.isNumber() ? best.asDouble() : Double.POSITIVE_INFINITY,
+                    o.path("evals_without_improvement").asInt(), o.path("tokens_seen").asLong());
+        } catch (IOException e) {
+            throw new Lora4jException("checkpoint", dir.resolve(STATE_FILE) + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void prune(Path root, int keep) throws IOException {
+        List<Path> complete = new ArrayList<>();
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root, "step-*")) {
+            for (Path d : dirs) {
+                if (d.getFileName().toString().matches("step-\\d{8}")) {
+                    complete.add(d);
+                }
+            }
+        }
+        complete.sort(Comparator.comparing(d -> d.getFileName().toString()));
+        for (int i = 0; i < complete.size() - keep; i++) {
+            deleteTree(complete.get(i));
+        }
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,172 @@
+package dev.lora4j.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.lora4j.data.DialogueDatasets;
+import dev.lora4j.data.SummarizationEncoder;
+import dev.lora4j.data.SummarizationPrompt;
+import dev.lora4j.data.TokenizedExample;
+import dev.lora4j.peft.LoraConfig;
+import dev.lora4j.peft.LoraModel;
+import dev.lora4j.t5.T5Config;
+import dev.lora4j.t5.T5ForConditionalGeneration;
+import dev.lora4j.tensor.Autograd;
+import dev.lora4j.tensor.DType;
+import dev.lora4j.tensor.Device;
+import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.tensor.Tensor;
+import dev.lora4j.testing.NativeLeakCheck;
+import dev.lora4j.testing.SharedData;
+import dev.lora4j.tokenizer.ByT5Tokenizer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Checkpoints: a run killed after any step resumes to exactly the adapter of an uninterrupted run. */
+@ExtendWith(NativeLeakCheck.class)
+class TrainerResumeTest {
+    private static final String TINY = """
+            {"model_type": "t5", "vocab_size": 384, "d_model": 32, "d_kv": 8, "d_ff": 64, "num_layers": 2,
+             "num_decoder_layers": 2, "num_heads": 4, "feed_forward_proj": "gated-gelu", "tie_word_embeddings": false,
+             "dropout_rate": 0.1, "decoder_start_token_id": 0, "pad_token_id": 0, "eos_token_id": 1}
+            """;
+    private static final int STEPS = 12;
+    private static List<TokenizedExample> examples;
+    private static ByT5Tokenizer tokenizer;
+
+    @BeforeAll
+    static void data() {
+        tokenizer = ByT5Tokenizer.create();
+        var rows = DialogueDatasets.dialogSum(SharedData.path("dialogsum/dialogsum.dev.jsonl")).examples().subList(0, 24);
+        examples = new SummarizationEncoder(tokenizer, SummarizationPrompt.DEFAULT, 96, 32).encodeAll(rows);
+    }
+
+    private static TrainerConfig config() {
+        return TrainerConfig.defaults().withLearningRate(3e-3).withSchedule(LrSchedule.COSINE).withSteps(STEPS, 2)
+                .withBatching(4, 2, true).withCheckpoints(5, 2).withEvaluation(4, 0).withLogEvery(1).withSeed(7);
+    }
+
+    /** Trains a fresh model + adapter (same seeds every time) in runDir; returns the adapter's values. */
+    private static Map<String, float[]> train(Path runDir, Trainer.Listener listener, Function<Trainer, Trainer.Result> run) {
+        try (T5ForConditionalGeneration model = T5ForConditionalGeneration.fromConfig(T5Config.parse(TINY), 3, Device.CPU, DType.FLOAT32)) {
+            LoraModel lora = LoraModel.wrap(model, LoraConfig.defaults().withR(4).withAlpha(8).withDropout(0.1)
+                    .withInit(LoraConfig.Init.RANDOM).withTargets(LoraConfig.TargetModules.names("q", "v", "wo")), 5);
+            Trainer trainer = new Trainer(TrainableModel.lora(lora, "tiny"), config(), examples, examples.subList(0, 8),
+                    tokenizer.padTokenId(), runDir, listener);
+            run.apply(trainer);
+            Map<String, float[]> out = new java.util.TreeMap<>();
+            lora.adapterStateDict().forEach((k, t) -> out.put(k, t.toFloatArray()));
+            return out;
+        }
+    }
+
+    @Test
+    void killedAndResumedEqualsUninterrupted(@TempDir Path dir) throws Exception {
+        Map<String, float[]> straight = train(dir.resolve("straight"), null, Trainer::run);
+
+        Path run = dir.resolve("killed");
+        Trainer.Listener crashAfterStep8 = new Trainer.Listener() {
+            @Override
+            public void onStep(Trainer.StepMetrics m) {
+                if (m.step() == 8) {
+                    throw new IllegalStateException("simulated kill after step 8");
+                }
+            }
+        };
+        assertThrows(IllegalStateException.class, () -> train(run, crashAfterStep8, Trainer::run));
+        Path latest = Checkpoint.latest(run);
+        assertNotNull(latest);
+        assertEquals("step-00000005", latest.getFileName().toString());
+        // A half-written checkpoint (as a kill during writing leaves) is ignored.
+        Files.createDirectories(Checkpoint.checkpointsDir(run).resolve("step-00000009.tmp-crashed"));
+
+        List<Trainer.Result> resumed = new ArrayList<>();
+        Map<String, float[]> afterResume = train(run, null, t -> {
+            Trainer.Result r = t.run();
+            resumed.add(r);
+            return r;
+        });
+        assertEquals(STEPS, resumed.get(0).steps());
+        assertEquals(STEPS - 5, resumed.get(0).losses().size(), "the resumed run trains only the remaining steps");
+        assertEquals(straight.keySet(), afterResume.keySet());
+        for (String key : straight.keySet()) {
+            assertArrayEquals(straight.get(key), afterResume.get(key), 0f, key);
+        }
+
+        List<JsonNode> metrics = MetricsLog.read(run.resolve("metrics.jsonl"));
+        List<Long> steps = metrics.stream().filter(r -> r.has("loss")).map(r -> r.get("step").asLong()).toList();
+        assertEquals(Stream.iterate(1L, s -> s + 1).limit(STEPS).toList(), steps, "each step logged once");
+        assertTrue(metrics.stream().anyMatch(r -> r.has("eval_loss")));
+        try (Stream<Path> kept = Files.list(Checkpoint.checkpointsDir(run))) {
+            List<String> names = kept.map(p -> p.getFileName().toString()).filter(n -> n.matches("step-\\d{8}")).sorted().toList();
+            assertEquals(List.of("step-00000010", "step-00000012"), names, "the newest two checkpoints are kept");
+        }
+        assertTrue(Files.isRegularFile(run.resolve("best").resolve("adapter_model.safetensors")));
+    }
+
+    @Test
+    void aNanLossStopsWithAClearErrorAndKeepsTheLastCheckpoint(@TempDir Path dir) {
+        try (T5ForConditionalGeneration model = T5ForConditionalGeneration.fromConfig(T5Config.parse(TINY), 3, Device.CPU, DType.FLOAT32)) {
+            LoraModel lora = LoraModel.wrap(model, LoraConfig.defaults().withR(2), 1);
+            Trainer.Listener poison = new Trainer.Listener() {
+                @Override
+                public void onStep(Trainer.StepMetrics m) {
+                    if (m.step() == 5) {
+                        try (var noGrad = Autograd.noGrad()) {
+                            lora.adapters().values().iterator().next().loraA().fill(Double.NaN);
+                        }
+                    }
+                }
+            };
+            Trainer trainer = new Trainer(TrainableModel.lora(lora, "tiny"), config().withEvaluation(0, 0), examples,
+                    List.of(), tokenizer.padTokenId(), dir, poison);
+            Lora4jException e = assertThrows(Lora4jException.class, trainer::run);
+            assertTrue(e.getMessage().contains("at step 6") && e.getMessage().contains("NaN"), e.getMessage());
+            assertEquals("step-00000005", Checkpoint.latest(dir).getFileName().toString());
+        }
+    }
+
+    @Test
+    void fullFineTuningTrainsEveryParameterAndResumes(@TempDir Path dir) {
+        TrainerConfig config = config().withSteps(4, 0).withCheckpoints(2, 1).withEvaluation(0, 0);
+        float[] straight;
+        float[] resumed;
+        try (T5ForConditionalGeneration model = T5ForConditionalGeneration.fromConfig(T5Config.parse(TINY), 3, Device.CPU, DType.FLOAT32)) {
+            new Trainer(TrainableModel.full(model), config, examples, List.of(), 0, dir.resolve("a"), null).run();
+            straight = model.namedParameters().get("shared.weight").toFloatArray();
+        }
+        try (T5ForConditionalGeneration model = T5ForConditionalGeneration.fromConfig(T5Config.parse(TINY), 3, Device.CPU, DType.FLOAT32)) {
+            Trainer.Listener crash = new Trainer.Listener() {
+                @Override
+                public void onStep(Trainer.StepMetrics m) {
+                    if (m.step() == 3) {
+                        throw new IllegalStateException("kill");
+                    }
+                }
+            };
+            assertThrows(IllegalStateException.class,
+                    () -> new Trainer(TrainableModel.full(model), config, examples, List.of(), 0, dir.resolve("b"), crash).run());
+        }
+        try (T5ForConditionalGeneration model = T5ForConditionalGeneration.fromConfig(T5Config.parse(TINY), 3, Device.CPU, DType.FLOAT32)) {
+            new Trainer(TrainableModel.full(model), config, examples, List.of(), 0, dir.resolve("b"), null).run();
+            resumed = model.namedParameters().get("shared.weight").toFloatArray();
+            assertTrue(Files.isRegularFile(Checkpoint.latest(dir.resolve("b")).resolve("weights").resolve("config.json")));
+        }
+        assertArrayEquals(straight, resumed, 0f);
+        assertFalse(java.util.Arrays.equals(straight, new float[straight.length]));
+    }
+}

@@ -1,0 +1,58 @@
+"""A transformers + PEFT training loop, for TrainingParityTest.
+
+Usage: training_parity_reference.py <out_dir> <dialogsum.train.jsonl> <tokenizer_dir> <steps>
+Builds a small random FLAN-shaped T5 (the real 32,128-token vocabulary), saves it to <out_dir>/base,
+adds a PEFT LoRA adapter (r 8, alpha 16, q and v, dropout 0, PEFT's default init) and saves it
+untrained to <out_dir>/adapter, then trains it: the first steps*4 DialogSum examples in file order,
+batches of 4 padded to their longest sequence, the prompt of the seed documents, sources truncated to
+256 tokens and summaries to 64, AdamW (lr 1e-3, weight decay 0.01), a linear schedule with 5 warmup
+steps, gradient clipping at 1.0, dropout off. Prints every step's loss as JSON.
+"""
+import json
+import sys
+
+import torch
+from peft import LoraConfig, get_peft_model
+from transformers import AutoTokenizer, T5Config, T5ForConditionalGeneration, get_linear_schedule_with_warmup
+
+out_dir, data_file, tokenizer_dir, steps = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+PROMPT = "Summarize the following conversation.\n\n{dialogue}\n\nSummary: "
+torch.manual_seed(11)
+torch.set_num_threads(2)
+
+config = T5Config(vocab_size=32128, d_model=32, d_kv=8, d_ff=64, num_layers=2, num_decoder_layers=2, num_heads=4,
+                  feed_forward_proj="gated-gelu", tie_word_embeddings=False, dropout_rate=0.0,
+                  decoder_start_token_id=0, pad_token_id=0, eos_token_id=1)
+base = T5ForConditionalGeneration(config)
+base.save_pretrained(f"{out_dir}/base")
+model = get_peft_model(base, LoraConfig(r=8, lora_alpha=16, lora_dropout=0.0, target_modules=["q", "v"],
+                                        task_type="SEQ_2_SEQ_LM"))
+model.save_pretrained(f"{out_dir}/adapter")
+
+tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
+rows = [json.loads(line) for line in open(data_file, encoding="utf-8")][: steps * 4]
+batches = []
+for start in range(0, len(rows), 4):
+    chunk = rows[start:start + 4]
+    enc = tokenizer([PROMPT.replace("{dialogue}", r["dialogue"]) for r in chunk], max_length=256, truncation=True,
+                    padding="longest", return_tensors="pt")
+    labels = tokenizer([r["summary"] for r in chunk], max_length=64, truncation=True, padding="longest",
+                       return_tensors="pt").input_ids
+    labels[labels == tokenizer.pad_token_id] = -100
+    batches.append((enc.input_ids, enc.attention_mask, labels))
+
+params = [p for p in model.parameters() if p.requires_grad]
+optimizer = torch.optim.AdamW(params, lr=1e-3, weight_decay=0.01)
+scheduler = get_linear_schedule_with_warmup(optimizer, num_warmup_steps=5, num_training_steps=steps)
+model.train()
+losses = []
+for step in range(steps):
+    ids, mask, labels = batches[step % len(batches)]
+    loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(params, 1.0)
+    optimizer.step()
+    scheduler.step()
+    optimizer.zero_grad()
+    losses.append(loss.item())
+print(json.dumps({"losses": losses}))
