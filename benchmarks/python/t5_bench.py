@@ -10,7 +10,9 @@ batch of --batch sources of --source-len tokens (the last row padded to half len
                    model.zero_grad(set_to_none=True)
 
 Each workload runs --warmup times, then --rounds timed runs; we report the median and minimum seconds
-per run. torch uses --threads intra-op threads (default: every core), like the Java side.
+per run (wall clock), and the median process CPU time per run (time.process_time: with one torch thread,
+the whole step's CPU cost, and far steadier than wall time on a shared machine). torch uses --threads
+intra-op threads (default: every core), like the Java side.
 Prints JSON (to --json, or stdout with --json -).
 """
 
@@ -56,12 +58,14 @@ def batch(b, s, t):
 def timed(fn, warmup, rounds):
     for _ in range(warmup):
         fn()
-    times = []
+    times, cpu = [], []
     for _ in range(rounds):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         fn()
         times.append(time.perf_counter() - start)
-    return {"median_s": statistics.median(times), "min_s": min(times), "rounds": rounds}
+        cpu.append(time.process_time() - start_cpu)
+    return {"median_s": statistics.median(times), "min_s": min(times), "cpu_median_s": statistics.median(cpu),
+            "rounds": rounds}
 
 
 def main():
@@ -99,7 +103,7 @@ def main():
         r["tokens_per_s"] = tokens / r["median_s"]
         results[name] = r
         print(f"{name}: {r['median_s'] * 1000:.1f} ms median, {r['min_s'] * 1000:.1f} ms min, "
-              f"{r['tokens_per_s']:.0f} tokens/s", file=sys.stderr)
+              f"{r['cpu_median_s'] * 1000:.1f} ms CPU, {r['tokens_per_s']:.0f} tokens/s", file=sys.stderr)
     out = {
         "workloads": results,
         "shape": {"batch": a.batch, "source_len": a.source_len, "target_len": a.target_len, "tokens": tokens},

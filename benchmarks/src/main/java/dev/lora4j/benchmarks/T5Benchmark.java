@@ -12,6 +12,9 @@ import dev.lora4j.tensor.Scope;
 import dev.lora4j.tensor.Tensor;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -40,6 +43,11 @@ import org.openjdk.jmh.infra.Blackhole;
  * benchmarks/python/t5_bench.py runs the same two workloads with transformers (eager PyTorch, default
  * attention), and scripts/bench-t5.sh runs both and prints the ratio. libtorch uses
  * {@code -Dlora4j.bench.threads} intra-op threads (default: every core), as the Python side does.
+ *
+ * <p>Besides JMH's wall-clock time, each op's CPU time on the benchmark thread is counted
+ * ({@link CpuTime}: cpuNanos / calls). With one intra-op thread libtorch runs every kernel, backward
+ * included, on the calling thread, so that is the whole step's CPU cost; on a shared machine it is far
+ * steadier than wall time, which includes waiting for a core.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -105,17 +113,44 @@ public class T5Benchmark {
         model.close();
     }
 
+    /** CPU time of the benchmark thread, summed per iteration with the number of calls (JMH reports both). */
+    @State(org.openjdk.jmh.annotations.Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class CpuTime {
+        private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+        public long cpuNanos;
+        public long calls;
+
+        @Setup(Level.Iteration)
+        public void reset() {
+            cpuNanos = 0;
+            calls = 0;
+        }
+
+        long now() {
+            return THREADS.getCurrentThreadCpuTime();
+        }
+
+        void add(long start) {
+            cpuNanos += now() - start;
+            calls++;
+        }
+    }
+
     @Benchmark
-    public void forward(Blackhole bh) {
+    public void forward(Blackhole bh, CpuTime cpu) {
+        long start = cpu.now();
         model.eval();
         try (Autograd.Mode noGrad = Autograd.noGrad(); Scope scope = Scope.open()) {
             T5Output out = model.forward(inputIds, attentionMask, null, labels);
             bh.consume(out.loss().item());
         }
+        cpu.add(start);
     }
 
     @Benchmark
-    public void forwardBackward(Blackhole bh) {
+    public void forwardBackward(Blackhole bh, CpuTime cpu) {
+        long start = cpu.now();
         model.train(dropout);
         try (Scope scope = Scope.open()) {
             T5Output out = model.forward(inputIds, attentionMask, null, labels);
@@ -125,5 +160,6 @@ public class T5Benchmark {
         for (Tensor p : model.namedParameters().values()) {
             p.zeroGrad();
         }
+        cpu.add(start);
     }
 }
