@@ -17,7 +17,9 @@ import java.util.Set;
  * parameter the model expects must be present with the expected shape, and every tensor in the
  * checkpoint must be used, except the ones transformers itself tolerates:
  * <ul>
- *   <li>{@code lm_head.weight} may be absent: the head is then tied to {@code shared.weight};</li>
+ *   <li>{@code lm_head.weight} may be absent: the head is then tied to {@code shared.weight}; when it is
+ *       present with exactly the bytes of the embeddings it is tied too, as transformers ties equal
+ *       tensors, so fine-tuning updates one matrix in both places;</li>
  *   <li>{@code encoder.embed_tokens.weight} / {@code decoder.embed_tokens.weight} are copies of
  *       {@code shared.weight} that older checkpoints store; one of them stands in for a missing
  *       {@code shared.weight}, as transformers' symmetric tying does;</li>
@@ -49,7 +51,18 @@ final class CheckpointWeights extends T5Weights {
 
     @Override
     boolean hasSeparateLmHead() {
-        return checkpoint.contains(LM_HEAD);
+        if (!checkpoint.contains(LM_HEAD)) {
+            return false;
+        }
+        String embeddings = storedName(SHARED);
+        boolean sameAsEmbeddings = embeddings != null
+                && checkpoint.info(embeddings).dtype() == checkpoint.info(LM_HEAD).dtype()
+                && Arrays.equals(checkpoint.info(embeddings).shape(), checkpoint.info(LM_HEAD).shape())
+                && checkpoint.data(embeddings).mismatch(checkpoint.data(LM_HEAD)) == -1;
+        if (sameAsEmbeddings) {
+            unused.remove(LM_HEAD); // a stored copy of the tied head
+        }
+        return !sameAsEmbeddings;
     }
 
     @Override

@@ -10,6 +10,7 @@ import dev.lora4j.io.SafetensorsFile;
 import dev.lora4j.io.TensorInfo;
 import dev.lora4j.tensor.DType;
 import dev.lora4j.tensor.Device;
+import dev.lora4j.tensor.NativeLibrary;
 import dev.lora4j.tensor.Scope;
 import dev.lora4j.tensor.Tensor;
 import dev.lora4j.testing.NativeLeakCheck;
@@ -55,6 +56,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  *       models, so sequences end early and padding logic runs) to pass that check.</li>
  * </ul>
  * The observed maxima are printed, and recorded in docs/T5.md.
+ *
+ * <p>libtorch runs on one intra-op thread here (restored afterwards): the batches are a few dozen tokens,
+ * where starting threads for every small op costs more than it saves, and on a busy machine OpenMP
+ * threads waiting for each other made this test several times slower.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @ExtendWith(NativeLeakCheck.class)
@@ -119,8 +124,12 @@ class T5ParityTest {
         return k;
     }
 
+    private int threadsBefore;
+
     @BeforeAll
     void runReference() throws IOException {
+        threadsBefore = NativeLibrary.numThreads();
+        NativeLibrary.setNumThreads(1);
         ObjectNode v11 = JSON.createObjectNode();
         v11.set("config", tinyConfig("gated-gelu", false));
         v11.put("seed", 1).put("untie", true).put("eos_scale", 5.0).put("half", true);
@@ -186,6 +195,7 @@ class T5ParityTest {
 
     @AfterAll
     void cleanUp() throws IOException {
+        NativeLibrary.setNumThreads(threadsBefore);
         models.values().forEach(T5ForConditionalGeneration::close);
         references.values().forEach(SafetensorsFile::close);
         if (workDir != null) {

@@ -113,6 +113,8 @@ class T5SaveLoadTest {
                     double scale = expected.abs().max().item();
                     // Same weights and the same kernels: equal up to float32 rounding.
                     assertTrue(error <= 1e-5 * scale, c.getKey() + ": logits differ by " + error + " (scale " + scale + ")");
+                    System.out.printf("%s: transformers' logits from save() output, relative max error %.2e%n",
+                            c.getKey().getFileName(), error / scale);
                 }
             }
         }
@@ -194,6 +196,25 @@ class T5SaveLoadTest {
                 assertTrue(loaded.isLmHeadTied());
                 assertArrayEquals(model.namedParameters().get("shared.weight").toFloatArray(),
                         loaded.namedParameters().get("shared.weight").toFloatArray());
+            }
+            // A stored copy of a tied head (as .bin-era checkpoints have) is tied, as transformers ties equal tensors;
+            // a different head is the model's own.
+            Path withCopy = rewrite(good, dir.resolve("copy"), tensors -> {
+                tensors.put("lm_head.weight", tensors.get("shared.weight"));
+                return tensors;
+            });
+            try (T5ForConditionalGeneration loaded = T5ForConditionalGeneration.load(withCopy, Device.CPU, DType.FLOAT32)) {
+                assertTrue(loaded.isLmHeadTied());
+            }
+            Path withOwnHead = rewrite(good, dir.resolve("own"), tensors -> {
+                Saved shared = tensors.get("shared.weight");
+                byte[] changed = shared.bytes().clone();
+                changed[5] ^= 1;
+                tensors.put("lm_head.weight", new Saved(shared.dtype(), shared.shape(), changed));
+                return tensors;
+            });
+            try (T5ForConditionalGeneration loaded = T5ForConditionalGeneration.load(withOwnHead, Device.CPU, DType.FLOAT32)) {
+                assertFalse(loaded.isLmHeadTied());
             }
         }
     }
