@@ -1,5 +1,6 @@
 package dev.lora4j.peft;
 
+import static dev.lora4j.testing.JsonArrays.doubles;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,14 +24,6 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 @ExtendWith(NativeLeakCheck.class)
 class LoraPeftParityTest {
-
-    private static double[] doubles(JsonNode arr) {
-        double[] v = new double[arr.size()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = arr.get(i).asDouble();
-        }
-        return v;
-    }
 
     private static Tensor tensor(JsonNode arr, DType dtype, long... shape) {
         return Tensor.of(doubles(arr), shape).to(dtype);

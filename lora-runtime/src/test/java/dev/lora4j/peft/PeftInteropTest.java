@@ -1,5 +1,7 @@
 package dev.lora4j.peft;
 
+import static dev.lora4j.testing.JsonArrays.doubles;
+import static dev.lora4j.testing.JsonArrays.longs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -36,22 +38,6 @@ class PeftInteropTest {
     private static final Path SCRIPT = Path.of(System.getProperty("lora4j.repo.root", "."),
             "lora-runtime/src/test/python/peft_interop_reference.py");
     private static final double RTOL = 1e-4;
-
-    private static double[] doubles(JsonNode arr) {
-        double[] v = new double[arr.size()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = arr.get(i).asDouble();
-        }
-        return v;
-    }
-
-    private static long[] longs(JsonNode arr) {
-        long[] v = new long[arr.size()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (long) arr.get(i).asDouble();
-        }
-        return v;
-    }
 
     private record Inputs(Tensor ids, Tensor mask, Tensor labels) {
         static Inputs from(JsonNode ref) {

@@ -1,5 +1,7 @@
 package dev.lora4j.tensor;
 
+import static dev.lora4j.testing.JsonArrays.doubles;
+import static dev.lora4j.testing.JsonArrays.longs;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -19,22 +21,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /** Autograd through the bindings against PyTorch's gradients of the same composite function. */
 @ExtendWith(NativeLeakCheck.class)
 class AutogradTest {
-
-    private static double[] doubles(JsonNode arr) {
-        double[] v = new double[arr.size()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = arr.get(i).asDouble();
-        }
-        return v;
-    }
-
-    private static long[] longs(JsonNode arr) {
-        long[] v = new long[arr.size()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = arr.get(i).asLong();
-        }
-        return v;
-    }
 
     /** Tolerance 1e-10 absolute: both sides run libtorch's float64 kernels and backward formulas. */
     @Test

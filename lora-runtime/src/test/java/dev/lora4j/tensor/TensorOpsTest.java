@@ -1,5 +1,6 @@
 package dev.lora4j.tensor;
 
+import static dev.lora4j.testing.JsonArrays.longs;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -214,14 +215,6 @@ class TensorOpsTest {
             }
             default -> throw new IllegalArgumentException("dtype " + t.get("dtype"));
         };
-    }
-
-    private static long[] longs(JsonNode arr) {
-        long[] v = new long[arr.size()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = arr.get(i).asLong();
-        }
-        return v;
     }
 
     private static void assertMatches(String what, JsonNode expected, Tensor actual) {

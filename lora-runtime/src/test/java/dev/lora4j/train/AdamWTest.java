@@ -1,5 +1,6 @@
 package dev.lora4j.train;
 
+import static dev.lora4j.testing.JsonArrays.doubles;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -44,14 +45,6 @@ class AdamWTest {
                 "losses": losses, "exp_avg": st["exp_avg"].flatten().tolist(),
                 "exp_avg_sq": st["exp_avg_sq"].flatten().tolist(), "step": int(st["step"])}))
             """;
-
-    private static double[] doubles(JsonNode arr) {
-        double[] v = new double[arr.size()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = arr.get(i).asDouble();
-        }
-        return v;
-    }
 
     /** Tolerance 1e-12: the same float64 update rule on both sides. */
     @Test
