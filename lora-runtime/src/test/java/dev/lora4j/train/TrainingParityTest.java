@@ -34,8 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Training parity with a transformers + PEFT loop: the same random FLAN-shaped base (real T5
  * vocabulary), the same untrained adapter (saved by PEFT, loaded here), the same data order, prompt,
  * truncation (128 / 64 tokens) and padding, AdamW, linear warmup schedule and clipping, float32, dropout 0; 50 steps on
- * DialogSum. Every step's loss must be within 1e-3 relative of PEFT's, and the trained A and B within
- * 1e-3 (relative Frobenius norm) of PEFT's trained adapter.
+ * DialogSum. Every step's loss must be within 1e-3 relative of PEFT's (the loss moves about 2% over the
+ * run, so an update that is missing or wrong fails), and each trained adapter tensor must be within a
+ * tenth of the distance training moved it (Frobenius norms) of PEFT's trained tensor.
  */
 @ExtendWith(NativeLeakCheck.class)
 class TrainingParityTest {
@@ -85,21 +86,26 @@ class TrainingParityTest {
                     STEPS, worst, losses.get(0), losses.get(STEPS - 1));
             assertTrue(losses.get(STEPS - 1) < losses.get(0), "the loss goes down");
 
-            // B starts at zero, so the trained adapter is the sum of 50 optimizer updates: comparing it
-            // with PEFT's checks the whole trajectory, not just the losses it produced.
+            // The losses agree; the weights must too. Float32 rounding differences, compounded over 50
+            // Adam steps (which normalise each gradient element), keep them from agreeing bit for bit, so
+            // each tensor's distance from PEFT's trained value must be small next to the distance
+            // training moved it from the initial adapter: a missing or wrong update would be as large.
             try (SafetensorsFile trained = SafetensorsFile.open(dir.resolve("trained").resolve(PeftAdapter.WEIGHTS_FILE));
+                 SafetensorsFile initial = SafetensorsFile.open(dir.resolve("adapter").resolve(PeftAdapter.WEIGHTS_FILE));
                  Scope scope = Scope.open()) {
                 double worstWeights = 0;
                 for (var e : lora.adapterStateDict().entrySet()) {
-                    Tensor want = TensorFiles.read(trained, e.getKey(), Device.CPU, e.getValue().shape()).to(DType.FLOAT64);
-                    Tensor got = e.getValue().to(DType.FLOAT64);
-                    double norm = want.pow(2).sum().sqrt().item();
-                    assertTrue(norm > 0, e.getKey() + " was updated by PEFT");
-                    double rel = got.sub(want).pow(2).sum().sqrt().item() / norm;
-                    worstWeights = Math.max(worstWeights, rel);
-                    System.out.printf("TrainingParityTest: %s %.2e%n", e.getKey(), rel);
+                    long[] shape = e.getValue().shape();
+                    Tensor want = TensorFiles.read(trained, e.getKey(), Device.CPU, shape).to(DType.FLOAT64);
+                    Tensor start = TensorFiles.read(initial, e.getKey(), Device.CPU, shape).to(DType.FLOAT64);
+                    double moved = want.sub(start).pow(2).sum().sqrt().item();
+                    double off = e.getValue().to(DType.FLOAT64).sub(want).pow(2).sum().sqrt().item();
+                    assertTrue(moved > 0, e.getKey() + " was updated by PEFT");
+                    worstWeights = Math.max(worstWeights, off / moved);
+                    assertTrue(off <= 0.1 * moved, e.getKey() + ": distance from PEFT's trained adapter " + off
+                            + " is not small next to the distance training moved it, " + moved);
                 }
-                System.out.printf("TrainingParityTest: trained adapter worst relative difference %.2e%n", worstWeights);
+                System.out.printf("TrainingParityTest: trained adapter, worst |ours - PEFT| / |PEFT - initial| = %.2e%n", worstWeights);
             }
         }
     }
