@@ -467,6 +467,16 @@ __global__ void __launch_bounds__(grad_x::THREADS)
 
 // ---- host side ------------------------------------------------------------------------------------
 
+#ifndef L4J_KERNEL_EMULATION
+// kernel<<<grid, block, 0, stream>>>(args...), then the launch's status. (Under the CPU emulation of
+// native/tests/cuda_emulation.h, that header's launch_kernel runs the grid on threads instead.)
+template <typename... KernelArgs, typename... Args>
+cudaError_t launch_kernel(void (*kernel)(KernelArgs...), dim3 grid, dim3 block, cudaStream_t stream, Args... args) {
+  kernel<<<grid, block, 0, stream>>>(args...);
+  return cudaGetLastError();
+}
+#endif
+
 template <typename TW>
 bool valid_set(const AdapterSet<TW> &set, bool need_a, bool need_g, bool need_out) {
   if (set.count < 1 || set.count > kMaxAdapters) return false;
@@ -499,8 +509,7 @@ cudaError_t launch_lora_dropout(const T *x, T *out, int64_t n, Dropout d, uint64
   if (n < 0 || (n > 0 && (x == nullptr || out == nullptr))) return cudaErrorInvalidValue;
   if (n == 0) return cudaSuccess;
   const unsigned int blocks = blocks_for((n + 3) / 4, kDropoutThreads, kGridStrideCap);
-  lora_dropout_kernel<T><<<blocks, kDropoutThreads, 0, stream>>>(x, out, n, d, offset);
-  return cudaGetLastError();
+  return launch_kernel(lora_dropout_kernel<T>, dim3(blocks), dim3(kDropoutThreads), stream, x, out, n, d, offset);
 }
 
 template <typename TX, typename TW>
@@ -514,8 +523,8 @@ cudaError_t launch_lora_down(const TX *x, int64_t n, int64_t in, const AdapterSe
   const int64_t gy = (set.total_r + down::BN - 1) / down::BN;
   if (gx > kMaxGridX || gy > kMaxGridYZ) return cudaErrorInvalidConfiguration;
   dim3 grid(static_cast<unsigned int>(gx), static_cast<unsigned int>(gy));
-  lora_down_kernel<TX, TW><<<grid, down::THREADS, 0, stream>>>(x, n, in, set, d);  // in == 0 writes zeros
-  return cudaGetLastError();
+  // in == 0 writes zeros
+  return launch_kernel(lora_down_kernel<TX, TW>, grid, dim3(down::THREADS), stream, x, n, in, set, d);
 }
 
 int lora_grad_a_splits(int64_t n, int total_r, int64_t in, int num_sms) {
@@ -547,12 +556,12 @@ cudaError_t launch_lora_grad_a(const TX *x, int64_t n, int64_t in, const Adapter
   const int64_t gy = (set.total_r + BC - 1) / BC;
   if (gx > kMaxGridX || gy > kMaxGridYZ) return cudaErrorInvalidConfiguration;
   dim3 grid(static_cast<unsigned int>(gx), static_cast<unsigned int>(gy), static_cast<unsigned int>(splits));
-  lora_grad_a_kernel<TX, TW><<<grid, THREADS, 0, stream>>>(x, n, in, set, d, workspace, tiles_per_split);
-  cudaError_t err = cudaGetLastError();
+  cudaError_t err = launch_kernel(lora_grad_a_kernel<TX, TW>, grid, dim3(THREADS), stream, x, n, in, set, d, workspace,
+                                  tiles_per_split);
   if (err != cudaSuccess) return err;
   const unsigned int blocks = blocks_for(static_cast<int64_t>(set.total_r) * in, 256, kGridStrideCap);
-  lora_grad_a_reduce_kernel<TW><<<blocks, 256, 0, stream>>>(workspace, splits, in, set);
-  return cudaGetLastError();
+  return launch_kernel(lora_grad_a_reduce_kernel<TW>, dim3(blocks), dim3(256), stream,
+                       static_cast<const acc_t<TW> *>(workspace), splits, in, set);
 }
 
 template <typename TD, typename TW>
@@ -567,8 +576,7 @@ cudaError_t launch_lora_grad_x_add(TD *dx, int64_t n, int64_t in, const AdapterS
   const int64_t gy = (in + BK - 1) / BK;
   if (gx > kMaxGridX || gy > kMaxGridYZ) return cudaErrorInvalidConfiguration;
   dim3 grid(static_cast<unsigned int>(gx), static_cast<unsigned int>(gy));
-  lora_grad_x_add_kernel<TD, TW><<<grid, THREADS, 0, stream>>>(dx, n, in, set, d);
-  return cudaGetLastError();
+  return launch_kernel(lora_grad_x_add_kernel<TD, TW>, grid, dim3(THREADS), stream, dx, n, in, set, d);
 }
 
 // ---- explicit instantiations: the dtypes lora_cuda.cpp dispatches to ------------------------------

@@ -16,9 +16,11 @@
 
 #include <cstdint>
 
+#ifndef L4J_KERNEL_EMULATION  // native/tests/cuda_emulation.h stands in for CUDA on a CPU
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime_api.h>
+#endif
 
 namespace l4j {
 namespace cuda {
