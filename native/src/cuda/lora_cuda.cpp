@@ -4,6 +4,8 @@
 #include "cuda/lora_cuda.h"
 
 #include <string>
+#include <type_traits>
+#include <utility>
 
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
