@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command: provisions what it needs (idempotently), then runs every test.
 #   1. JDK 25+ and the pinned Python venv (torch 2.11.0 + the reference libraries)
-#   2. liblora4j.so (CMake, incremental)
+#   2. liblora4j.so (CMake, incremental; the CUDA kernels compiled too), then the CUDA kernels run on a
+#      CPU emulation against plain loops
 #   3. the generated bindings are regenerated and compared with the committed ones (drift fails)
 #   4. the generator's own tests, then every Java test (Maven Surefire), parity tests included
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -11,6 +12,9 @@ find_java_home
 bash scripts/setup-venv.sh
 VENV=$(venv_dir)
 bash scripts/build-native.sh
+log "CUDA kernels on the CPU emulation (native/tests/cuda_kernel_emulation_test.cpp)"
+cmake --build build/cmake --target lora4j_kernel_emulation_test -j "${LORA4J_BUILD_JOBS:-$(nproc)}"
+build/cmake/lora4j_kernel_emulation_test
 
 log "checking generated bindings against native/include/lora4j.h"
 "$VENV/bin/python" scripts/gen_bindings.py --check

@@ -7,12 +7,18 @@
 
 #include "cpu/lora_dropout_cpu.h"
 #include "shim.h"
+#ifdef L4J_WITH_CUDA_KERNELS
+#include "cuda/lora_cuda.h"
+#endif
 
 namespace l4j {
 
 at::Tensor lora_dropout(const at::Tensor &x, double p, uint64_t seed, uint64_t offset) {
   if (x.device().is_cpu()) return lora_dropout_cpu(x, p, seed, offset);
-  // No CUDA kernel built in: the same mask, drawn on the CPU and moved (correct, not fast).
+#ifdef L4J_WITH_CUDA_KERNELS
+  if (x.is_cuda()) return lora_dropout_cuda(x, p, seed, offset);
+#endif
+  // No kernel for this device built in: the same mask, drawn on the CPU and moved (correct, not fast).
   at::Tensor ones = at::ones(x.sizes(), x.options().device(at::kCPU).dtype(at::kFloat));
   return x * lora_dropout_cpu(ones, p, seed, offset).to(x.device(), x.scalar_type());
 }
@@ -36,6 +42,21 @@ uint64_t adapter_offset(const Settings &s, size_t j, int64_t numel) {
   return s.offset + static_cast<uint64_t>(j) * static_cast<uint64_t>(numel);
 }
 
+#ifdef L4J_WITH_CUDA_KERNELS
+std::vector<uint64_t> adapter_offsets(const Settings &s, int64_t numel) {
+  std::vector<uint64_t> offsets;
+  for (size_t j = 0; j < s.scales.size(); j++) offsets.push_back(adapter_offset(s, j, numel));
+  return offsets;
+}
+
+// Whether the CUDA kernels (cuda/lora_kernels.cu) take the adapters' x-side work: the masked down
+// projection in forward, dA and the masked g·A into dx in backward. Without dropout the down
+// projection is a plain GEMM, left to cuBLAS.
+bool use_cuda_kernels(const at::Tensor &x2, const Settings &s) {
+  return s.dropout && x2.is_cuda() && x2.numel() > 0;
+}
+#endif
+
 class LoraLinearFunction : public torch::autograd::Function<LoraLinearFunction> {
  public:
   // bias_list holds the bias or nothing (autograd cannot take an undefined tensor argument);
@@ -46,15 +67,31 @@ class LoraLinearFunction : public torch::autograd::Function<LoraLinearFunction> 
     at::Tensor x2 = x.reshape({-1, x.size(-1)}).contiguous();  // (N, in)
     at::Tensor y = at::linear(x2, w, bias);  // (N, out)
     std::vector<at::Tensor> saved{x2, w};
+    const size_t count = settings.scales.size();
+    // h_j = D_j(x)·A_jᵀ (N, r_j). The adapter runs in its own dtype (fp32 adapters over a bf16 base, as
+    // PEFT casts x to lora_A's dtype), and its update is cast back to the output's.
+    std::vector<at::Tensor> hs;
+#ifdef L4J_WITH_CUDA_KERNELS
+    if (use_cuda_kernels(x2, settings)) {
+      std::vector<at::Tensor> as;
+      for (size_t j = 0; j < count; j++) as.push_back(ab[2 * j]);
+      // One pass over x for all adapters; the mask is applied as x is loaded, nothing (N, in) is made.
+      hs = lora_down_cuda(x2, as, settings.p, settings.seed, adapter_offsets(settings, x2.numel()));
+    }
+#endif
+    if (hs.empty()) {
+      for (size_t j = 0; j < count; j++) {
+        const at::Tensor &a = ab[2 * j];
+        at::Tensor xa = x2.to(a.scalar_type());
+        at::Tensor xd = settings.dropout ? lora_dropout(xa, settings.p, settings.seed, adapter_offset(settings, j, x2.numel())) : xa;
+        hs.push_back(at::matmul(xd, a.t()));  // (N, r); xd is freed here, never saved
+      }
+    }
     int64_t row = 0;
-    for (size_t j = 0; j < settings.scales.size(); j++) {
+    for (size_t j = 0; j < count; j++) {
       const at::Tensor &a = ab[2 * j];
       const at::Tensor &b = ab[2 * j + 1];
-      // The adapter runs in its own dtype (fp32 adapters over a bf16 base, as PEFT casts x to
-      // lora_A's dtype), and its update is cast back to the output's.
-      at::Tensor xa = x2.to(a.scalar_type());
-      at::Tensor xd = settings.dropout ? lora_dropout(xa, settings.p, settings.seed, adapter_offset(settings, j, x2.numel())) : xa;
-      at::Tensor h = at::matmul(xd, a.t());  // (N, r); xd is freed here, never saved
+      const at::Tensor &h = hs[j];  // (N, r)
       int64_t out_j = settings.out_sizes[j];
       at::Tensor update = at::matmul(h, b.t()).mul_(settings.scales[j]);  // (N, out_j)
       at::Tensor y_j = y.narrow(1, row, out_j);
@@ -101,26 +138,50 @@ class LoraLinearFunction : public torch::autograd::Function<LoraLinearFunction> 
     at::Tensor dw = ctx->needs_input_grad(1) ? at::matmul(dy.t(), x2) : at::Tensor();  // (out, in)
     at::Tensor dbias = ctx->saved_data["has_bias"].toBool() && ctx->needs_input_grad(2) ? dy.sum(0) : at::Tensor();
 
-    variable_list dab;
+    const size_t count = s.scales.size();
+    std::vector<at::Tensor> as, gs, dbs;
     int64_t row = 0;
-    for (size_t j = 0; j < s.scales.size(); j++) {
+    for (size_t j = 0; j < count; j++) {
       const at::Tensor &a = saved[2 + 3 * j];  // (r, in)
       const at::Tensor &b = saved[3 + 3 * j];  // (out_j, r)
       const at::Tensor &h = saved[4 + 3 * j];  // (N, r)
       at::Tensor dy_j = dy.narrow(1, row, s.out_sizes[j]).to(a.scalar_type());  // (N, out_j)
       row += s.out_sizes[j];
-      at::Tensor g = at::matmul(dy_j, b).mul_(s.scales[j]);  // (N, r) = s·dy·B
-      at::Tensor db = at::matmul(dy_j.t(), h).mul_(s.scales[j]);  // (out_j, r) = s·dyᵀ·h
-      uint64_t off = adapter_offset(s, j, x2.numel());
-      at::Tensor xa = x2.to(a.scalar_type());
-      at::Tensor xd = s.dropout ? lora_dropout(xa, s.p, s.seed, off) : xa;  // regenerated mask
-      at::Tensor da = at::matmul(g.t(), xd);  // (r, in) = gᵀ·D(x)
+      as.push_back(a);
+      gs.push_back(at::matmul(dy_j, b).mul_(s.scales[j]));  // (N, r) = s·dy·B
+      dbs.push_back(at::matmul(dy_j.t(), h).mul_(s.scales[j]));  // (out_j, r) = s·dyᵀ·h
+    }
+    std::vector<at::Tensor> das;
+#ifdef L4J_WITH_CUDA_KERNELS
+    if (use_cuda_kernels(x2, s)) {
+      // One pass over x for every dA_j (mask regenerated on load), and one read-modify-write of dx
+      // adding every D_j(g_j·A_j): neither the masked x nor g·A is ever stored.
+      std::vector<uint64_t> offsets = adapter_offsets(s, x2.numel());
+      das = lora_grad_a_cuda(x2, gs, as, s.p, s.seed, offsets);
       if (need_dx) {
-        at::Tensor ga = at::matmul(g, a);  // (N, in)
-        dx.add_((s.dropout ? lora_dropout(ga, s.p, s.seed, off) : ga).to(dx.scalar_type()));  // D's backward: the same mask
+        dx = dx.contiguous();
+        lora_grad_x_add_cuda(dx, gs, as, s.p, s.seed, offsets);
       }
-      dab.push_back(da);
-      dab.push_back(db);
+    }
+#endif
+    if (das.empty()) {
+      for (size_t j = 0; j < count; j++) {
+        const at::Tensor &a = as[j];
+        const at::Tensor &g = gs[j];
+        uint64_t off = adapter_offset(s, j, x2.numel());
+        at::Tensor xa = x2.to(a.scalar_type());
+        at::Tensor xd = s.dropout ? lora_dropout(xa, s.p, s.seed, off) : xa;  // regenerated mask
+        das.push_back(at::matmul(g.t(), xd));  // (r, in) = gᵀ·D(x)
+        if (need_dx) {
+          at::Tensor ga = at::matmul(g, a);  // (N, in)
+          dx.add_((s.dropout ? lora_dropout(ga, s.p, s.seed, off) : ga).to(dx.scalar_type()));  // D's backward: the same mask
+        }
+      }
+    }
+    variable_list dab;
+    for (size_t j = 0; j < count; j++) {
+      dab.push_back(das[j]);
+      dab.push_back(dbs[j]);
     }
     // Gradients in forward's argument order, lists flattened: x, w, [bias], a_0, b_0, ..., settings.
     variable_list grads{need_dx ? dx.view(x_sizes) : at::Tensor(), dw};
