@@ -35,11 +35,11 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <pre>
  * ./mvnw -q -pl benchmarks -am package -DskipTests
- * java -jar benchmarks/target/lora4j-benchmarks.jar TokenizerBenchmark -Dlora4j.shared.data=../shared/data
+ * java -Dlora4j.shared.data=../shared/data -jar benchmarks/target/lora4j-benchmarks.jar TokenizerBenchmark
  * </pre>
  *
  * The data directory comes from {@code -Dlora4j.shared.data} (default {@code ../shared/data} from
- * the working directory) and is passed on to JMH's forked JVMs.
+ * the working directory); JMH hands the launching JVM's -D options on to its forked JVMs.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)

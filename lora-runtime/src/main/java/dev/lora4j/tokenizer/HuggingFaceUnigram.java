@@ -24,12 +24,11 @@ final class HuggingFaceUnigram {
     private final Map<String, Integer> idsByPiece;
 
     /**
-     * @param pieces the vocabulary in id order
+     * @param scores each id's score, in id order
      * @param idsByPiece each distinct piece's id (the last one when a piece repeats, as in tokenizers)
      * @param unkId the unknown id, or -1 when the model has none
      */
-    HuggingFaceUnigram(String[] pieces, double[] scores, Map<String, Integer> idsByPiece, int unkId,
-            boolean byteFallback) {
+    HuggingFaceUnigram(double[] scores, Map<String, Integer> idsByPiece, int unkId, boolean byteFallback) {
         this.scores = scores.clone();
         this.idsByPiece = Map.copyOf(idsByPiece);
         this.trie = new PieceTrie(this.idsByPiece);
@@ -43,9 +42,6 @@ final class HuggingFaceUnigram {
         for (int b = 0; b < 256; b++) {
             Integer id = idsByPiece.get(ByteFallback.pieceOfByte(b));
             byteIds[b] = id == null ? -1 : id;
-        }
-        if (pieces.length != scores.length) {
-            throw new IllegalArgumentException("pieces and scores differ in length");
         }
     }
 

@@ -38,7 +38,6 @@ final class PrecompiledCharsMap {
     private final String[] asciiRule = new String[128];
     /** For ASCII chars: whether a rule's key starts with that char followed by another ASCII char. */
     private final boolean[] asciiPairStartsRule = new boolean[128];
-    private int ruleCount;
 
     PrecompiledCharsMap(byte[] blob, String source) {
         if (blob.length < 4) {
@@ -58,11 +57,6 @@ final class PrecompiledCharsMap {
         System.arraycopy(blob, poolStart, pool, 0, pool.length);
         replacements = new String[pool.length];
         walkAndValidate(pool, source);
-    }
-
-    /** How many distinct replacement strings the rules use. */
-    int replacementCount() {
-        return ruleCount;
     }
 
     /** The replacement for the one-char rule of an ASCII char, or null when it has none. */
@@ -234,7 +228,6 @@ final class PrecompiledCharsMap {
                 end++;
             }
             replacements[start] = decodeUtf8(pool, start, end - start, source, "a replacement");
-            ruleCount++;
         }
     }
 
