@@ -104,13 +104,4 @@ final class AddedTokenMatcher {
         boolean spaceAfter = stop == to || !CharClasses.isRegexWordChar(text.codePointAt(stop));
         return spaceBefore && spaceAfter;
     }
-
-    /** Token contents by id, for building vocabularies. */
-    static Map<Integer, AddedToken> byId(List<AddedToken> tokens) {
-        Map<Integer, AddedToken> map = new HashMap<>();
-        for (AddedToken t : tokens) {
-            map.put(t.id(), t);
-        }
-        return map;
-    }
 }

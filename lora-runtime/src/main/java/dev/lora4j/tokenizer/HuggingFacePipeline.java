@@ -82,8 +82,9 @@ final class HuggingFacePipeline implements ContentEncoder {
             ws.swapWords();
         }
         PreTokenizedText words = ws.words;
+        char[] chars = ws.viterbi.copy(words.text, 0, words.text.length());
         for (int w = 0; w < words.wordCount(); w++) {
-            model.encode(words.text, words.start(w), words.end(w), ws.viterbi, out);
+            model.encode(chars, words.start(w), words.end(w), ws.viterbi, out);
         }
     }
 }

@@ -24,12 +24,11 @@ final class HuggingFaceUnigram {
     private final Map<String, Integer> idsByPiece;
 
     /**
-     * @param pieces the vocabulary in id order
+     * @param scores each id's score, in id order
      * @param idsByPiece each distinct piece's id (the last one when a piece repeats, as in tokenizers)
      * @param unkId the unknown id, or -1 when the model has none
      */
-    HuggingFaceUnigram(String[] pieces, double[] scores, Map<String, Integer> idsByPiece, int unkId,
-            boolean byteFallback) {
+    HuggingFaceUnigram(double[] scores, Map<String, Integer> idsByPiece, int unkId, boolean byteFallback) {
         this.scores = scores.clone();
         this.idsByPiece = Map.copyOf(idsByPiece);
         this.trie = new PieceTrie(this.idsByPiece);
@@ -44,13 +43,10 @@ final class HuggingFaceUnigram {
             Integer id = idsByPiece.get(ByteFallback.pieceOfByte(b));
             byteIds[b] = id == null ? -1 : id;
         }
-        if (pieces.length != scores.length) {
-            throw new IllegalArgumentException("pieces and scores differ in length");
-        }
     }
 
     /** Segments {@code text[from, to)} and appends the ids to {@code out}. */
-    void encode(CharSequence text, int from, int to, ViterbiWorkspace ws, IntList out) {
+    void encode(char[] text, int from, int to, ViterbiWorkspace ws, IntList out) {
         int n = to - from;
         if (n <= 0) {
             return;
@@ -68,7 +64,7 @@ final class HuggingFaceUnigram {
             double tillHere = best[pos];
             int charLength = codePointLength(text, from + pos, to);
             boolean hasSingleCharPiece = false;
-            int node = trie.rootChild(text.charAt(from + pos));
+            int node = trie.rootChild(text[from + pos]);
             int end = pos + 1;
             while (node != PieceTrie.NONE) {
                 int piece = trie.value(node);
@@ -86,14 +82,14 @@ final class HuggingFaceUnigram {
                 if (end == n) {
                     break;
                 }
-                node = trie.child(node, text.charAt(from + end));
+                node = trie.child(node, text[from + end]);
                 end++;
             }
             if (!hasSingleCharPiece) {
                 if (unkId < 0) {
                     throw new dev.lora4j.tensor.Lora4jException("tokenizer.encode",
                             "the model has no unknown token but the text contains a character it cannot encode: '"
-                                    + text.subSequence(from + pos, from + pos + charLength) + "'");
+                                    + new String(text, from + pos, charLength) + "'");
                 }
                 int target = pos + charLength;
                 double candidate = unknownScore + tillHere;
@@ -109,7 +105,7 @@ final class HuggingFaceUnigram {
     }
 
     /** Walks the best path back from the end, then emits it forwards, fusing runs of unknowns. */
-    private void emitBestPath(CharSequence text, int from, int n, ViterbiWorkspace ws, IntList out) {
+    private void emitBestPath(char[] text, int from, int n, ViterbiWorkspace ws, IntList out) {
         IntList path = ws.path;
         path.clear();
         for (int end = n; end > 0; end = ws.start[end]) {
@@ -143,8 +139,8 @@ final class HuggingFaceUnigram {
      * there is one (tokenizers looks it up), else its UTF-8 bytes as {@code <0xXX>} pieces when byte
      * fallback is on and all of them exist, else the unknown id.
      */
-    private void emitUnknownRun(CharSequence text, int from, int to, IntList out) {
-        String run = text.subSequence(from, to).toString();
+    private void emitUnknownRun(char[] text, int from, int to, IntList out) {
+        String run = new String(text, from, to - from);
         Integer known = idsByPiece.get(run);
         if (known != null) {
             out.add(known);
@@ -169,5 +165,9 @@ final class HuggingFaceUnigram {
     static int codePointLength(CharSequence text, int at, int limit) {
         return Character.isHighSurrogate(text.charAt(at)) && at + 1 < limit
                 && Character.isLowSurrogate(text.charAt(at + 1)) ? 2 : 1;
+    }
+
+    static int codePointLength(char[] text, int at, int limit) {
+        return Character.isHighSurrogate(text[at]) && at + 1 < limit && Character.isLowSurrogate(text[at + 1]) ? 2 : 1;
     }
 }

@@ -2,78 +2,61 @@ package dev.lora4j.tokenizer;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 
 /**
- * An immutable trie over the UTF-16 chars of vocabulary pieces, laid out in flat arrays so a
- * Viterbi step costs one array read for the first char and a short scan per later char, with no
- * allocation and no boxing.
+ * An immutable double-array trie over the UTF-16 chars of vocabulary pieces: one step of a
+ * Viterbi walk is two array reads ({@code next = base[node] + code(c)}, valid when
+ * {@code check[next] == node}), with no allocation, no hashing and no boxing.
  *
- * <p>Node 0 is the root. The children of node {@code n} are the edges
- * {@code edgeStart[n] .. edgeStart[n + 1]}, sorted by label. The root's children are also indexed
- * by char in {@code rootChild} because nearly every lookup starts there.
+ * <p>Chars are first mapped to dense codes 1..A (A = the number of distinct chars in the keys), so
+ * the arrays stay small even though a char can be any of 65,536 values; a char that no key contains
+ * has code 0 and ends a walk at once. Node 0 is the root.
  */
 final class PieceTrie {
-    /** Returned by {@link #child} when there is no such edge. */
+    /** Returned by {@link #child} and {@link #rootChild} when there is no such edge. */
     static final int NONE = 0;
 
-    private final int[] rootChild = new int[65536];
-    private final int[] edgeStart;
-    private final char[] edgeLabel;
-    private final int[] edgeTarget;
+    private final int[] codeOfChar = new int[65536];
+    private final int[] base;
+    private final int[] check;
     /** The id a node's path spells, or -1. */
     private final int[] value;
 
-    /** Builds a trie mapping each key to its value; keys must be distinct and non-empty. */
+    /** Builds a trie mapping each key to its value; keys must be non-empty (empty ones are ignored). */
     PieceTrie(Map<String, Integer> keys) {
-        String[] sorted = keys.keySet().toArray(new String[0]);
-        Arrays.sort(sorted);
-        int[] values = new int[sorted.length];
-        for (int i = 0; i < sorted.length; i++) {
-            values[i] = keys.get(sorted[i]);
+        String[] sorted = keys.keySet().stream().filter(k -> !k.isEmpty()).sorted().toArray(String[]::new);
+        int alphabet = 0;
+        for (String key : sorted) {
+            for (int i = 0; i < key.length(); i++) {
+                char c = key.charAt(i);
+                if (codeOfChar[c] == 0) {
+                    codeOfChar[c] = ++alphabet;
+                }
+            }
         }
-        Builder builder = new Builder(sorted, values);
+        Builder builder = new Builder(sorted, keys, codeOfChar);
         builder.build();
-        edgeStart = builder.edgeStart.toArray();
-        edgeLabel = builder.labels();
-        edgeTarget = builder.targets.toArray();
-        value = builder.value.toArray();
-        for (int e = edgeStart[0]; e < edgeStart[1]; e++) {
-            rootChild[edgeLabel[e]] = edgeTarget[e];
-        }
+        base = Arrays.copyOf(builder.base, builder.size);
+        check = Arrays.copyOf(builder.check, builder.size);
+        value = Arrays.copyOf(builder.value, builder.size);
     }
 
     /** The node reached from the root by {@code c}, or {@link #NONE}. */
     int rootChild(char c) {
-        return rootChild[c];
+        return child(0, c);
     }
 
     /** The node reached from {@code node} by {@code c}, or {@link #NONE}. */
     int child(int node, char c) {
-        int lo = edgeStart[node];
-        int hi = edgeStart[node + 1];
-        if (hi - lo <= 8) {
-            for (int e = lo; e < hi; e++) {
-                if (edgeLabel[e] == c) {
-                    return edgeTarget[e];
-                }
-            }
+        int code = codeOfChar[c];
+        if (code == 0) {
             return NONE;
         }
-        hi--;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            char label = edgeLabel[mid];
-            if (label < c) {
-                lo = mid + 1;
-            } else if (label > c) {
-                hi = mid - 1;
-            } else {
-                return edgeTarget[mid];
-            }
-        }
-        return NONE;
+        int next = base[node] + code;
+        return next < check.length && check[next] == node ? next : NONE;
     }
 
     /** The id whose key ends at this node, or -1. */
@@ -86,20 +69,16 @@ final class PieceTrie {
      * (0 when none matches).
      */
     int longestPrefixLength(CharSequence text, int from, int limit) {
-        if (from >= limit) {
-            return 0;
-        }
-        int node = rootChild[text.charAt(from)];
         int best = 0;
-        int pos = from + 1;
-        while (node != NONE) {
-            if (value[node] >= 0) {
-                best = pos - from;
-            }
-            if (pos == limit) {
+        int node = 0;
+        for (int pos = from; pos < limit; pos++) {
+            node = child(node, text.charAt(pos));
+            if (node == NONE) {
                 break;
             }
-            node = child(node, text.charAt(pos++));
+            if (value[node] >= 0) {
+                best = pos + 1 - from;
+            }
         }
         return best;
     }
@@ -109,68 +88,113 @@ final class PieceTrie {
         if (from >= to) {
             return -1;
         }
-        int node = rootChild[text.charAt(from)];
-        for (int pos = from + 1; node != NONE && pos < to; pos++) {
+        int node = 0;
+        for (int pos = from; pos < to; pos++) {
             node = child(node, text.charAt(pos));
+            if (node == NONE) {
+                return -1;
+            }
         }
-        return node == NONE ? -1 : value[node];
+        return value[node];
     }
 
-    /** Builds the flat arrays depth-first from the sorted keys, one node's edges at a time. */
+    /**
+     * Places nodes breadth-first: each node's children need free slots at {@code base + code} for
+     * all their codes, found by a first-fit scan from the lowest free slot.
+     */
     private static final class Builder {
         private final String[] keys;
-        private final int[] ids;
-        private final IntList edgeStart = new IntList(1024);
-        private final IntList targets = new IntList(1024);
-        private final IntList labelList = new IntList(1024);
-        private final IntList value = new IntList(1024);
-        private final List<int[]> pending = new ArrayList<>();
+        private final Map<String, Integer> ids;
+        private final int[] codeOfChar;
+        int[] base = new int[1024];
+        int[] check = new int[1024];
+        int[] value = new int[1024];
+        int size = 1;
+        private final BitSet used = new BitSet();
+        private int firstFree = 1;
 
-        Builder(String[] keys, int[] ids) {
+        Builder(String[] keys, Map<String, Integer> ids, int[] codeOfChar) {
             this.keys = keys;
             this.ids = ids;
+            this.codeOfChar = codeOfChar;
         }
+
+        /** A node still to place: its slot and the keys {@code [lo, hi)} that share its {@code depth} chars. */
+        private record Pending(int slot, int lo, int hi, int depth) {}
 
         void build() {
-            // Node ids are handed out when a node's edges are laid out, so edgeStart stays in node order.
-            value.add(-1);
-            pending.add(new int[] {0, 0, keys.length, 0});
-            for (int next = 0; next < pending.size(); next++) {
-                int[] job = pending.get(next);
-                layOut(job[0], job[1], job[2], job[3]);
-            }
-            edgeStart.add(targets.size());
-        }
-
-        /** Lays out the edges of {@code node}, whose keys are {@code keys[lo, hi)} sharing {@code depth} chars. */
-        private void layOut(int node, int lo, int hi, int depth) {
-            edgeStart.add(targets.size());
-            int i = lo;
-            if (i < hi && keys[i].length() == depth) {
-                value.set(node, ids[i]);
-                i++;
-            }
-            while (i < hi) {
-                char label = keys[i].charAt(depth);
-                int j = i + 1;
-                while (j < hi && keys[j].charAt(depth) == label) {
-                    j++;
+            Arrays.fill(check, -1);
+            Arrays.fill(value, -1);
+            used.set(0);
+            check[0] = -2; // the root has no parent
+            List<Pending> queue = new ArrayList<>();
+            queue.add(new Pending(0, 0, keys.length, 0));
+            for (int next = 0; next < queue.size(); next++) {
+                Pending node = queue.get(next);
+                int i = node.lo();
+                if (i < node.hi() && keys[i].length() == node.depth()) {
+                    value[node.slot()] = ids.get(keys[i]);
+                    i++;
                 }
-                int child = value.size();
-                value.add(-1);
-                labelList.add(label);
-                targets.add(child);
-                pending.add(new int[] {child, i, j, depth + 1});
-                i = j;
+                // The children: one per distinct char at this depth (keys are sorted, so they are runs).
+                List<int[]> children = new ArrayList<>(); // {code, lo, hi}
+                while (i < node.hi()) {
+                    char c = keys[i].charAt(node.depth());
+                    int j = i + 1;
+                    while (j < node.hi() && keys[j].charAt(node.depth()) == c) {
+                        j++;
+                    }
+                    children.add(new int[] {codeOfChar[c], i, j});
+                    i = j;
+                }
+                if (children.isEmpty()) {
+                    continue;
+                }
+                int b = findBase(children);
+                base[node.slot()] = b;
+                for (int[] child : children) {
+                    int slot = b + child[0];
+                    ensure(slot + 1);
+                    used.set(slot);
+                    check[slot] = node.slot();
+                    queue.add(new Pending(slot, child[1], child[2], node.depth() + 1));
+                }
+                while (used.get(firstFree)) {
+                    firstFree++;
+                }
+                queue.set(next, null); // let the builder's memory go as it proceeds
             }
         }
 
-        char[] labels() {
-            char[] out = new char[labelList.size()];
-            for (int i = 0; i < out.length; i++) {
-                out[i] = (char) labelList.get(i);
+        private int findBase(List<int[]> children) {
+            int firstCode = children.get(0)[0];
+            for (int b = Math.max(0, firstFree - firstCode); ; b++) {
+                boolean fits = true;
+                for (int[] child : children) {
+                    if (used.get(b + child[0])) {
+                        fits = false;
+                        break;
+                    }
+                }
+                if (fits) {
+                    return b;
+                }
             }
-            return out;
+        }
+
+        private void ensure(int needed) {
+            if (needed > size) {
+                size = needed;
+            }
+            if (needed > check.length) {
+                int capacity = Math.max(needed, check.length * 2);
+                int old = check.length;
+                base = Arrays.copyOf(base, capacity);
+                check = Arrays.copyOf(check, capacity);
+                value = Arrays.copyOf(value, capacity);
+                Arrays.fill(check, old, capacity, -1);
+                Arrays.fill(value, old, capacity, -1);
+            }
         }
     }
 }

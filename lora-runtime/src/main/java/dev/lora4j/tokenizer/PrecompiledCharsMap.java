@@ -36,7 +36,8 @@ final class PrecompiledCharsMap {
     private final boolean[] asciiStartsRule = new boolean[128];
     /** For ASCII chars: the replacement of the one-char rule, or null. */
     private final String[] asciiRule = new String[128];
-    private int ruleCount;
+    /** For ASCII chars: whether a rule's key starts with that char followed by another ASCII char. */
+    private final boolean[] asciiPairStartsRule = new boolean[128];
 
     PrecompiledCharsMap(byte[] blob, String source) {
         if (blob.length < 4) {
@@ -58,11 +59,6 @@ final class PrecompiledCharsMap {
         walkAndValidate(pool, source);
     }
 
-    /** How many distinct replacement strings the rules use. */
-    int replacementCount() {
-        return ruleCount;
-    }
-
     /** The replacement for the one-char rule of an ASCII char, or null when it has none. */
     String asciiReplacement(char c) {
         return asciiRule[c];
@@ -71,6 +67,14 @@ final class PrecompiledCharsMap {
     /** Whether any rule's key starts with this ASCII char (so a longest match may span several chars). */
     boolean asciiStartsRule(char c) {
         return asciiStartsRule[c];
+    }
+
+    /**
+     * Whether the longest rule at an ASCII char followed by an ASCII char (or by nothing) can only be
+     * the one-char rule, so {@link #asciiReplacement} answers without a trie walk.
+     */
+    boolean asciiRuleIsAlone(char c) {
+        return !asciiPairStartsRule[c];
     }
 
     /** The replacement string a packed match result points at. */
@@ -188,6 +192,13 @@ final class PrecompiledCharsMap {
                 if (child < units.length && label(units[child]) == b) {
                     if (node == 0 && b < 128) {
                         asciiStartsRule[b] = true;
+                        int grandchildren = child ^ offset(units[child]);
+                        for (int next = 1; next < 128; next++) {
+                            int g = grandchildren ^ next;
+                            if (g < units.length && label(units[g]) == next) {
+                                asciiPairStartsRule[b] = true;
+                            }
+                        }
                         if (hasLeaf(units[child])) {
                             int leaf = child ^ offset(units[child]);
                             recordReplacement(leaf, pool, source);
@@ -217,7 +228,6 @@ final class PrecompiledCharsMap {
                 end++;
             }
             replacements[start] = decodeUtf8(pool, start, end - start, source, "a replacement");
-            ruleCount++;
         }
     }
 

@@ -59,7 +59,20 @@ final class SentencePieceNormalizer {
         boolean previousIsSpace = removeExtraWhitespaces;
         while (i < n) {
             char c = input.charAt(i);
-            if (c < 128 && isPlainAscii(c)) {
+            if (c < 128 && charsMap != null && userDefinedSymbols == null && charsMap.asciiStartsRule(c)
+                    && charsMap.asciiRuleIsAlone(c) && (i + 1 == n || input.charAt(i + 1) < 128)) {
+                // An ASCII char before another: only its own one-char rule (if any) can apply.
+                String replacement = charsMap.asciiReplacement(c);
+                if (replacement != null) {
+                    previousIsSpace = appendPiece(replacement, previousIsSpace, out);
+                    i++;
+                    if (!removeExtraWhitespaces) {
+                        previousIsSpace = false;
+                    }
+                    continue;
+                }
+            }
+            if (c < 128 && isPlainAscii(c, i + 1 < n ? input.charAt(i + 1) : 0)) {
                 // No rule and no user-defined symbol can start here: the char is copied as is.
                 if (c == ' ') {
                     if (!previousIsSpace) {
@@ -98,18 +111,7 @@ final class SentencePieceNormalizer {
                 pieceFrom = i;
                 pieceTo = i + consumed;
             }
-            if (previousIsSpace) {
-                while (pieceFrom < pieceTo && piece.charAt(pieceFrom) == ' ') {
-                    pieceFrom++;
-                }
-            }
-            if (pieceFrom < pieceTo) {
-                for (int k = pieceFrom; k < pieceTo; k++) {
-                    char p = piece.charAt(k);
-                    out.append(escapeWhitespaces && p == ' ' ? SPACE_SYMBOL : p);
-                }
-                previousIsSpace = piece.charAt(pieceTo - 1) == ' ';
-            }
+            previousIsSpace = appendPiece(piece, pieceFrom, pieceTo, previousIsSpace, out);
             i += consumed;
             if (!removeExtraWhitespaces) {
                 previousIsSpace = false;
@@ -126,8 +128,36 @@ final class SentencePieceNormalizer {
         return out.toString();
     }
 
-    private boolean isPlainAscii(char c) {
-        return (charsMap == null || !charsMap.asciiStartsRule(c))
+    private boolean appendPiece(String piece, boolean previousIsSpace, StringBuilder out) {
+        return appendPiece(piece, 0, piece.length(), previousIsSpace, out);
+    }
+
+    /**
+     * Appends one rule's output: its leading spaces are dropped after a space (with
+     * {@code remove_extra_whitespaces}) and spaces are escaped. Returns whether the output now ends
+     * in a space; an output that came out empty leaves that unchanged.
+     */
+    private boolean appendPiece(CharSequence piece, int from, int to, boolean previousIsSpace, StringBuilder out) {
+        int start = from;
+        if (previousIsSpace) {
+            while (start < to && piece.charAt(start) == ' ') {
+                start++;
+            }
+        }
+        if (start == to) {
+            return previousIsSpace;
+        }
+        for (int k = start; k < to; k++) {
+            char p = piece.charAt(k);
+            out.append(escapeWhitespaces && p == ' ' ? SPACE_SYMBOL : p);
+        }
+        return piece.charAt(to - 1) == ' ';
+    }
+
+    /** Whether no rule and no user-defined symbol can start at this ASCII char (followed by {@code next}). */
+    private boolean isPlainAscii(char c, char next) {
+        return (charsMap == null || !charsMap.asciiStartsRule(c)
+                        || (charsMap.asciiReplacement(c) == null && charsMap.asciiRuleIsAlone(c) && next < 128))
                 && (userDefinedSymbols == null || userDefinedSymbols.rootChild(c) == PieceTrie.NONE);
     }
 

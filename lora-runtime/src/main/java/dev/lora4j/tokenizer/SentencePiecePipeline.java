@@ -30,7 +30,7 @@ final class SentencePiecePipeline implements ContentEncoder {
                 continue;
             }
             String normalized = normalizer.normalize(text.substring(segments.get(s), segments.get(s + 1)));
-            model.encode(normalized, ws.viterbi, out);
+            model.encode(ws.viterbi.copy(normalized, 0, normalized.length()), normalized.length(), ws.viterbi, out);
         }
     }
 }

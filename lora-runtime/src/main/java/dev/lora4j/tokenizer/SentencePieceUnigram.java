@@ -81,9 +81,8 @@ final class SentencePieceUnigram {
         }
     }
 
-    /** Segments the whole normalized string and appends the ids to {@code out}. */
-    void encode(CharSequence text, ViterbiWorkspace ws, IntList out) {
-        int n = text.length();
+    /** Segments the normalized text {@code text[0, n)} and appends the ids to {@code out}. */
+    void encode(char[] text, int n, ViterbiWorkspace ws, IntList out) {
         if (n == 0) {
             return;
         }
@@ -100,7 +99,7 @@ final class SentencePieceUnigram {
             float tillHere = best[pos];
             int charLength = HuggingFaceUnigram.codePointLength(text, pos, n);
             boolean hasSingleCharPiece = false;
-            int node = trie.rootChild(text.charAt(pos));
+            int node = trie.rootChild(text[pos]);
             int end = pos + 1;
             while (node != PieceTrie.NONE) {
                 int piece = trie.value(node);
@@ -119,7 +118,7 @@ final class SentencePieceUnigram {
                 if (end == n) {
                     break;
                 }
-                node = trie.child(node, text.charAt(end));
+                node = trie.child(node, text[end]);
                 end++;
             }
             if (!hasSingleCharPiece) {
@@ -136,7 +135,7 @@ final class SentencePieceUnigram {
         emitBestPath(text, n, ws, out);
     }
 
-    private void emitBestPath(CharSequence text, int n, ViterbiWorkspace ws, IntList out) {
+    private void emitBestPath(char[] text, int n, ViterbiWorkspace ws, IntList out) {
         IntList path = ws.path;
         path.clear();
         for (int end = n; end > 0; end = ws.start[end]) {
@@ -149,7 +148,7 @@ final class SentencePieceUnigram {
             int piece = ws.id[end];
             boolean unknown = piece == unkId;
             if (unknown && byteFallback) {
-                byte[] bytes = text.subSequence(pieceStart, end).toString().getBytes(StandardCharsets.UTF_8);
+                byte[] bytes = new String(text, pieceStart, end - pieceStart).getBytes(StandardCharsets.UTF_8);
                 for (byte b : bytes) {
                     out.add(byteIds[b & 0xFF]);
                 }

@@ -150,23 +150,33 @@ public final class T5Tokenizer implements Tokenizer {
 
     @Override
     public int[] encode(String text, EncodeOptions options) {
-        return encode(text, options, new EncodeWorkspace());
+        EncodeWorkspace ws = EncodeWorkspace.acquire();
+        try {
+            return encode(text, options, ws);
+        } finally {
+            ws.release();
+        }
     }
 
     @Override
     public BatchEncoding encodeBatch(List<String> texts, EncodeOptions options) {
-        EncodeWorkspace ws = new EncodeWorkspace();
-        int[][] ids = new int[texts.size()][];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = encode(texts.get(i), options, ws);
+        EncodeWorkspace ws = EncodeWorkspace.acquire();
+        try {
+            int[][] ids = new int[texts.size()][];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = encode(texts.get(i), options, ws);
+            }
+            return Batching.pad(ids, options, padId);
+        } finally {
+            ws.release();
         }
-        return Batching.pad(ids, options, padId);
     }
 
     private int[] encode(String text, EncodeOptions options, EncodeWorkspace ws) {
         Objects.requireNonNull(text, "text");
         Objects.requireNonNull(options, "options");
-        IntList out = new IntList(text.length() / 3 + 8);
+        IntList out = ws.ids;
+        out.clear();
         encoder.encode(CharClasses.withoutLoneSurrogates(text), ws, out);
         int[] content = out.toArray();
         if (!options.addSpecialTokens()) {

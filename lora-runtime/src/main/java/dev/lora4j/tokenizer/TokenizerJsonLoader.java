@@ -119,7 +119,7 @@ final class TokenizerJsonLoader {
                 rawPatterns.add(t.content());
             }
         }
-        HuggingFaceUnigram unigram = new HuggingFaceUnigram(pieces, scores, idsByPiece, unkId, byteFallback);
+        HuggingFaceUnigram unigram = new HuggingFaceUnigram(scores, idsByPiece, unkId, byteFallback);
         HuggingFacePipeline pipeline = new HuggingFacePipeline(
                 new AddedTokenMatcher(rawTokens, rawPatterns),
                 new AddedTokenMatcher(normalizedTokens, normalizedPatterns),

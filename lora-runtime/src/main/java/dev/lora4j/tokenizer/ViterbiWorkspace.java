@@ -16,6 +16,26 @@ final class ViterbiWorkspace {
     int[] id = new int[0];
     /** Piece boundaries collected while backtracking. */
     final IntList path = new IntList(256);
+    /** The text being segmented, copied out of its builder so the hot loop reads a plain array. */
+    char[] chars = new char[256];
+
+    /** Copies {@code text[from, to)} into {@link #chars} (from index 0) and returns that array. */
+    char[] copy(CharSequence text, int from, int to) {
+        int length = to - from;
+        if (chars.length < length) {
+            chars = new char[Math.max(length, chars.length * 2)];
+        }
+        if (text instanceof String s) {
+            s.getChars(from, to, chars, 0);
+        } else if (text instanceof StringBuilder sb) {
+            sb.getChars(from, to, chars, 0);
+        } else {
+            for (int i = from; i < to; i++) {
+                chars[i - from] = text.charAt(i);
+            }
+        }
+        return chars;
+    }
 
     void ensureCapacity(int positions) {
         if (start.length < positions) {

@@ -220,8 +220,19 @@ class T5TokenizerTest {
         }
     }
 
+    /**
+     * Deliberate difference from bare sentencepiece: the spiece.model loader, like transformers' T5
+     * tokenizers, reads {@code <pad>}, {@code </s>}, {@code <unk>} and {@code <extra_id_N>} written in
+     * the text as those tokens, where {@code sp.encode} would cut them into ordinary pieces
+     * ({@code "</"}, {@code "s"}, {@code ">"}); the text between them is encoded by sentencepiece's
+     * rules. When decoding with special tokens kept, they are written out (sentencepiece writes
+     * nothing for control pieces), spaced as tokenizers spaces them.
+     */
     @Test
     void specialTokensInTextAndDecoding() {
+        int[] split = SPIECE.encode("a</s>b <extra_id_7>");
+        assertEquals(1, split[2], "</s> in the text is the eos id");
+        assertArrayEquals(JSON.encode("a</s>b <extra_id_7>"), split);
         int[] ids = SPIECE.encode("<pad>x</s>");
         assertArrayEquals(new int[] {0, 3, 226, 1, 1}, ids);
         assertEquals("x", SPIECE.decode(ids, true));
