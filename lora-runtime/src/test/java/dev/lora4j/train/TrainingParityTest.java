@@ -51,7 +51,8 @@ class TrainingParityTest {
                 tokenizerDir.toString(), String.valueOf(STEPS)));
 
         NativeLibrary.setNumThreads(2);
-        T5Tokenizer tokenizer = T5Tokenizer.load(tokenizerDir);
+        // The Python side tokenizes with transformers 5.17, which rebuilds T5's pipeline (docs/TOKENIZER.md).
+        T5Tokenizer tokenizer = T5Tokenizer.load(tokenizerDir, T5Tokenizer.Compatibility.TRANSFORMERS_5);
         List<DialogueExample> rows = DialogueDatasets.dialogSum(data).examples().subList(0, STEPS * 4);
         List<TokenizedExample> examples = new SummarizationEncoder(tokenizer, SummarizationPrompt.DEFAULT, 128, 64).encodeAll(rows);
         TrainerConfig config = TrainerConfig.defaults()
