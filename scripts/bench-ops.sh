@@ -18,30 +18,7 @@
 #   SKIP_BUILD=1    reuse benchmarks/target/lora4j-benchmarks.jar as it is
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-cd "$LORA4J_ROOT"
-find_java_home
-
-LIB=${LORA4J_LIBRARY:-$LORA4J_ROOT/build/native/liblora4j.so}
-if [ -d "$LIB" ]; then LIB="$LIB/liblora4j.so"; fi
-if [ ! -f "$LIB" ]; then
-  log "native library not found at $LIB"
-  log "build it first with: scripts/build-native.sh   (or point LORA4J_LIBRARY at an existing liblora4j.so)"
-  exit 1
-fi
-export LORA4J_LIBRARY="$LIB"
-log "native library: $LIB"
-
-PYTHON="$(venv_dir)/bin/python"
-if [ ! -x "$PYTHON" ]; then
-  log "no venv python at $PYTHON; create it with scripts/setup-venv.sh"
-  exit 1
-fi
-
-JAR="$LORA4J_ROOT/benchmarks/target/lora4j-benchmarks.jar"
-if [ "${SKIP_BUILD:-0}" != 1 ] || [ ! -f "$JAR" ]; then
-  log "building $JAR"
-  ./mvnw -q -pl benchmarks -am package -DskipTests
-fi
+prepare_benchmarks
 
 RESULTS="$LORA4J_ROOT/benchmarks/results"
 mkdir -p "$RESULTS"

@@ -34,3 +34,29 @@ venv_dir() {
   hash=$(sha256sum "$LORA4J_ROOT/scripts/requirements.txt" | cut -c1-12)
   echo "${XDG_CACHE_HOME:-$HOME/.cache}/lora4j/venv-$hash"
 }
+
+# Shared set-up of the benchmark scripts: JDK, the native library (exported as LORA4J_LIBRARY), the
+# venv python (PYTHON) and the benchmarks jar (JAR, rebuilt unless SKIP_BUILD=1 and it exists).
+prepare_benchmarks() {
+  cd "$LORA4J_ROOT"
+  find_java_home
+  LIB=${LORA4J_LIBRARY:-$LORA4J_ROOT/build/native/liblora4j.so}
+  if [ -d "$LIB" ]; then LIB="$LIB/liblora4j.so"; fi
+  if [ ! -f "$LIB" ]; then
+    log "native library not found at $LIB"
+    log "build it first with: scripts/build-native.sh   (or point LORA4J_LIBRARY at an existing liblora4j.so)"
+    exit 1
+  fi
+  export LORA4J_LIBRARY="$LIB"
+  log "native library: $LIB"
+  PYTHON="$(venv_dir)/bin/python"
+  if [ ! -x "$PYTHON" ]; then
+    log "no venv python at $PYTHON; create it with scripts/setup-venv.sh"
+    exit 1
+  fi
+  JAR="$LORA4J_ROOT/benchmarks/target/lora4j-benchmarks.jar"
+  if [ "${SKIP_BUILD:-0}" != 1 ] || [ ! -f "$JAR" ]; then
+    log "building $JAR"
+    ./mvnw -q -B -pl benchmarks -am package -DskipTests
+  fi
+}
