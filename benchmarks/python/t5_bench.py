@@ -27,22 +27,15 @@ import time
 import torch
 from transformers import T5Config, T5ForConditionalGeneration
 
+# The op-overhead benchmark's helpers, next to this file.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from op_overhead import cpu_model  # noqa: E402
+
 FLAN_T5_SMALL = dict(vocab_size=32128, d_model=512, d_kv=64, d_ff=1024, num_layers=8, num_decoder_layers=8,
                      num_heads=6, relative_attention_num_buckets=32, relative_attention_max_distance=128,
                      dropout_rate=0.1, layer_norm_epsilon=1e-6, initializer_factor=1.0,
                      feed_forward_proj="gated-gelu", tie_word_embeddings=False, pad_token_id=0, eos_token_id=1,
                      decoder_start_token_id=0)
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def batch(b, s, t):
