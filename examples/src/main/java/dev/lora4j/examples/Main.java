@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The lora4j command line: one subcommand per job. */
 @Command(name = "lora4j", mixinStandardHelpOptions = true, version = "lora4j 0.1.0",
         description = "Fine-tune T5-family encoder-decoders with LoRA from Java, over libtorch.",
-        subcommands = {LinearDemoCommand.class, InfoCommand.class})
+        subcommands = {FinetuneCommand.class, EvalCommand.class, SummarizeCommand.class, MergeCommand.class,
+                TokenizeCommand.class, ScoreCommand.class, InfoCommand.class, LinearDemoCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -115,6 +115,20 @@ public final class Checkpoint {
         return o;
     }
 
+    /** The optimizer step a checkpoint was written after (from its trainer_state.json). */
+    public static long step(Path checkpointDir) {
+        Path file = checkpointDir.resolve(STATE_FILE);
+        try {
+            JsonNode step = JSON.readTree(Files.readString(file, StandardCharsets.UTF_8)).path("step");
+            if (!step.canConvertToLong() || step.asLong() < 0) {
+                throw new Lora4jException("checkpoint", file + ": no valid \"step\"");
+            }
+            return step.asLong();
+        } catch (IOException e) {
+            throw new Lora4jException("checkpoint", file + ": " + e.getMessage(), e);
+        }
+    }
+
     /** The newest complete checkpoint of a run, or null if it has none. */
     public static Path latest(Path runDir) {
         Path root = checkpointsDir(runDir);

@@ -1,0 +1,270 @@
+package dev.lora4j.examples;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lora4j.data.DialogueExample;
+import dev.lora4j.data.SummarizationEncoder;
+import dev.lora4j.data.SummarizationPrompt;
+import dev.lora4j.data.TokenizedExample;
+import dev.lora4j.eval.RougeScorer;
+import dev.lora4j.examples.report.TrainingCurves;
+import dev.lora4j.examples.report.TrainingProgress;
+import dev.lora4j.peft.LoraModel;
+import dev.lora4j.peft.PeftAdapter;
+import dev.lora4j.summarize.Summarizer;
+import dev.lora4j.summarize.SummaryEvaluation;
+import dev.lora4j.t5.GenerationConfig;
+import dev.lora4j.t5.T5ForConditionalGeneration;
+import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.tokenizer.Tokenizer;
+import dev.lora4j.train.Checkpoint;
+import dev.lora4j.train.TrainableModel;
+import dev.lora4j.train.Trainer;
+import dev.lora4j.train.TrainerConfig;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * Fine-tunes a T5 model on dialogue summarization, with LoRA (PEFT's semantics) or fully, into a run
+ * directory: run-config.json, metrics.jsonl (and rouge.jsonl), checkpoints/, final/ (a PEFT adapter or
+ * an HF checkpoint), plots/ and, when a validation file is given, report.html comparing the original
+ * and the fine-tuned model. Running it again on the same directory resumes from the last checkpoint.
+ */
+@Command(name = "finetune", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Fine-tune with LoRA or fully on dialogue summarization; resumable; writes plots and a report.")
+final class FinetuneCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Option(names = "--train", required = true, paramLabel = "FILE", description = "Training data (DialogSum JSONL, HF CSV, SAMSum JSON, ...).")
+    Path trainFile;
+
+    @Option(names = "--validation", paramLabel = "FILE", description = "Validation data: eval loss, ROUGE during training and the final report.")
+    Path validationFile;
+
+    @Option(names = "--method", paramLabel = "METHOD", defaultValue = "lora", description = "lora or full (default: ${DEFAULT-VALUE}).")
+    String method;
+
+    @Option(names = {"-o", "--out"}, paramLabel = "DIR", description = "Run directory (default: runs/finetune-METHOD-TIME); an existing one resumes.")
+    Path out;
+
+    @Option(names = "--init-adapter", paramLabel = "DIR", description = "Start LoRA from this PEFT adapter instead of a fresh one.")
+    Path initAdapter;
+
+    @Option(names = "--prompt", paramLabel = "TEMPLATE", description = "Prompt with {dialogue} (default: \"Summarize the following conversation.\\n\\n{dialogue}\\n\\nSummary: \").")
+    String prompt = SummarizationPrompt.DEFAULT_TEMPLATE;
+
+    @Option(names = "--max-source-length", paramLabel = "N", defaultValue = "512", description = "Source tokens (default: ${DEFAULT-VALUE}).")
+    int maxSourceLength;
+
+    @Option(names = "--max-target-length", paramLabel = "N", defaultValue = "128", description = "Target tokens (default: ${DEFAULT-VALUE}).")
+    int maxTargetLength;
+
+    @Option(names = "--rouge-every", paramLabel = "N", defaultValue = "0",
+            description = "ROUGE of --rouge-samples validation examples every N steps into rouge.jsonl; 0 = off (default: ${DEFAULT-VALUE}).")
+    int rougeEvery;
+
+    @Option(names = "--rouge-samples", paramLabel = "N", defaultValue = "32", description = "Examples for ROUGE during training (default: ${DEFAULT-VALUE}).")
+    int rougeSamples;
+
+    @Option(names = "--eval-samples", paramLabel = "N", defaultValue = "100",
+            description = "Validation examples for the final original-vs-tuned report; 0 = none (default: ${DEFAULT-VALUE}).")
+    int evalSamples;
+
+    @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "64", description = "Generated summary length (default: ${DEFAULT-VALUE}).")
+    int maxNewTokens;
+
+    @Option(names = "--beams", paramLabel = "N", defaultValue = "1", description = "Beam search width; 1 = greedy (default: ${DEFAULT-VALUE}).")
+    int beams;
+
+    @Option(names = "--eval-batch-size", paramLabel = "N", defaultValue = "16", description = "Generation batch size (default: ${DEFAULT-VALUE}).")
+    int evalBatchSize;
+
+    @Option(names = "--report-samples", paramLabel = "N", defaultValue = "10", description = "Side-by-side rows in the report (default: ${DEFAULT-VALUE}).")
+    int reportSamples;
+
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Mixin
+    DataOptions dataOptions;
+
+    @Mixin
+    LoraOptions loraOptions;
+
+    @Mixin
+    TrainOptions trainOptions;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintStream log = System.out;
+        boolean lora = switch (method.toLowerCase(Locale.ROOT)) {
+            case "lora" -> true;
+            case "full" -> false;
+            default -> throw new Lora4jException("cli", "--method must be lora or full, got " + method);
+        };
+        if (!lora && initAdapter != null) {
+            throw new Lora4jException("cli", "--init-adapter needs --method lora");
+        }
+        Path runDir = out != null ? out : Path.of("runs", "finetune-" + method + "-"
+                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        Files.createDirectories(runDir);
+        writeRunConfig(runDir);
+
+        Tokenizer tokenizer = modelOptions.loadTokenizer();
+        SummarizationPrompt template = new SummarizationPrompt(prompt);
+        SummarizationEncoder encoder = new SummarizationEncoder(tokenizer, template, maxSourceLength, maxTargetLength);
+        List<DialogueExample> train = dataOptions.read(trainFile, log);
+        List<DialogueExample> validation = validationFile == null ? List.of() : dataOptions.read(validationFile, log);
+        List<TokenizedExample> trainSet = encoder.encodeAll(train);
+        TrainerConfig config = trainOptions.config();
+        List<TokenizedExample> evalSet = config.evalEvery() > 0 ? encoder.encodeAll(validation) : List.of();
+        log.printf("data: %d training examples (%s), %d validation%n", train.size(), trainFile, validation.size());
+
+        try (T5ForConditionalGeneration model = modelOptions.loadModel()) {
+            LoraModel adapters = null;
+            TrainableModel trainable;
+            if (lora) {
+                adapters = initAdapter != null ? PeftAdapter.load(model, initAdapter) : LoraModel.wrap(model, loraOptions.config(), config.seed());
+                trainable = TrainableModel.lora(adapters, modelOptions.model.toString());
+            } else {
+                trainable = TrainableModel.full(model);
+            }
+            long[] counts = parameterCounts(model);
+            String trainableText = Evaluations.formatParams(counts[0], counts[1]);
+            log.printf("model: %s, %s trainable of %.2f M parameters%n", modelOptions.model, trainableText, counts[1] / 1e6);
+
+            Path latest = Checkpoint.latest(runDir);
+            long startStep = latest == null ? 0 : Checkpoint.step(latest);
+            if (latest != null) {
+                log.println("resuming from " + latest);
+            }
+            GenerationConfig generation = beams == 1 ? GenerationConfig.greedy(maxNewTokens) : GenerationConfig.beams(beams, maxNewTokens);
+            Summarizer summarizer = new Summarizer(model, tokenizer, template, maxSourceLength, generation, evalBatchSize);
+            RougeScorer scorer = Evaluations.scorer(true);
+            long started = System.nanoTime();
+            Trainer.Result result;
+            try (TrainingProgress progress = new TrainingProgress(config.maxSteps(), startStep, "finetune " + method);
+                 RougeDuringTraining rouge = rougeEvery > 0 && !validation.isEmpty()
+                         ? new RougeDuringTraining(summarizer, validation.subList(0, Math.min(rougeSamples, validation.size())),
+                         scorer, rougeEvery, runDir.resolve("rouge.jsonl"), startStep, log)
+                         : null) {
+                List<Trainer.Listener> listeners = new ArrayList<>();
+                listeners.add(progress);
+                if (rouge != null) {
+                    listeners.add(rouge);
+                }
+                Trainer trainer = new Trainer(trainable, config, trainSet, evalSet, tokenizer.padTokenId(), runDir, new Listeners(listeners));
+                result = trainer.run();
+            }
+            double trainSeconds = (System.nanoTime() - started) / 1e9;
+            Path finalDir = runDir.resolve("final");
+            trainable.saveWeights(finalDir);
+            if (!lora) {
+                TokenizerCopy.into(modelOptions.tokenizerDirectory(), finalDir);
+            }
+            log.printf("trained %d steps in %s%s; final %s in %s%n", result.steps(), Evaluations.formatSeconds(trainSeconds),
+                    result.stoppedEarly() ? " (stopped early)" : "", lora ? "adapter" : "model", finalDir);
+            List<Path> plots = TrainingCurves.write(runDir);
+
+            if (!validation.isEmpty() && evalSamples > 0) {
+                List<DialogueExample> evalExamples = validation.subList(0, Math.min(evalSamples, validation.size()));
+                SummaryEvaluation tuned = Evaluations.run(method, summarizer, null, evalExamples, scorer, log);
+                SummaryEvaluation original;
+                if (lora) {
+                    adapters.setAdaptersEnabled(false);
+                    original = Evaluations.run("original", summarizer, null, evalExamples, scorer, log);
+                    adapters.setAdaptersEnabled(true);
+                } else {
+                    try (T5ForConditionalGeneration base = modelOptions.loadModel()) {
+                        Summarizer baseSummarizer = new Summarizer(base, tokenizer, template, maxSourceLength, generation, evalBatchSize);
+                        original = Evaluations.run("original", baseSummarizer, null, evalExamples, scorer, log);
+                    }
+                }
+                List<MethodRun> runs = List.of(
+                        new MethodRun(original, "the model before fine-tuning", "-", "-"),
+                        new MethodRun(tuned, lora ? "LoRA " + loraSummary(adapters) : "full fine-tuning", trainableText,
+                                Evaluations.formatSeconds(trainSeconds)));
+                Path html = Evaluations.writeComparison(runDir, "lora4j fine-tuning report", modelOptions.model.toString(),
+                        settings(config, train.size()), runs, evalExamples, reportSamples, plots, List.of());
+                log.println("report: " + html);
+            }
+        }
+        return 0;
+    }
+
+    private static long[] parameterCounts(T5ForConditionalGeneration model) {
+        long trainable = 0;
+        long total = 0;
+        for (var t : model.namedParameters().values()) {
+            total += t.numel();
+            if (t.requiresGrad()) {
+                trainable += t.numel();
+            }
+        }
+        return new long[] {trainable, total};
+    }
+
+    private static String loraSummary(LoraModel adapters) {
+        var c = adapters.config();
+        return String.format(Locale.ROOT, "r=%d, alpha=%s, dropout=%s, %d adapted layers", c.r(), fmt(c.loraAlpha()),
+                fmt(c.loraDropout()), adapters.adapters().size());
+    }
+
+    private static String fmt(double v) {
+        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+    }
+
+    private List<Map.Entry<String, String>> settings(TrainerConfig c, int trainExamples) {
+        return List.of(
+                Map.entry("model", modelOptions.model.toString()),
+                Map.entry("method", method),
+                Map.entry("training data", trainFile + " (" + trainExamples + " examples)"),
+                Map.entry("steps x batch x accumulation", c.maxSteps() + " x " + c.batchSize() + " x " + c.gradAccumulation()),
+                Map.entry("learning rate", c.learningRate() + " (" + c.schedule().name().toLowerCase(Locale.ROOT) + ", warmup " + c.warmupSteps() + ")"),
+                Map.entry("prompt", prompt),
+                Map.entry("generation", beams == 1 ? "greedy, " + maxNewTokens + " new tokens" : beams + " beams, " + maxNewTokens + " new tokens"),
+                Map.entry("seed", Long.toString(c.seed())));
+    }
+
+    /**
+     * Records the command's settings; a run directory that already holds a different run's settings is
+     * refused rather than resumed with settings it was not started with.
+     */
+    private void writeRunConfig(Path runDir) throws IOException {
+        ObjectNode config = JSON.createObjectNode();
+        config.put("model", modelOptions.model.toString());
+        config.put("init_seed", modelOptions.initSeed);
+        config.put("dtype", modelOptions.dtype);
+        config.put("train", trainFile.toString());
+        config.put("validation", validationFile == null ? null : validationFile.toString());
+        config.put("method", method);
+        config.put("init_adapter", initAdapter == null ? null : initAdapter.toString());
+        config.put("prompt", prompt);
+        config.put("max_source_length", maxSourceLength);
+        config.put("max_target_length", maxTargetLength);
+        config.set("lora", JSON.valueToTree(Map.of("r", loraOptions.r, "alpha", loraOptions.alpha, "dropout", loraOptions.dropout,
+                "targets", loraOptions.targets, "bias", loraOptions.bias, "rslora", loraOptions.rslora, "init", loraOptions.init)));
+        config.set("trainer", JSON.valueToTree(trainOptions.config()));
+        Path file = runDir.resolve("run-config.json");
+        if (Files.exists(file) && Checkpoint.latest(runDir) != null) {
+            var previous = JSON.readTree(file.toFile());
+            if (!previous.equals(config)) {
+                throw new Lora4jException("cli", runDir + " holds a run with other settings (see its run-config.json); "
+                        + "resume it with the same options or choose another --out");
+            }
+        }
+        OutputFiles.writeString(file, config.toPrettyString());
+    }
+}

@@ -1,0 +1,111 @@
+package dev.lora4j.examples;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lora4j.data.DialogueExample;
+import dev.lora4j.data.SummarizationPrompt;
+import dev.lora4j.peft.PeftAdapter;
+import dev.lora4j.summarize.Summarizer;
+import dev.lora4j.t5.GenerationConfig;
+import dev.lora4j.t5.T5ForConditionalGeneration;
+import dev.lora4j.tensor.Lora4jException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * Summarizes dialogues: a plain-text file (or standard input) is one dialogue and its summary is printed;
+ * a data file (.jsonl, .csv, .json or --format) gives one JSON line {"id", "summary"} per dialogue.
+ */
+@Command(name = "summarize", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Summarize a dialogue (text file or stdin) or every dialogue of a data file, optionally with a LoRA adapter.")
+final class SummarizeCommand implements Callable<Integer> {
+    @Parameters(index = "0", arity = "0..1", paramLabel = "INPUT", description = "Text or data file; '-' or nothing reads standard input.")
+    String input;
+
+    @Option(names = "--adapter", paramLabel = "DIR", description = "A LoRA adapter (PEFT directory) to apply to --model.")
+    Path adapter;
+
+    @Option(names = "--output", paramLabel = "FILE", description = "Write here instead of standard output.")
+    Path output;
+
+    @Option(names = "--prompt", paramLabel = "TEMPLATE", description = "Prompt with {dialogue} (default: the FLAN-T5 recipe's).")
+    String prompt = SummarizationPrompt.DEFAULT_TEMPLATE;
+
+    @Option(names = "--max-source-length", paramLabel = "N", defaultValue = "512", description = "Source tokens (default: ${DEFAULT-VALUE}).")
+    int maxSourceLength;
+
+    @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "64", description = "Summary length (default: ${DEFAULT-VALUE}).")
+    int maxNewTokens;
+
+    @Option(names = "--beams", paramLabel = "N", defaultValue = "1", description = "Beam search width; 1 = greedy (default: ${DEFAULT-VALUE}).")
+    int beams;
+
+    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "16", description = "Generation batch size (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Mixin
+    DataOptions dataOptions;
+
+    @Override
+    public Integer call() throws IOException {
+        boolean stdin = input == null || input.equals("-");
+        boolean dataFile = !stdin && (!dataOptions.format.equals("auto") || isDataFileName(input));
+        List<DialogueExample> examples;
+        if (dataFile) {
+            examples = dataOptions.read(Path.of(input), System.err);
+        } else {
+            String text = stdin ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8) : Files.readString(Path.of(input));
+            if (text.isBlank()) {
+                throw new Lora4jException("cli", (stdin ? "standard input" : input) + " holds no dialogue");
+            }
+            examples = List.of(new DialogueExample("input", text.strip(), List.of(), null));
+        }
+        GenerationConfig generation = beams == 1 ? GenerationConfig.greedy(maxNewTokens) : GenerationConfig.beams(beams, maxNewTokens);
+        List<String> summaries;
+        try (T5ForConditionalGeneration model = modelOptions.loadModel()) {
+            if (adapter != null) {
+                PeftAdapter.load(model, adapter);
+            }
+            Summarizer summarizer = new Summarizer(model, modelOptions.loadTokenizer(), new SummarizationPrompt(prompt),
+                    maxSourceLength, generation, batchSize);
+            List<String> dialogues = new ArrayList<>();
+            examples.forEach(e -> dialogues.add(e.dialogue()));
+            summaries = summarizer.summarize(dialogues);
+        }
+        StringBuilder text = new StringBuilder();
+        ObjectMapper json = new ObjectMapper();
+        for (int i = 0; i < summaries.size(); i++) {
+            if (dataFile) {
+                text.append(json.createObjectNode().put("id", examples.get(i).id()).put("summary", summaries.get(i))).append('\n');
+            } else {
+                text.append(summaries.get(i)).append('\n');
+            }
+        }
+        if (output != null) {
+            OutputFiles.writeString(output, text.toString());
+        } else {
+            PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+            out.print(text);
+            out.flush();
+        }
+        return 0;
+    }
+
+    private static boolean isDataFileName(String name) {
+        String n = name.toLowerCase(Locale.ROOT);
+        return n.endsWith(".jsonl") || n.endsWith(".csv") || n.endsWith(".json");
+    }
+}
