@@ -260,7 +260,8 @@ final class FinetuneCommand implements Callable<Integer> {
         Path file = runDir.resolve("run-config.json");
         if (Files.exists(file) && Checkpoint.latest(runDir) != null) {
             var previous = JSON.readTree(file.toFile());
-            if (!previous.equals(config)) {
+            // Compared as parsed text: a long written here reads back as an int node.
+            if (!previous.equals(JSON.readTree(config.toString()))) {
                 throw new Lora4jException("cli", runDir + " holds a run with other settings (see its run-config.json); "
                         + "resume it with the same options or choose another --out");
             }

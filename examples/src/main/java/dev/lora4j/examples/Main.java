@@ -1,5 +1,6 @@
 package dev.lora4j.examples;
 
+import dev.lora4j.tensor.Lora4jException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -18,12 +19,24 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        int code = new CommandLine(new Main())
+        System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * The command line with lora4j's error handling: a failure prints one line naming the problem and
+     * exits 1; the stack trace is shown only with LORA4J_DEBUG=1 (or for errors that are bugs here).
+     */
+    static CommandLine commandLine() {
+        return new CommandLine(new Main())
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
-                    cmd.getErr().println(cmd.getColorScheme().errorText("error: " + e.getMessage()));
+                    boolean expected = e instanceof Lora4jException || e instanceof java.io.IOException
+                            || e instanceof java.io.UncheckedIOException;
+                    String message = expected ? e.getMessage() : e.getClass().getName() + ": " + e.getMessage();
+                    cmd.getErr().println(cmd.getColorScheme().errorText("error: " + message));
+                    if (!expected || "1".equals(System.getenv("LORA4J_DEBUG"))) {
+                        e.printStackTrace(cmd.getErr());
+                    }
                     return 1;
-                })
-                .execute(args);
-        System.exit(code);
+                });
     }
 }
