@@ -174,8 +174,8 @@ final class FinetuneCommand implements Callable<Integer> {
             if (!lora) {
                 TokenizerCopy.into(modelOptions.tokenizerDirectory(), finalDir);
             }
-            log.printf("trained %d steps in %s%s; final %s in %s%n", result.steps(), Evaluations.formatSeconds(trainSeconds),
-                    result.stoppedEarly() ? " (stopped early)" : "", lora ? "adapter" : "model", finalDir);
+            log.printf("trained %d steps in %s%s; peak RSS %s; final %s in %s%n", result.steps(), Evaluations.formatSeconds(trainSeconds),
+                    result.stoppedEarly() ? " (stopped early)" : "", ProcessStats.describePeakRss(), lora ? "adapter" : "model", finalDir);
             List<Path> plots = TrainingCurves.write(runDir);
 
             if (!validation.isEmpty() && evalSamples > 0) {
