@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.ToDoubleFunction;
 import java.util.function.ToLongFunction;
-import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.ChartEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
@@ -35,6 +35,12 @@ public final class TrainingCurves {
     static final int HEIGHT = 540;
     /** Above this many points a series is drawn as a bare line; below it each point gets a marker, so a few points stay visible. */
     private static final int MARKER_LIMIT = 60;
+    /**
+     * Most points drawn per series. A chart is under a thousand pixels wide, so more points add nothing
+     * visible, and XChart's tick layout slows down sharply with the number of distinct x values (a
+     * 100,000-step run took half a minute per chart).
+     */
+    static final int MAX_POINTS = 1000;
 
     static {
         // Charts are only ever drawn into images; headless mode keeps AWT from looking for a display.
@@ -156,8 +162,7 @@ public final class TrainingCurves {
 
     /** Encodes the chart as PNG and writes it atomically (temp file + rename). */
     static void writePng(XYChart chart, Path file) throws IOException {
-        byte[] png = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
-        AtomicFiles.write(file, png);
+        AtomicFiles.write(file, ChartEncoder.getBytes(chart, "png"));
     }
 
     private static List<Path> writeAll(Map<String, Optional<XYChart>> charts, Path dir) throws IOException {
@@ -193,7 +198,8 @@ public final class TrainingCurves {
 
     /**
      * Adds the finite (step, value) points as a series; returns null and adds nothing when there are none
-     * (a NaN learning rate or a ROUGE type the file lacks).
+     * (a NaN learning rate or a ROUGE type the file lacks). Longer series than {@link #MAX_POINTS} are
+     * averaged over consecutive groups of points, and the legend says so.
      */
     private static <P> XYSeries addSeries(XYChart chart, String name, List<P> points, ToLongFunction<P> step,
                                           ToDoubleFunction<P> value) {
@@ -209,9 +215,30 @@ public final class TrainingCurves {
         if (xs.isEmpty()) {
             return null;
         }
-        XYSeries series = chart.addSeries(name, xs, ys);
+        int group = (xs.size() + MAX_POINTS - 1) / MAX_POINTS;
+        String seriesName = name;
+        if (group > 1) {
+            xs = groupMeans(xs, group);
+            ys = groupMeans(ys, group);
+            seriesName = name + " (mean of " + group + " logged steps)";
+        }
+        XYSeries series = chart.addSeries(seriesName, xs, ys);
         series.setMarker(xs.size() > MARKER_LIMIT ? SeriesMarkers.NONE : SeriesMarkers.CIRCLE);
         return series;
+    }
+
+    /** The mean of each run of {@code group} consecutive values (the last run may be shorter). */
+    static List<Double> groupMeans(List<Double> values, int group) {
+        List<Double> means = new ArrayList<>(values.size() / group + 1);
+        for (int start = 0; start < values.size(); start += group) {
+            int end = Math.min(values.size(), start + group);
+            double sum = 0;
+            for (int i = start; i < end; i++) {
+                sum += values.get(i);
+            }
+            means.add(sum / (end - start));
+        }
+        return means;
     }
 
     /** A log axis cannot show zero or negative values: then the chart stays linear (and says so in its title). */

@@ -28,7 +28,7 @@ import org.knowm.xchart.XYSeries;
  * Charts from run directories whose metrics.jsonl is written by the trainer's own writer ({@link MetricsLog}),
  * so the reader is checked against the format the trainer really produces.
  */
-class TrainingCurvesTest {
+class TrainingCurvesPlotTest {
     @TempDir
     Path temp;
 
@@ -234,6 +234,21 @@ class TrainingCurvesTest {
         List<Path> written = TrainingCurves.write(dir);
         assertEquals(1, written.size());
         assertEquals(TrainingCurves.WIDTH, ImageIO.read(written.get(0).toFile()).getWidth());
+    }
+
+    @Test
+    void longRunsAreDrawnAsMeansOfConsecutiveSteps() throws IOException {
+        int steps = 2500; // more than MAX_POINTS: groups of 3 logged steps
+        RunMetrics metrics = RunMetrics.read(run(temp.resolve("long"), steps, 500));
+        XYChart chart = TrainingCurves.lossChart(metrics, false).orElseThrow();
+        assertEquals(List.of("train loss (mean of 3 logged steps)", "eval loss"), seriesNames(chart));
+        XYSeries train = chart.getSeries("train loss (mean of 3 logged steps)");
+        assertEquals(834, train.getXData().length);
+        assertEquals((loss(1) + loss(2) + loss(3)) / 3, train.getYData()[0], 1e-12);
+        assertEquals(2.0, train.getXData()[0], 1e-12);
+        assertEquals(loss(2500), train.getYData()[833], 1e-12, "the last group holds the one step left");
+        assertEquals(5, chart.getSeries("eval loss").getXData().length, "short series are drawn as logged");
+        assertEquals(List.of(1.5, 3.5, 5.0), TrainingCurves.groupMeans(List.of(1.0, 2.0, 3.0, 4.0, 5.0), 2));
     }
 
     @Test
