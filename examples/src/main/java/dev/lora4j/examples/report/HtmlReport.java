@@ -49,8 +49,8 @@ public final class HtmlReport {
             table.settings th { font-weight: normal; color: #59636e; }
             table.samples td { white-space: pre-wrap; min-width: 12rem; max-width: 32rem; }
             table.samples td.id { min-width: 0; white-space: nowrap; color: #59636e; }
-            figure { display: inline-block; margin: .5rem 1rem .5rem 0; }
-            figure img { max-width: 100%; border: 1px solid #d1d9e0; }
+            figure { display: inline-block; width: min(100%, 680px); margin: .5rem 1rem .5rem 0; vertical-align: top; }
+            figure img { width: 100%; height: auto; border: 1px solid #d1d9e0; }
             figcaption { color: #59636e; font-size: .9rem; }
             .hint { color: #59636e; font-size: .9rem; }
             """;

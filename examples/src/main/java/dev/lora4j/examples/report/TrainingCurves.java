@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.ToDoubleFunction;
 import java.util.function.ToLongFunction;
-import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.ChartEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
@@ -35,6 +35,12 @@ public final class TrainingCurves {
     static final int HEIGHT = 540;
     /** Above this many points a series is drawn as a bare line; below it each point gets a marker, so a few points stay visible. */
     private static final int MARKER_LIMIT = 60;
+    /**
+     * Most points drawn per series. A chart is under a thousand pixels wide, so more points add nothing
+     * visible, and XChart's tick layout slows down sharply with the number of distinct x values (a
+     * 100,000-step run took half a minute per chart).
+     */
+    static final int MAX_POINTS = 1000;
 
     static {
         // Charts are only ever drawn into images; headless mode keeps AWT from looking for a display.
@@ -94,7 +100,7 @@ public final class TrainingCurves {
 
     /** Train loss per step and, when the run evaluated, eval loss as a second series; empty if neither exists. */
     static Optional<XYChart> lossChart(RunMetrics metrics, boolean logScale) {
-        XYChart chart = newChart("Loss", "step", "loss");
+        XYChart chart = newChart("Loss", "step", "loss", Styler.LegendPosition.InsideNE);
         addSeries(chart, "train loss", metrics.train(), RunMetrics.TrainPoint::step, RunMetrics.TrainPoint::loss);
         XYSeries eval = addSeries(chart, "eval loss", metrics.eval(), RunMetrics.EvalPoint::step,
                 RunMetrics.EvalPoint::evalLoss);
@@ -107,17 +113,30 @@ public final class TrainingCurves {
         return nonEmpty(chart);
     }
 
-    /** The learning rate the schedule gave each logged step. */
+    /**
+     * The learning rate the schedule gave each logged step, in units of a power of ten named in the axis title
+     * (e.g. "learning rate (x 1e-4)"). XChart treats values less than 1e-4 apart as equally spaced and then
+     * labels raw data values, which for learning rates gives a pile of overlapping labels; scaled values
+     * get ordinary round ticks.
+     */
     static Optional<XYChart> lrChart(RunMetrics metrics) {
-        XYChart chart = newChart("Learning rate", "step", "learning rate");
-        chart.getStyler().setYAxisDecimalPattern("0.0##E0");
-        addSeries(chart, "learning rate", metrics.train(), RunMetrics.TrainPoint::step, RunMetrics.TrainPoint::lr);
+        double largest = 0;
+        for (RunMetrics.TrainPoint point : metrics.train()) {
+            if (Double.isFinite(point.lr())) {
+                largest = Math.max(largest, Math.abs(point.lr()));
+            }
+        }
+        int exponent = largest > 0 ? (int) Math.floor(Math.log10(largest)) : 0;
+        double unit = exponent < 0 ? Math.pow(10, exponent) : 1;
+        String yTitle = exponent < 0 ? "learning rate (x 1e" + exponent + ")" : "learning rate";
+        XYChart chart = newChart("Learning rate", "step", yTitle, Styler.LegendPosition.InsideNE);
+        addSeries(chart, "learning rate", metrics.train(), RunMetrics.TrainPoint::step, p -> p.lr() / unit);
         return nonEmpty(chart);
     }
 
     /** One series per ROUGE type present in rouge.jsonl (F-measures in percent). */
     static Optional<XYChart> rougeChart(RunMetrics metrics) {
-        XYChart chart = newChart("ROUGE during training", "step", "F-measure (%)");
+        XYChart chart = newChart("ROUGE during training", "step", "F-measure (%)", Styler.LegendPosition.InsideSE);
         List<RunMetrics.RougePoint> rows = metrics.rouge();
         ToLongFunction<RunMetrics.RougePoint> step = RunMetrics.RougePoint::step;
         addSeries(chart, "ROUGE-1", rows, step, RunMetrics.RougePoint::rouge1);
@@ -134,7 +153,7 @@ public final class TrainingCurves {
     static <P> Optional<XYChart> comparisonChart(Map<String, RunMetrics> runs, String title, String yTitle,
                                                  java.util.function.Function<RunMetrics, List<P>> points,
                                                  ToLongFunction<P> step, ToDoubleFunction<P> value) {
-        XYChart chart = newChart(title, "step", yTitle);
+        XYChart chart = newChart(title, "step", yTitle, Styler.LegendPosition.InsideNE);
         for (Map.Entry<String, RunMetrics> run : runs.entrySet()) {
             addSeries(chart, run.getKey(), points.apply(run.getValue()), step, value);
         }
@@ -143,8 +162,7 @@ public final class TrainingCurves {
 
     /** Encodes the chart as PNG and writes it atomically (temp file + rename). */
     static void writePng(XYChart chart, Path file) throws IOException {
-        byte[] png = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
-        AtomicFiles.write(file, png);
+        AtomicFiles.write(file, ChartEncoder.getBytes(chart, "png"));
     }
 
     private static List<Path> writeAll(Map<String, Optional<XYChart>> charts, Path dir) throws IOException {
@@ -160,23 +178,28 @@ public final class TrainingCurves {
         return written;
     }
 
-    private static XYChart newChart(String title, String xTitle, String yTitle) {
+    /** @param legend where the legend covers the least: losses fall (top right is free), scores rise (bottom right is) */
+    private static XYChart newChart(String title, String xTitle, String yTitle, Styler.LegendPosition legend) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
                 .xAxisTitle(xTitle).yAxisTitle(yTitle).build();
         Styler styler = chart.getStyler();
         styler.setChartBackgroundColor(Color.WHITE);
         styler.setPlotBackgroundColor(Color.WHITE);
-        styler.setLegendPosition(Styler.LegendPosition.InsideNE);
+        styler.setLegendPosition(legend);
         styler.setLegendBorderColor(Color.LIGHT_GRAY);
         styler.setPlotBorderColor(Color.LIGHT_GRAY);
         chart.getStyler().setPlotGridLinesColor(new Color(230, 230, 230));
         chart.getStyler().setXAxisDecimalPattern("#,##0");
+        // Steps start at 1; starting the axis at 0 gives round tick values, and a dozen labels stay legible.
+        chart.getStyler().setXAxisMin(0.0);
+        chart.getStyler().setXAxisMaxLabelCount(12);
         return chart;
     }
 
     /**
      * Adds the finite (step, value) points as a series; returns null and adds nothing when there are none
-     * (a NaN learning rate or a ROUGE type the file lacks).
+     * (a NaN learning rate or a ROUGE type the file lacks). Longer series than {@link #MAX_POINTS} are
+     * averaged over consecutive groups of points, and the legend says so.
      */
     private static <P> XYSeries addSeries(XYChart chart, String name, List<P> points, ToLongFunction<P> step,
                                           ToDoubleFunction<P> value) {
@@ -192,9 +215,30 @@ public final class TrainingCurves {
         if (xs.isEmpty()) {
             return null;
         }
-        XYSeries series = chart.addSeries(name, xs, ys);
+        int group = (xs.size() + MAX_POINTS - 1) / MAX_POINTS;
+        String seriesName = name;
+        if (group > 1) {
+            xs = groupMeans(xs, group);
+            ys = groupMeans(ys, group);
+            seriesName = name + " (mean of " + group + " logged steps)";
+        }
+        XYSeries series = chart.addSeries(seriesName, xs, ys);
         series.setMarker(xs.size() > MARKER_LIMIT ? SeriesMarkers.NONE : SeriesMarkers.CIRCLE);
         return series;
+    }
+
+    /** The mean of each run of {@code group} consecutive values (the last run may be shorter). */
+    static List<Double> groupMeans(List<Double> values, int group) {
+        List<Double> means = new ArrayList<>(values.size() / group + 1);
+        for (int start = 0; start < values.size(); start += group) {
+            int end = Math.min(values.size(), start + group);
+            double sum = 0;
+            for (int i = start; i < end; i++) {
+                sum += values.get(i);
+            }
+            means.add(sum / (end - start));
+        }
+        return means;
     }
 
     /** A log axis cannot show zero or negative values: then the chart stays linear (and says so in its title). */
@@ -203,6 +247,8 @@ public final class TrainingCurves {
                 .allMatch(series -> series.getYMin() > 0);
         if (allPositive) {
             chart.getStyler().setYAxisLogarithmic(true);
+            // Losses rarely span several decades: label 2, 3, ... too, not only 1, 10, 100.
+            chart.getStyler().setYAxisLogarithmicDecadeOnly(false);
         } else {
             chart.setTitle(chart.getTitle() + " (linear: some values are not positive)");
         }
