@@ -65,6 +65,11 @@ final class FileDownload {
             listener.fileStarted(file, onDisk);
             fetchRemainder(channel);
             channel.force(true);
+        } catch (HubException e) {
+            if (Files.exists(partial) && Files.size(partial) == 0) {
+                Files.delete(partial); // nothing worth resuming; do not leave an empty file behind
+            }
+            throw e;
         }
         String actual = HexFormat.of().formatHex(digest.digest());
         if (!actual.equals(file.expectedHash())) {
