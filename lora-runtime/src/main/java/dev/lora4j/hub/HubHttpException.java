@@ -1,0 +1,25 @@
+package dev.lora4j.hub;
+
+import java.net.URI;
+
+/** The hub (or its CDN) answered with an HTTP status we cannot continue from, after any retries. */
+public final class HubHttpException extends HubException {
+    private final int status;
+    private final URI uri;
+
+    HubHttpException(int status, URI uri, String message) {
+        super(message);
+        this.status = status;
+        this.uri = uri;
+    }
+
+    /** The HTTP status code, e.g. 401, 404 or 503. */
+    public int status() {
+        return status;
+    }
+
+    /** The address that answered (never carries the token: tokens travel only in a header). */
+    public URI uri() {
+        return uri;
+    }
+}
