@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "lora4j", mixinStandardHelpOptions = true, version = "lora4j 0.1.0",
         description = "Fine-tune T5-family encoder-decoders with LoRA from Java, over libtorch.",
         subcommands = {FinetuneCommand.class, EvalCommand.class, SummarizeCommand.class, MergeCommand.class,
-                TokenizeCommand.class, ScoreCommand.class, InfoCommand.class, DownloadCommand.class, LinearDemoCommand.class})
+                TokenizeCommand.class, ScoreCommand.class, InfoCommand.class, DownloadCommand.class, DemoCommand.class, LinearDemoCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
