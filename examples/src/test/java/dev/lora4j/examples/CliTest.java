@@ -210,6 +210,20 @@ class CliTest {
     }
 
     @Test
+    void demoSmokeRunsEveryStageAndWritesTheReport() throws IOException {
+        Path out = dir.resolve("demo");
+        Run r = run("demo", "--smoke", "--threads", "2", "-o", out.toString());
+        assertEquals(0, r.code(), r.err());
+        for (String stage : List.of("pretrain", "eval_before", "finetune", "eval_after")) {
+            assertTrue(r.out().contains(stage), "stage " + stage + " reported:\n" + r.out());
+        }
+        assertTrue(Files.isRegularFile(out.resolve("report.html")));
+        assertTrue(Files.isRegularFile(out.resolve("adapter/adapter_model.safetensors")));
+        JsonNode report = JSON.readTree(out.resolve("report.json").toFile());
+        assertEquals(2, report.get("methods").size());
+    }
+
+    @Test
     void badInputNamesTheProblem() {
         Run missing = run("finetune", "-m", config.toString(), "--train", dir.resolve("nope.jsonl").toString(), "-o", dir.resolve("r").toString());
         assertEquals(1, missing.code());
