@@ -57,6 +57,26 @@ bool use_cuda_kernels(const at::Tensor &x2, const Settings &s) {
 }
 #endif
 
+// dA = gᵀ·D(x) and, when dx is given, dx += D(g·A) for one adapter on the CPU with dropout, drawing
+// the mask once: g·A goes into a temporary (N, in), and one pass (lora_dropout_backward_cpu) adds its
+// dropped values to dx while overwriting it with D(x) for dA's GEMM. The temporary is freed on return;
+// nothing is kept between forward and backward.
+at::Tensor grad_a_and_x_cpu(const at::Tensor &xa, const at::Tensor &g, const at::Tensor &a, at::Tensor *dx, double p,
+                            uint64_t seed, uint64_t offset) {
+  if (dx == nullptr) return at::matmul(g.t(), lora_dropout_cpu(xa, p, seed, offset));
+  at::Tensor ga_then_xd = at::matmul(g, a);  // (N, in)
+  if (dx->scalar_type() == ga_then_xd.scalar_type() && dx->is_contiguous()) {
+    lora_dropout_backward_cpu(xa.contiguous(), ga_then_xd, *dx, p, seed, offset);
+  } else {
+    // dx in another dtype (a bf16 base under float32 adapters): D(g·A) is gathered in the adapter's
+    // dtype (0 + v is exact) and added as the unfused path adds it, rounded to dx's dtype first.
+    at::Tensor dropped_ga = at::zeros_like(ga_then_xd);
+    lora_dropout_backward_cpu(xa.contiguous(), ga_then_xd, dropped_ga, p, seed, offset);
+    dx->add_(dropped_ga.to(dx->scalar_type()));
+  }
+  return at::matmul(g.t(), ga_then_xd);  // (r, in) = gᵀ·D(x)
+}
+
 class LoraLinearFunction : public torch::autograd::Function<LoraLinearFunction> {
  public:
   // bias_list holds the bias or nothing (autograd cannot take an undefined tensor argument);
@@ -170,6 +190,10 @@ class LoraLinearFunction : public torch::autograd::Function<LoraLinearFunction> 
         const at::Tensor &g = gs[j];
         uint64_t off = adapter_offset(s, j, x2.numel());
         at::Tensor xa = x2.to(a.scalar_type());
+        if (s.dropout && xa.device().is_cpu()) {
+          das.push_back(grad_a_and_x_cpu(xa, g, a, need_dx ? &dx : nullptr, s.p, s.seed, off));
+          continue;
+        }
         at::Tensor xd = s.dropout ? lora_dropout(xa, s.p, s.seed, off) : xa;  // regenerated mask
         das.push_back(at::matmul(g.t(), xd));  // (r, in) = gᵀ·D(x)
         if (need_dx) {
