@@ -42,6 +42,14 @@ uint64_t adapter_offset(const Settings &s, size_t j, int64_t numel) {
   return s.offset + static_cast<uint64_t>(j) * static_cast<uint64_t>(numel);
 }
 
+// Whether the adapter's GEMMs may take the operand layouts MKL runs fastest. Without dropout the op
+// computes exactly PEFT's products in PEFT's layouts (dy·B, dyᵀ·h, h·Bᵀ then ·s then +), so its
+// results equal PEFT's bit for bit; with dropout nothing can (PEFT draws its mask from another
+// generator), and on the CPU the layout matters: at r = 8, dyᵀ·h (out × N · N × r) takes ~15 ms at
+// N = 4096, d = 768 where the same numbers as (hᵀ·dy)ᵀ take ~2.5 ms, and dy·B ~5.5 ms against
+// (Bᵀ·dyᵀ)ᵀ's ~2 ms. Reduction order differs, so the results agree to rounding, not bit for bit.
+bool fast_layouts(const at::Tensor &x2, const Settings &s) { return s.dropout && x2.device().is_cpu(); }
+
 #ifdef L4J_WITH_CUDA_KERNELS
 std::vector<uint64_t> adapter_offsets(const Settings &s, int64_t numel) {
   std::vector<uint64_t> offsets;
@@ -56,6 +64,26 @@ bool use_cuda_kernels(const at::Tensor &x2, const Settings &s) {
   return s.dropout && x2.is_cuda() && x2.numel() > 0;
 }
 #endif
+
+// dA = gᵀ·D(x) and, when dx is given, dx += D(g·A) for one adapter on the CPU with dropout, drawing
+// the mask once: g·A goes into a temporary (N, in), and one pass (lora_dropout_backward_cpu) adds its
+// dropped values to dx while overwriting it with D(x) for dA's GEMM. The temporary is freed on return;
+// nothing is kept between forward and backward.
+at::Tensor grad_a_and_x_cpu(const at::Tensor &xa, const at::Tensor &g, const at::Tensor &a, at::Tensor *dx, double p,
+                            uint64_t seed, uint64_t offset) {
+  if (dx == nullptr) return at::matmul(g.t(), lora_dropout_cpu(xa, p, seed, offset));
+  at::Tensor ga_then_xd = at::matmul(g, a);  // (N, in)
+  if (dx->scalar_type() == ga_then_xd.scalar_type() && dx->is_contiguous()) {
+    lora_dropout_backward_cpu(xa.contiguous(), ga_then_xd, *dx, p, seed, offset);
+  } else {
+    // dx in another dtype (a bf16 base under float32 adapters): D(g·A) is gathered in the adapter's
+    // dtype (0 + v is exact) and added as the unfused path adds it, rounded to dx's dtype first.
+    at::Tensor dropped_ga = at::zeros_like(ga_then_xd);
+    lora_dropout_backward_cpu(xa.contiguous(), ga_then_xd, dropped_ga, p, seed, offset);
+    dx->add_(dropped_ga.to(dx->scalar_type()));
+  }
+  return at::matmul(g.t(), ga_then_xd);  // (r, in) = gᵀ·D(x)
+}
 
 class LoraLinearFunction : public torch::autograd::Function<LoraLinearFunction> {
  public:
@@ -93,12 +121,16 @@ class LoraLinearFunction : public torch::autograd::Function<LoraLinearFunction> 
       const at::Tensor &b = ab[2 * j + 1];
       const at::Tensor &h = hs[j];  // (N, r)
       int64_t out_j = settings.out_sizes[j];
-      at::Tensor update = at::matmul(h, b.t()).mul_(settings.scales[j]);  // (N, out_j)
       at::Tensor y_j = y.narrow(1, row, out_j);
-      if (y.scalar_type() == update.scalar_type()) {
-        y_j.add_(update);
+      if (fast_layouts(x2, settings) && y.scalar_type() == h.scalar_type()) {
+        y_j.addmm_(h, b.t(), 1.0, settings.scales[j]);  // y += s·h·Bᵀ inside the GEMM: no (N, out_j) temporary
       } else {
-        y_j.copy_(y_j.to(update.scalar_type()).add_(update));  // add in the adapter's dtype, round once, as PEFT
+        at::Tensor update = at::matmul(h, b.t()).mul_(settings.scales[j]);  // (N, out_j)
+        if (y.scalar_type() == update.scalar_type()) {
+          y_j.add_(update);
+        } else {
+          y_j.copy_(y_j.to(update.scalar_type()).add_(update));  // add in the adapter's dtype, round once, as PEFT
+        }
       }
       row += out_j;
       saved.push_back(a);
@@ -148,8 +180,13 @@ class LoraLinearFunction : public torch::autograd::Function<LoraLinearFunction> 
       at::Tensor dy_j = dy.narrow(1, row, s.out_sizes[j]).to(a.scalar_type());  // (N, out_j)
       row += s.out_sizes[j];
       as.push_back(a);
-      gs.push_back(at::matmul(dy_j, b).mul_(s.scales[j]));  // (N, r) = s·dy·B
-      dbs.push_back(at::matmul(dy_j.t(), h).mul_(s.scales[j]));  // (out_j, r) = s·dyᵀ·h
+      if (fast_layouts(x2, s)) {
+        gs.push_back(at::matmul(b.t(), dy_j.t()).mul_(s.scales[j]).t());  // (N, r) = (s·Bᵀ·dyᵀ)ᵀ
+        dbs.push_back(at::matmul(h.t(), dy_j).mul_(s.scales[j]).t());  // (out_j, r) = (s·hᵀ·dy)ᵀ
+      } else {
+        gs.push_back(at::matmul(dy_j, b).mul_(s.scales[j]));  // (N, r) = s·dy·B
+        dbs.push_back(at::matmul(dy_j.t(), h).mul_(s.scales[j]));  // (out_j, r) = s·dyᵀ·h
+      }
     }
     std::vector<at::Tensor> das;
 #ifdef L4J_WITH_CUDA_KERNELS
@@ -170,6 +207,10 @@ class LoraLinearFunction : public torch::autograd::Function<LoraLinearFunction> 
         const at::Tensor &g = gs[j];
         uint64_t off = adapter_offset(s, j, x2.numel());
         at::Tensor xa = x2.to(a.scalar_type());
+        if (s.dropout && xa.device().is_cpu()) {
+          das.push_back(grad_a_and_x_cpu(xa, g, a, need_dx ? &dx : nullptr, s.p, s.seed, off));
+          continue;
+        }
         at::Tensor xd = s.dropout ? lora_dropout(xa, s.p, s.seed, off) : xa;  // regenerated mask
         das.push_back(at::matmul(g.t(), xd));  // (r, in) = gᵀ·D(x)
         if (need_dx) {

@@ -5,10 +5,13 @@
 //
 // Covered: every launcher and dtype pair; masks bit for bit; widths that are not multiples of 4 (two
 // Philox blocks per group of four); adapters straddling rank tiles; ranks 1 and 256; split-K; several
-// launches' worth of configurations; argument validation. Prints "N passed, N failed".
+// launches' worth of configurations; argument validation. Also the CPU op's batched mask generator
+// (cpu/philox_cpu.h, scalar and AVX2 paths) against the same philox.h, so that CPU and CUDA masks stay
+// equal. Prints "N passed, N failed".
 #include "cuda_emulation.h"
 
 #include "cuda/lora_kernels.cu"
+#include "cpu/philox_cpu.h"
 
 #include <cmath>
 #include <cstdio>
@@ -277,10 +280,63 @@ void test_validation() {
   check(lora_grad_a_splits(1 << 20, 16, 4096, 132) <= 64, "splits capped");
 }
 
+// ---- the CPU op's mask generator (cpu/philox_cpu.h) ---------------------------------------------------
+
+// Every path of philox_keep_mask against philox_block + philox_uniform element by element: run lengths
+// around the 16- and 8-block steps, keys and offsets using both words, and first blocks whose counter's
+// low word wraps inside a step (the AVX2 path hands those steps to the scalar loop).
+void test_cpu_keep_mask() {
+  using Generate = void (*)(uint64_t, uint64_t, uint64_t, int64_t, float, uint32_t *);
+  std::vector<std::pair<std::string, Generate>> paths{{"scalar", philox_keep_mask_scalar}, {"dispatch", philox_keep_mask}};
+#ifdef L4J_PHILOX_AVX2
+  if (philox_cpu_has_avx2()) {
+    paths.push_back({"avx2", philox_keep_mask_avx2});
+  } else {
+    std::printf("note: this CPU has no AVX2; the AVX2 mask path is not checked\n");
+  }
+#endif
+  const uint64_t seeds[] = {0, 0x243F6A8885A308D3ull, ~0ull};
+  const uint64_t offsets[] = {0, 12345, 1ull << 40};
+  const uint64_t firsts[] = {0, 5, 0xFFFFFFF4ull, (1ull << 32) - 3};
+  const int64_t lengths[] = {0, 1, 7, 8, 9, 15, 16, 17, 31, 33, 300};
+  const float ps[] = {0.0f, 0.05f, 0.5f, 0.999f};
+  std::vector<uint32_t> keep(4 * 300 + 4);
+  for (const auto &[name, generate] : paths) {
+    for (uint64_t first : firsts) {
+      for (float p : ps) {
+        int64_t mismatches = 0, dropped = 0, total = 0;
+        for (uint64_t seed : seeds) {
+          for (uint64_t offset : offsets) {
+            for (int64_t blocks : lengths) {
+              std::fill(keep.begin(), keep.end(), 0x5A5A5A5Au);
+              generate(seed, offset, first, blocks, p, keep.data());
+              for (int64_t k = 0; k < 4 * blocks; k++) {
+                const Philox4 r = philox_block(seed, offset, first + static_cast<uint64_t>(k / 4));
+                const uint32_t expected = philox_uniform(r.v[k % 4]) < p ? 0u : ~0u;
+                mismatches += keep[k] != expected;
+                dropped += expected == 0u;
+                total++;
+              }
+              mismatches += keep[4 * blocks] != 0x5A5A5A5Au;  // nothing written past the run
+            }
+          }
+        }
+        // p = 0 drops nothing; otherwise the drop rate must be near p, so the check cannot pass vacuously.
+        const double rate = static_cast<double>(dropped) / static_cast<double>(total);
+        const bool rate_ok = p == 0.0f ? dropped == 0 : std::fabs(rate - p) < 0.05;
+        check(mismatches == 0 && rate_ok, std::string("keep mask ") + name + " first block " + std::to_string(first) +
+                                              " p " + std::to_string(p) + ": " + std::to_string(mismatches) +
+                                              " mismatches, drop rate " + std::to_string(rate));
+      }
+    }
+  }
+}
+
 }  // namespace
 
 int main() {
   test_validation();
+  test_cpu_keep_mask();
   test_dropout<float>();
   test_dropout<double>();
   test_dropout<__nv_bfloat16>();

@@ -8,4 +8,11 @@ namespace l4j {
 // x ⊙ mask / (1 - p) for contiguous x, element i's mask drawn from Philox(seed, offset, i).
 at::Tensor lora_dropout_cpu(const at::Tensor &x, double p, uint64_t seed, uint64_t offset);
 
+// Both uses of one draw of the mask in LoRA's backward, in a single pass that draws it once:
+//   dx += D(ga)   (D's backward on g·A, added as dx.add_(D(ga)) would)
+//   ga  = D(x)    (ga's storage reused for the dropped x that dA = gᵀ·D(x) needs)
+// x, ga and dx: CPU, contiguous, one dtype, the same number of elements; D is lora_dropout_cpu's.
+void lora_dropout_backward_cpu(const at::Tensor &x, at::Tensor &ga, at::Tensor &dx, double p, uint64_t seed,
+                               uint64_t offset);
+
 }  // namespace l4j
