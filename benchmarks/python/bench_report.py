@@ -508,7 +508,8 @@ def markdown(report):
             lines.append("")
     if comp:
         if comp.get("tokens_per_s"):
-            lines += [f"**torch.compile anchor.** `torch.compile(peft_model)` (inductor, default options), same batches; "
+            lines += [f"**torch.compile anchor.** `torch.compile(peft_model, dynamic=True)` (inductor; dynamic because batch "
+                      f"lengths vary), same batches; "
                       f"its {comp['warmup_steps']} warm-up steps (compiling included) took {comp['warmup_wall_s']:.0f} s, "
                       f"then {comp['measured_steps']} measured steps.", ""]
         else:
@@ -558,8 +559,8 @@ def main():
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N, for both sides")
     p.add_argument("--threads", type=int, default=1, help="intra-op threads on both sides (default 1)")
     p.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"), help="the shared data folder")
-    p.add_argument("--only", default="training,compile,generation,lora-linear,tokenizer",
-                   help="comma-separated subset of: training, compile, generation, lora-linear, tokenizer")
+    p.add_argument("--only", help="comma-separated subset of: training, compile, generation, lora-linear, tokenizer "
+                                  "(default: all; with --quick all but compile, whose compiling alone takes minutes)")
     p.add_argument("--shapes", help="training shapes to run, e.g. small,base (default: small,base,large; quick: small)")
     p.add_argument("--docs", dest="docs", action="store_true", default=None, help="update docs/PERFORMANCE.md")
     p.add_argument("--no-docs", dest="docs", action="store_false", help="do not update docs/PERFORMANCE.md")
@@ -570,7 +571,7 @@ def main():
     if args.docs is None:
         args.docs = not args.quick
     env = {k: os.environ[k] for k in ("JAVA", "JAR", "LORA4J_LIBRARY", "PYTHON")}
-    only = set(args.only.split(","))
+    only = set((args.only or "training,generation,lora-linear,tokenizer" + ("" if args.quick else ",compile")).split(","))
     started = time.monotonic()
     suite = Suite(args, env)
     log(f"work folder {os.path.relpath(suite.work, ROOT)}; load average {loadavg()}")

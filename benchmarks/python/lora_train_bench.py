@@ -13,7 +13,7 @@ default implementation choice (foreach where supported: not on the CPU). One ste
 Step i trains on batch i of the --batches file (dev.lora4j.benchmarks.DialogSumBatches: real DialogSum
 batches as lora4j's trainer builds them, checked here against transformers' tokenizer); --warmup steps,
 then --steps measured ones, exactly as the JMH benchmark with the same warm-up count. --compile runs the
-same with torch.compile(model) (inductor) as a second anchor; the warm-up steps then include compiling.
+same with torch.compile(model, dynamic=True) (inductor) as a second anchor; the warm-up steps then include compiling.
 --profile-steps N profiles N more steps with torch.profiler after the measured ones (ops by self CPU
 time, and how much of the step's wall time they cover).
 
@@ -85,7 +85,7 @@ def main():
     p.add_argument("--steps", type=int, default=6)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
-    p.add_argument("--compile", action="store_true", help="torch.compile(model) (inductor)")
+    p.add_argument("--compile", action="store_true", help="torch.compile(model, dynamic=True) (inductor)")
     p.add_argument("--profile-steps", type=int, default=0)
     p.add_argument("--no-verify", action="store_true", help="skip re-tokenizing with transformers' tokenizer")
     p.add_argument("--json", default="-")
@@ -107,7 +107,9 @@ def main():
                         common.id_sum(ids, mask, labels)))
 
     model, trainable, optimizer = build(args, device)
-    forward = torch.compile(model) if args.compile else model
+    # dynamic=True: the batches' lengths differ from step to step; with the default, dynamo compiles the
+    # first shape statically and recompiles with dynamic shapes at the second (twice the compile time).
+    forward = torch.compile(model, dynamic=True) if args.compile else model
     rss_after_setup = common.rss_bytes("VmRSS")
 
     def step(index, batch, entry):
