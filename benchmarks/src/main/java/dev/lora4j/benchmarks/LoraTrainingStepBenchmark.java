@@ -1,0 +1,211 @@
+package dev.lora4j.benchmarks;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lora4j.data.Batch;
+import dev.lora4j.peft.LoraConfig;
+import dev.lora4j.peft.LoraModel;
+import dev.lora4j.t5.T5Config;
+import dev.lora4j.t5.T5ForConditionalGeneration;
+import dev.lora4j.t5.T5Output;
+import dev.lora4j.tensor.Cuda;
+import dev.lora4j.tensor.DType;
+import dev.lora4j.tensor.Device;
+import dev.lora4j.tensor.Generator;
+import dev.lora4j.tensor.NativeLibrary;
+import dev.lora4j.tensor.Scope;
+import dev.lora4j.tensor.Tensor;
+import dev.lora4j.train.AdamW;
+import dev.lora4j.train.GradientClipping;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.infra.Blackhole;
+import org.openjdk.jmh.infra.IterationParams;
+import org.openjdk.jmh.runner.IterationType;
+
+/**
+ * One whole LoRA training step of FLAN-T5 (issue 7), as {@code Trainer} takes it, on DialogSum's real
+ * length distribution: the model of the {@code shape}'s config with random weights (float32), LoRA
+ * r = {@code r}, alpha = {@code loraAlpha}, dropout = {@code loraDropout} on q and v (PEFT's default
+ * targets for T5), the model's own dropout (0.1 in the FLAN-T5 configs) active, AdamW (lr 1e-3, betas
+ * 0.9/0.999, eps 1e-8, weight decay 0.01) over the LoRA parameters.
+ *
+ * <p>One call = one step: dropout reseeded and train mode set as Trainer does, the batch's tensors made
+ * and moved to the device, forward with labels, {@code loss.item()}, {@code loss.div(1).backward()}
+ * (gradient accumulation 1), clipping at norm 1.0, {@code setLr}, {@code step()}, {@code zeroGrad()}.
+ * Step i trains on batch i of {@link DialogSumBatches#training} (batches of {@code batchSize}, sources
+ * truncated to {@code maxSourceLength}, summaries to {@code maxTargetLength}); warm-up iterations take
+ * the first batches, so measured steps are the same ones benchmarks/python/lora_train_bench.py measures
+ * with the same warm-up count. Each iteration is one step (single-shot), so the count is exact.
+ *
+ * <p>Beside JMH's time per step, each step's tokens (real source + label tokens, as Trainer counts
+ * them), phase times (forward + loss, backward, optimizer) and process CPU time go to the
+ * {@link RunRecord}, with the peak RSS. The live native tensors must not grow from one step to the
+ * next, and must return to their count before the trial once everything is closed: a leak fails the
+ * run.
+ */
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@State(org.openjdk.jmh.annotations.Scope.Thread)
+@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
+@Warmup(iterations = 2)
+@Measurement(iterations = 6)
+public class LoraTrainingStepBenchmark {
+    static final double LEARNING_RATE = 1e-3;
+    static final double MAX_GRAD_NORM = 1.0;
+    private static final long MODEL_SEED = 0;
+
+    /** flan-t5-{shape}: small, base, large (xl fits no CPU budget). */
+    @Param("small")
+    public String shape;
+
+    @Param("8")
+    public int batchSize;
+
+    @Param("512")
+    public int maxSourceLength;
+
+    @Param("128")
+    public int maxTargetLength;
+
+    @Param("8")
+    public int r;
+
+    @Param("8")
+    public double loraAlpha;
+
+    @Param("0.05")
+    public double loraDropout;
+
+    /** libtorch intra-op threads; the Python side must use the same. */
+    @Param("1")
+    public int threads;
+
+    /** "cpu", or "cuda" / "cuda:N". */
+    @Param("cpu")
+    public String device;
+
+    private Device dev;
+    private T5ForConditionalGeneration model;
+    private LoraModel lora;
+    private AdamW optimizer;
+    private List<Tensor> trainable;
+    private Generator dropout;
+    private List<Batch> batches;
+    private int step;
+    private long liveAtStart;
+    private long liveAfterFirstStep = -1;
+    private RunRecord record;
+    private boolean warmupIteration;
+
+    @Setup(Level.Trial)
+    public void setUp(BenchmarkParams params) {
+        NativeLibrary.ensureLoaded();
+        NativeLibrary.setNumThreads(threads);
+        if (NativeLibrary.numThreads() != threads) {
+            throw new IllegalStateException("libtorch threads: " + NativeLibrary.numThreads() + ", wanted " + threads);
+        }
+        dev = Device.parse(device);
+        int steps = params.getWarmup().getCount() + params.getMeasurement().getCount();
+        batches = DialogSumBatches.training(batchSize, steps, maxSourceLength, maxTargetLength).batches();
+        liveAtStart = NativeLibrary.liveTensors();
+        T5Config config = BenchData.flanT5(shape);
+        model = T5ForConditionalGeneration.fromConfig(config, MODEL_SEED, dev, DType.FLOAT32);
+        LoraConfig loraConfig = LoraConfig.defaults().withR(r).withAlpha(loraAlpha).withDropout(loraDropout);
+        lora = LoraModel.wrap(model, loraConfig, DialogSumBatches.SEED);
+        trainable = new ArrayList<>(lora.trainableParameters().values());
+        optimizer = new AdamW(trainable, new AdamW.Options(LEARNING_RATE, 0.9, 0.999, 1e-8, 0.01, false));
+        dropout = new Generator(DialogSumBatches.SEED, dev);
+
+        record = new RunRecord("LoraTrainingStepBenchmark");
+        ObjectNode p = record.root().putObject("params");
+        p.put("shape", shape).put("batch_size", batchSize).put("max_source_length", maxSourceLength)
+                .put("max_target_length", maxTargetLength).put("r", r).put("lora_alpha", loraAlpha)
+                .put("lora_dropout", loraDropout).put("threads", threads).put("device", device)
+                .put("warmup_steps", params.getWarmup().getCount()).put("measured_steps", params.getMeasurement().getCount());
+        long[] counts = lora.parameterCounts();
+        record.root().put("trainable_parameters", counts[0]).put("total_parameters", counts[1])
+                .put("dropout_rate", config.dropoutRate()).put("adapted_layers", lora.adapters().size())
+                .put("rss_after_setup_bytes", ProcessMemory.rssBytes());
+    }
+
+    @Setup(Level.Iteration)
+    public void beginIteration(IterationParams iteration) {
+        warmupIteration = iteration.getType() == IterationType.WARMUP;
+    }
+
+    @Benchmark
+    public void step(Blackhole bh) {
+        Batch batch = batches.get(step);
+        ObjectNode entry = record.addCall();
+        entry.put("step", step).put("warmup", warmupIteration).put("tokens", DialogSumBatches.tokens(batch))
+                .put("id_sum", DialogSumBatches.idSum(batch)).put("batch", batch.size())
+                .put("source_length", batch.sourceLength()).put("target_length", batch.targetLength());
+        StepClock clock = StepClock.start(entry, dev.isCuda());
+        // Dropout masks are a function of (seed, step), as Trainer draws them.
+        dropout.setSeed(DialogSumBatches.SEED * 1_000_003L + step);
+        lora.train(dropout);
+        try (Scope scope = Scope.open()) {
+            T5Output out = model.forward(batch.inputIdsTensor(dev), batch.attentionMaskTensor(dev), null, batch.labelsTensor(dev));
+            double loss = out.loss().item();
+            if (!Double.isFinite(loss)) {
+                throw new IllegalStateException("loss is " + loss + " at step " + step);
+            }
+            entry.put("loss", loss);
+            clock.phase("forward");
+            out.loss().div(1).backward();
+        }
+        clock.phase("backward");
+        double norm = GradientClipping.clipGradNorm(trainable, MAX_GRAD_NORM);
+        optimizer.setLr(LEARNING_RATE);
+        optimizer.step();
+        optimizer.zeroGrad();
+        clock.phase("optimizer");
+        clock.finish();
+        entry.put("grad_norm", norm);
+        bh.consume(norm);
+        step++;
+    }
+
+    /** The live tensors after a step must be what they were after the first: a step that leaks fails the run. */
+    @TearDown(Level.Iteration)
+    public void checkNoGrowth() {
+        long live = NativeLibrary.liveTensors();
+        if (liveAfterFirstStep < 0) {
+            liveAfterFirstStep = live;
+        } else if (live > liveAfterFirstStep) {
+            throw new IllegalStateException("native tensors grow across steps: " + live + " live after step " + step
+                    + ", " + liveAfterFirstStep + " after the first");
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        if (dev.isCuda()) {
+            record.root().put("cuda_max_memory_allocated_bytes", Cuda.maxMemoryAllocated(-1));
+        }
+        optimizer.close();
+        dropout.close();
+        model.close();
+        long live = NativeLibrary.liveTensors();
+        record.root().put("live_tensors_before", liveAtStart).put("live_tensors_after_first_step", liveAfterFirstStep)
+                .put("live_tensors_after", live);
+        record.write();
+        if (live != liveAtStart) {
+            throw new IllegalStateException("native tensors leaked: " + live + " live after the run, " + liveAtStart + " before");
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package dev.lora4j.benchmarks;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lora4j.io.AtomicFiles;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+
+/**
+ * What a benchmark fork records beside JMH's scores, for scripts/bench-report.sh: per-call details
+ * (tokens, phase times, CPU time), the process's resident memory and the live-tensor counts. Written
+ * at the end of the trial to the file {@code -Dlora4j.bench.record} names (nothing when it is unset);
+ * each workload runs in its own forked JVM, so the peak RSS is that workload's.
+ */
+final class RunRecord {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ObjectNode root = JSON.createObjectNode();
+    private final ArrayNode calls = root.putArray("calls");
+
+    RunRecord(String benchmark) {
+        root.put("benchmark", benchmark);
+        root.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+    }
+
+    ObjectNode root() {
+        return root;
+    }
+
+    /** A new entry for one timed call, appended in call order. */
+    ObjectNode addCall() {
+        return calls.addObject();
+    }
+
+    /** Writes the record where -Dlora4j.bench.record says, replacing the file atomically. */
+    void write() {
+        String target = System.getProperty("lora4j.bench.record");
+        if (target == null || target.isBlank()) {
+            return;
+        }
+        root.put("peak_rss_bytes", ProcessMemory.peakRssBytes());
+        try {
+            AtomicFiles.write(Path.of(target), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the run record " + target, e);
+        }
+    }
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The issue-7 benchmark report in one command: lora4j (JMH) next to transformers + PEFT on the same
+# workloads (a whole LoRA training step at the flan-t5-small/base/large shapes on real DialogSum batches,
+# plus torch.compile as a second anchor; greedy and beam generation; the LoRA linear op; the tokenizer),
+# each side of each workload in its own process, printed as one markdown table.
+#
+#   bash scripts/bench-report.sh [--quick] [--device cpu|cuda] [--threads N] [--only training,generation,...]
+#                                [--shapes small,base] [--docs | --no-docs]
+#
+# --quick runs tiny iteration counts at the small shape only (a smoke test of every workload, ~10 min
+# here) and leaves docs/PERFORMANCE.md alone unless --docs is given. The full run (~45 min on a 2-core
+# machine) writes benchmarks/results/bench-report-<date>.json and the generated section of
+# docs/PERFORMANCE.md (between the bench-report markers). Per-workload logs and raw records go to
+# benchmarks/target/bench-report/<timestamp>/. benchmarks/python/bench_report.py does the work; --help
+# there lists every option.
+#
+# Environment:
+#   LORA4J_LIBRARY  liblora4j.so to use, or its folder (default: build/native/liblora4j.so in this checkout)
+#   SKIP_BUILD=1    reuse benchmarks/target/lora4j-benchmarks.jar as it is
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+requested_library=${LORA4J_LIBRARY:-}
+prepare_benchmarks
+
+command="bash scripts/bench-report.sh${*:+ $*}"
+if [ -n "$requested_library" ]; then
+  command="LORA4J_LIBRARY=$requested_library $command"
+fi
+export JAVA="$JAVA_HOME/bin/java" JAR PYTHON LORA4J_LIBRARY
+exec "$PYTHON" "$LORA4J_ROOT/benchmarks/python/bench_report.py" --command "$command" "$@"
