@@ -51,18 +51,6 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = {"-o", "--out"}, paramLabel = "DIR", description = "Output directory (default: runs/eval-TIME).")
     Path out;
 
-    @Option(names = "--prompt", paramLabel = "TEMPLATE", description = "Prompt with {dialogue} (default: the FLAN-T5 recipe's).")
-    String prompt = SummarizationPrompt.DEFAULT_TEMPLATE;
-
-    @Option(names = "--max-source-length", paramLabel = "N", defaultValue = "512", description = "Source tokens (default: ${DEFAULT-VALUE}).")
-    int maxSourceLength;
-
-    @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "64", description = "Generated summary length (default: ${DEFAULT-VALUE}).")
-    int maxNewTokens;
-
-    @Option(names = "--beams", paramLabel = "N", defaultValue = "1", description = "Beam search width; 1 = greedy (default: ${DEFAULT-VALUE}).")
-    int beams;
-
     @Option(names = "--batch-size", paramLabel = "N", defaultValue = "16", description = "Generation batch size (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
@@ -76,6 +64,9 @@ final class EvalCommand implements Callable<Integer> {
     ModelOptions modelOptions;
 
     @Mixin
+    GenerationOptions generationOptions;
+
+    @Mixin
     DataOptions dataOptions;
 
     @Override
@@ -84,8 +75,8 @@ final class EvalCommand implements Callable<Integer> {
         Path dir = out != null ? out : Path.of("runs", "eval-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         Tokenizer tokenizer = modelOptions.loadTokenizer();
         List<DialogueExample> examples = dataOptions.read(testFile, log);
-        SummarizationPrompt template = new SummarizationPrompt(prompt);
-        GenerationConfig generation = beams == 1 ? GenerationConfig.greedy(maxNewTokens) : GenerationConfig.beams(beams, maxNewTokens);
+        SummarizationPrompt template = generationOptions.template();
+        GenerationConfig generation = generationOptions.config();
         RougeScorer scorer = Evaluations.scorer(!noStemmer);
         List<DialogueExample> shotPool = List.of();
         if (shots.stream().anyMatch(k -> k > 0)) {
@@ -98,13 +89,13 @@ final class EvalCommand implements Callable<Integer> {
 
         List<MethodRun> runs = new ArrayList<>();
         try (T5ForConditionalGeneration model = modelOptions.loadModel()) {
-            Summarizer summarizer = new Summarizer(model, tokenizer, template, maxSourceLength, generation, batchSize);
+            Summarizer summarizer = new Summarizer(model, tokenizer, template, generationOptions.maxSourceLength, generation, batchSize);
             for (int k : shots) {
                 if (k < 0) {
                     throw new Lora4jException("cli", "--shots must be >= 0, got " + k);
                 }
                 String name = k == 0 ? "original" : k + "-shot";
-                InContextPrompts prompts = k == 0 ? null : InContextPrompts.of(template, k, shotPool, tokenizer, maxSourceLength);
+                InContextPrompts prompts = k == 0 ? null : InContextPrompts.of(template, k, shotPool, tokenizer, generationOptions.maxSourceLength);
                 runs.add(new MethodRun(Evaluations.run(name, summarizer, prompts, examples, scorer, log),
                         k == 0 ? "the model as given, zero-shot" : k + " solved examples in the prompt", "-", "-"));
             }
@@ -114,14 +105,14 @@ final class EvalCommand implements Callable<Integer> {
             try (T5ForConditionalGeneration model = modelOptions.loadModel()) {
                 LoraModel lora = PeftAdapter.load(model, adapter.getValue());
                 long[] counts = lora.parameterCounts();
-                Summarizer summarizer = new Summarizer(model, tokenizer, template, maxSourceLength, generation, batchSize);
+                Summarizer summarizer = new Summarizer(model, tokenizer, template, generationOptions.maxSourceLength, generation, batchSize);
                 runs.add(new MethodRun(Evaluations.run(adapter.getKey(), summarizer, null, examples, scorer, log),
                         "LoRA adapter " + adapter.getValue(), Evaluations.formatParams(counts[0], counts[1]), "-"));
             }
         }
         for (Map.Entry<String, Path> tuned : finetuned.entrySet()) {
             try (T5ForConditionalGeneration model = T5ForConditionalGeneration.load(tuned.getValue(), modelOptions.device(), modelOptions.dtype())) {
-                Summarizer summarizer = new Summarizer(model, tokenizer, template, maxSourceLength, generation, batchSize);
+                Summarizer summarizer = new Summarizer(model, tokenizer, template, generationOptions.maxSourceLength, generation, batchSize);
                 runs.add(new MethodRun(Evaluations.run(tuned.getKey(), summarizer, null, examples, scorer, log),
                         "fine-tuned checkpoint " + tuned.getValue(), "-", "-"));
             }
@@ -129,8 +120,8 @@ final class EvalCommand implements Callable<Integer> {
         Path html = Evaluations.writeComparison(dir, "lora4j evaluation", testFile.toString(), List.of(
                         Map.entry("model", modelOptions.model.toString()),
                         Map.entry("test data", testFile + " (" + examples.size() + " examples)"),
-                        Map.entry("prompt", prompt),
-                        Map.entry("generation", beams == 1 ? "greedy" : beams + " beams"),
+                        Map.entry("prompt", generationOptions.prompt),
+                        Map.entry("generation", generationOptions.describe()),
                         Map.entry("ROUGE", noStemmer ? "rouge-score, no stemmer" : "rouge-score, Porter stemmer")),
                 runs, examples, reportSamples, List.of(), List.of());
         log.println("report: " + html);

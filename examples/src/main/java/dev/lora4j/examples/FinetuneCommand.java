@@ -62,12 +62,6 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--init-adapter", paramLabel = "DIR", description = "Start LoRA from this PEFT adapter instead of a fresh one.")
     Path initAdapter;
 
-    @Option(names = "--prompt", paramLabel = "TEMPLATE", description = "Prompt with {dialogue} (default: \"Summarize the following conversation.\\n\\n{dialogue}\\n\\nSummary: \").")
-    String prompt = SummarizationPrompt.DEFAULT_TEMPLATE;
-
-    @Option(names = "--max-source-length", paramLabel = "N", defaultValue = "512", description = "Source tokens (default: ${DEFAULT-VALUE}).")
-    int maxSourceLength;
-
     @Option(names = "--max-target-length", paramLabel = "N", defaultValue = "128", description = "Target tokens (default: ${DEFAULT-VALUE}).")
     int maxTargetLength;
 
@@ -82,12 +76,6 @@ final class FinetuneCommand implements Callable<Integer> {
             description = "Validation examples for the final original-vs-tuned report; 0 = none (default: ${DEFAULT-VALUE}).")
     int evalSamples;
 
-    @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "64", description = "Generated summary length (default: ${DEFAULT-VALUE}).")
-    int maxNewTokens;
-
-    @Option(names = "--beams", paramLabel = "N", defaultValue = "1", description = "Beam search width; 1 = greedy (default: ${DEFAULT-VALUE}).")
-    int beams;
-
     @Option(names = "--eval-batch-size", paramLabel = "N", defaultValue = "16", description = "Generation batch size (default: ${DEFAULT-VALUE}).")
     int evalBatchSize;
 
@@ -96,6 +84,9 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Mixin
     ModelOptions modelOptions;
+
+    @Mixin
+    GenerationOptions generationOptions;
 
     @Mixin
     DataOptions dataOptions;
@@ -123,8 +114,8 @@ final class FinetuneCommand implements Callable<Integer> {
         writeRunConfig(runDir);
 
         Tokenizer tokenizer = modelOptions.loadTokenizer();
-        SummarizationPrompt template = new SummarizationPrompt(prompt);
-        SummarizationEncoder encoder = new SummarizationEncoder(tokenizer, template, maxSourceLength, maxTargetLength);
+        SummarizationPrompt template = generationOptions.template();
+        SummarizationEncoder encoder = new SummarizationEncoder(tokenizer, template, generationOptions.maxSourceLength, maxTargetLength);
         List<DialogueExample> train = dataOptions.read(trainFile, log);
         List<DialogueExample> validation = validationFile == null ? List.of() : dataOptions.read(validationFile, log);
         List<TokenizedExample> trainSet = encoder.encodeAll(train);
@@ -150,8 +141,8 @@ final class FinetuneCommand implements Callable<Integer> {
             if (latest != null) {
                 log.println("resuming from " + latest);
             }
-            GenerationConfig generation = beams == 1 ? GenerationConfig.greedy(maxNewTokens) : GenerationConfig.beams(beams, maxNewTokens);
-            Summarizer summarizer = new Summarizer(model, tokenizer, template, maxSourceLength, generation, evalBatchSize);
+            GenerationConfig generation = generationOptions.config();
+            Summarizer summarizer = new Summarizer(model, tokenizer, template, generationOptions.maxSourceLength, generation, evalBatchSize);
             RougeScorer scorer = Evaluations.scorer(true);
             long started = System.nanoTime();
             Trainer.Result result;
@@ -188,7 +179,7 @@ final class FinetuneCommand implements Callable<Integer> {
                     adapters.setAdaptersEnabled(true);
                 } else {
                     try (T5ForConditionalGeneration base = modelOptions.loadModel()) {
-                        Summarizer baseSummarizer = new Summarizer(base, tokenizer, template, maxSourceLength, generation, evalBatchSize);
+                        Summarizer baseSummarizer = new Summarizer(base, tokenizer, template, generationOptions.maxSourceLength, generation, evalBatchSize);
                         original = Evaluations.run("original", baseSummarizer, null, evalExamples, scorer, log);
                     }
                 }
@@ -233,8 +224,8 @@ final class FinetuneCommand implements Callable<Integer> {
                 Map.entry("training data", trainFile + " (" + trainExamples + " examples)"),
                 Map.entry("steps x batch x accumulation", c.maxSteps() + " x " + c.batchSize() + " x " + c.gradAccumulation()),
                 Map.entry("learning rate", c.learningRate() + " (" + c.schedule().name().toLowerCase(Locale.ROOT) + ", warmup " + c.warmupSteps() + ")"),
-                Map.entry("prompt", prompt),
-                Map.entry("generation", beams == 1 ? "greedy, " + maxNewTokens + " new tokens" : beams + " beams, " + maxNewTokens + " new tokens"),
+                Map.entry("prompt", generationOptions.prompt),
+                Map.entry("generation", generationOptions.describe()),
                 Map.entry("seed", Long.toString(c.seed())));
     }
 
@@ -251,8 +242,8 @@ final class FinetuneCommand implements Callable<Integer> {
         config.put("validation", validationFile == null ? null : validationFile.toString());
         config.put("method", method);
         config.put("init_adapter", initAdapter == null ? null : initAdapter.toString());
-        config.put("prompt", prompt);
-        config.put("max_source_length", maxSourceLength);
+        config.put("prompt", generationOptions.prompt);
+        config.put("max_source_length", generationOptions.maxSourceLength);
         config.put("max_target_length", maxTargetLength);
         config.set("lora", JSON.valueToTree(Map.of("r", loraOptions.r, "alpha", loraOptions.alpha, "dropout", loraOptions.dropout,
                 "targets", loraOptions.targets, "bias", loraOptions.bias, "rslora", loraOptions.rslora, "init", loraOptions.init)));

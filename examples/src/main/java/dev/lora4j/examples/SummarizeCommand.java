@@ -38,23 +38,14 @@ final class SummarizeCommand implements Callable<Integer> {
     @Option(names = "--output", paramLabel = "FILE", description = "Write here instead of standard output.")
     Path output;
 
-    @Option(names = "--prompt", paramLabel = "TEMPLATE", description = "Prompt with {dialogue} (default: the FLAN-T5 recipe's).")
-    String prompt = SummarizationPrompt.DEFAULT_TEMPLATE;
-
-    @Option(names = "--max-source-length", paramLabel = "N", defaultValue = "512", description = "Source tokens (default: ${DEFAULT-VALUE}).")
-    int maxSourceLength;
-
-    @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "64", description = "Summary length (default: ${DEFAULT-VALUE}).")
-    int maxNewTokens;
-
-    @Option(names = "--beams", paramLabel = "N", defaultValue = "1", description = "Beam search width; 1 = greedy (default: ${DEFAULT-VALUE}).")
-    int beams;
-
     @Option(names = "--batch-size", paramLabel = "N", defaultValue = "16", description = "Generation batch size (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
     @Mixin
     ModelOptions modelOptions;
+
+    @Mixin
+    GenerationOptions generationOptions;
 
     @Mixin
     DataOptions dataOptions;
@@ -73,14 +64,14 @@ final class SummarizeCommand implements Callable<Integer> {
             }
             examples = List.of(new DialogueExample("input", text.strip(), List.of(), null));
         }
-        GenerationConfig generation = beams == 1 ? GenerationConfig.greedy(maxNewTokens) : GenerationConfig.beams(beams, maxNewTokens);
+        GenerationConfig generation = generationOptions.config();
         List<String> summaries;
         try (T5ForConditionalGeneration model = modelOptions.loadModel()) {
             if (adapter != null) {
                 PeftAdapter.load(model, adapter);
             }
-            Summarizer summarizer = new Summarizer(model, modelOptions.loadTokenizer(), new SummarizationPrompt(prompt),
-                    maxSourceLength, generation, batchSize);
+            Summarizer summarizer = new Summarizer(model, modelOptions.loadTokenizer(), generationOptions.template(),
+                    generationOptions.maxSourceLength, generation, batchSize);
             List<String> dialogues = new ArrayList<>();
             examples.forEach(e -> dialogues.add(e.dialogue()));
             summaries = summarizer.summarize(dialogues);
