@@ -90,6 +90,7 @@ public final class DemoPipeline {
                 ? T5ForConditionalGeneration.load(baseCache, Device.CPU, DType.FLOAT32)
                 : T5ForConditionalGeneration.fromConfig(recipe.model().config(), recipe.seed(), Device.CPU, DType.FLOAT32)) {
             if (!cached) {
+                LocalityBias.apply(model);
                 pretrainLosses = pretrain(model, corrupted, pretrainRun);
                 model.save(baseDir);
                 if (baseCache != null) {
@@ -133,7 +134,9 @@ public final class DemoPipeline {
     private List<TokenizedExample> pretrainingExamples(List<DialogueExample> trainSet) {
         List<String> texts = new ArrayList<>();
         for (DialogueExample e : trainSet) {
-            texts.add(e.dialogue());
+            texts.add(recipe.corpus() == DemoRecipe.PretrainCorpus.DIALOGUES_WITH_SUMMARIES
+                    ? e.dialogue() + "\n" + e.summary()
+                    : e.dialogue());
         }
         if (recipe.corpus() == DemoRecipe.PretrainCorpus.DIALOGUES_AND_SUMMARIES) {
             for (DialogueExample e : trainSet) {
@@ -198,8 +201,10 @@ public final class DemoPipeline {
                                    List<String> dialogues) {
         Stopwatch watch = start(stage, dialogues.size());
         GreedySummaries generator = new GreedySummaries();
-        List<String> out = generator.summarize(model, encoder, dialogues, GenerationConfig.greedy(recipe.maxNewTokens()),
-                recipe.evalBatchSize(), done -> listener.evaluated(stage, done, dialogues.size()));
+        GenerationConfig generation = GenerationConfig.greedy(recipe.maxNewTokens())
+                .withNoRepeatNgramSize(recipe.noRepeatNgramSize());
+        List<String> out = generator.summarize(model, encoder, dialogues, generation, recipe.evalBatchSize(),
+                done -> listener.evaluated(stage, done, dialogues.size()));
         finish(watch, dialogues.size(), generator.generatedTokens());
         return out;
     }

@@ -36,6 +36,8 @@ import java.util.List;
  * @param loraAlpha          LoRA alpha (scale alpha / r)
  * @param loraTargets        module names that get adapters (PEFT suffix matching), or ["all-linear"]
  * @param maxNewTokens       greedy generation's length limit
+ * @param noRepeatNgramSize  greedy generation never repeats an n-gram of this many bytes (0: off); a
+ *                           small byte-level model otherwise tends to loop on a syllable
  * @param evalBatchSize      dialogues summarised at once
  * @param samples            test examples reported with their summaries before and after
  */
@@ -63,6 +65,7 @@ public record DemoRecipe(
         double loraAlpha,
         List<String> loraTargets,
         int maxNewTokens,
+        int noRepeatNgramSize,
         int evalBatchSize,
         int samples) {
 
@@ -71,7 +74,12 @@ public record DemoRecipe(
         /** The training dialogues. */
         DIALOGUES,
         /** The training dialogues and, as separate texts, their summaries. */
-        DIALOGUES_AND_SUMMARIES
+        DIALOGUES_AND_SUMMARIES,
+        /**
+         * Each training dialogue followed by its summary, as one text: spans cut from the summary can often
+         * be filled in from the dialogue, so pretraining already exercises reading facts off the source.
+         */
+        DIALOGUES_WITH_SUMMARIES
     }
 
     public DemoRecipe {
@@ -89,6 +97,9 @@ public record DemoRecipe(
         if (pretrainWarmup < 0 || pretrainWarmup > pretrainSteps || loraWarmup < 0 || loraWarmup > loraSteps) {
             throw invalid("warmup must be within the steps");
         }
+        if (noRepeatNgramSize < 0) {
+            throw invalid("noRepeatNgramSize must be 0 (off) or positive");
+        }
         if (loraTargets.isEmpty() || samples < 0) {
             throw invalid("LoRA needs target modules; samples must be >= 0");
         }
@@ -96,13 +107,13 @@ public record DemoRecipe(
 
     /** The proven recipe: fits in about four minutes on two idle CPU cores (docs/DEMO.md). */
     public static DemoRecipe defaults() {
-        return new DemoRecipe(42, 2000, 60, 120,
+        return new DemoRecipe(42, 2000, 40, 100,
                 new TinyT5(128, 256, 4, 2, 2, true),
                 "summarize: {dialogue}", 384, 128,
-                PretrainCorpus.DIALOGUES_AND_SUMMARIES, 0.15, 3.0,
-                300, 16, 3e-3, 20,
-                300, 16, 3e-3, 20, 16, 32, List.of("all-linear"),
-                128, 40, 5);
+                PretrainCorpus.DIALOGUES_WITH_SUMMARIES, 0.15, 3.0,
+                150, 16, 3e-3, 10,
+                300, 8, 3e-3, 10, 16, 32, List.of("all-linear"),
+                110, 0, 50, 5);
     }
 
     /** A tiny run for tests: a few seconds, no quality expected. */
@@ -113,7 +124,7 @@ public record DemoRecipe(
                 PretrainCorpus.DIALOGUES_AND_SUMMARIES, 0.15, 3.0,
                 3, 4, 3e-3, 1,
                 3, 4, 3e-3, 1, 4, 8, List.of("q", "v"),
-                8, 4, 2);
+                8, 0, 4, 2);
     }
 
     public SummarizationPrompt prompt() {
@@ -141,49 +152,49 @@ public record DemoRecipe(
         return new DemoRecipe(seed, trainExamples, validationExamples, testExamples, model, promptTemplate,
                 maxSourceLength, maxTargetLength, corpus, noiseDensity, meanSpanLength, steps, batchSize, learningRate,
                 warmup, loraSteps, loraBatchSize, loraLearningRate, loraWarmup, loraRank, loraAlpha, loraTargets,
-                maxNewTokens, evalBatchSize, samples);
+                maxNewTokens, noRepeatNgramSize, evalBatchSize, samples);
     }
 
     public DemoRecipe withFineTuning(int steps, int batchSize, double learningRate, int warmup) {
         return new DemoRecipe(seed, trainExamples, validationExamples, testExamples, model, promptTemplate,
                 maxSourceLength, maxTargetLength, corpus, noiseDensity, meanSpanLength, pretrainSteps, pretrainBatchSize,
                 pretrainLearningRate, pretrainWarmup, steps, batchSize, learningRate, warmup, loraRank, loraAlpha,
-                loraTargets, maxNewTokens, evalBatchSize, samples);
+                loraTargets, maxNewTokens, noRepeatNgramSize, evalBatchSize, samples);
     }
 
     public DemoRecipe withLora(int rank, double alpha, List<String> targets) {
         return new DemoRecipe(seed, trainExamples, validationExamples, testExamples, model, promptTemplate,
                 maxSourceLength, maxTargetLength, corpus, noiseDensity, meanSpanLength, pretrainSteps, pretrainBatchSize,
                 pretrainLearningRate, pretrainWarmup, loraSteps, loraBatchSize, loraLearningRate, loraWarmup, rank, alpha,
-                targets, maxNewTokens, evalBatchSize, samples);
+                targets, maxNewTokens, noRepeatNgramSize, evalBatchSize, samples);
     }
 
     public DemoRecipe withModel(TinyT5 value) {
         return new DemoRecipe(seed, trainExamples, validationExamples, testExamples, value, promptTemplate,
                 maxSourceLength, maxTargetLength, corpus, noiseDensity, meanSpanLength, pretrainSteps, pretrainBatchSize,
                 pretrainLearningRate, pretrainWarmup, loraSteps, loraBatchSize, loraLearningRate, loraWarmup, loraRank,
-                loraAlpha, loraTargets, maxNewTokens, evalBatchSize, samples);
+                loraAlpha, loraTargets, maxNewTokens, noRepeatNgramSize, evalBatchSize, samples);
     }
 
     public DemoRecipe withData(long seedValue, int train, int validation, int test) {
         return new DemoRecipe(seedValue, train, validation, test, model, promptTemplate, maxSourceLength,
                 maxTargetLength, corpus, noiseDensity, meanSpanLength, pretrainSteps, pretrainBatchSize,
                 pretrainLearningRate, pretrainWarmup, loraSteps, loraBatchSize, loraLearningRate, loraWarmup, loraRank,
-                loraAlpha, loraTargets, maxNewTokens, evalBatchSize, samples);
+                loraAlpha, loraTargets, maxNewTokens, noRepeatNgramSize, evalBatchSize, samples);
     }
 
     public DemoRecipe withCorpus(PretrainCorpus value) {
         return new DemoRecipe(seed, trainExamples, validationExamples, testExamples, model, promptTemplate,
                 maxSourceLength, maxTargetLength, value, noiseDensity, meanSpanLength, pretrainSteps, pretrainBatchSize,
                 pretrainLearningRate, pretrainWarmup, loraSteps, loraBatchSize, loraLearningRate, loraWarmup, loraRank,
-                loraAlpha, loraTargets, maxNewTokens, evalBatchSize, samples);
+                loraAlpha, loraTargets, maxNewTokens, noRepeatNgramSize, evalBatchSize, samples);
     }
 
-    public DemoRecipe withGeneration(int newTokens, int batchSize) {
+    public DemoRecipe withGeneration(int newTokens, int noRepeat, int batchSize) {
         return new DemoRecipe(seed, trainExamples, validationExamples, testExamples, model, promptTemplate,
                 maxSourceLength, maxTargetLength, corpus, noiseDensity, meanSpanLength, pretrainSteps, pretrainBatchSize,
                 pretrainLearningRate, pretrainWarmup, loraSteps, loraBatchSize, loraLearningRate, loraWarmup, loraRank,
-                loraAlpha, loraTargets, newTokens, batchSize, samples);
+                loraAlpha, loraTargets, newTokens, noRepeat, batchSize, samples);
     }
 
     private static Lora4jException invalid(String message) {

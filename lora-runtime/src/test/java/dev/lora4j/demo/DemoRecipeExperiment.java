@@ -9,7 +9,7 @@ import java.util.List;
 /**
  * Not a test: the command-line runner used to tune {@link DemoRecipe#defaults()} (docs/DEMO.md).
  * Overrides come as system properties (-Dmodel=128,256,4,2,2,true -Dpretrain=300,16,3e-3,20
- * -Dlora=300,16,3e-3,20 -Drank=16,32,all-linear -Ddata=42,2000,60,120 -Dgen=128,40 -Dcorpus=DIALOGUES).
+ * -Dlora=300,16,3e-3,20 -Drank=16,32,all-linear -Ddata=42,2000,60,120 -Dgen=128,10,40 -Dcorpus=DIALOGUES).
  */
 public final class DemoRecipeExperiment {
     private DemoRecipeExperiment() {}
@@ -38,7 +38,7 @@ public final class DemoRecipeExperiment {
             recipe = recipe.withData(Long.parseLong(v[0]), i(v[1]), i(v[2]), i(v[3]));
         }
         if ((v = values("gen")) != null) {
-            recipe = recipe.withGeneration(i(v[0]), i(v[1]));
+            recipe = recipe.withGeneration(i(v[0]), i(v[1]), i(v[2]));
         }
         if (System.getProperty("corpus") != null) {
             recipe = recipe.withCorpus(DemoRecipe.PretrainCorpus.valueOf(System.getProperty("corpus")));
