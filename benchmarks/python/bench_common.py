@@ -102,7 +102,7 @@ def flan_t5_config(data_dir, shape):
     return T5Config.from_json_file(os.path.join(data_dir, "flan-t5-configs", f"flan-t5-{shape}.json"))
 
 
-def flan_t5_random(data_dir, shape):
+def flan_t5_random(data_dir, shape, dropout_rate=None):
     """A randomly initialised FLAN-T5 of the shape, with its own lm_head as a FLAN-T5 checkpoint has.
 
     transformers 5.17's T5Config always sets tie_word_embeddings = True (it keeps the file's False only as
@@ -113,7 +113,10 @@ def flan_t5_random(data_dir, shape):
     """
     from transformers import T5ForConditionalGeneration
 
-    model = T5ForConditionalGeneration(flan_t5_config(data_dir, shape))
+    config = flan_t5_config(data_dir, shape)
+    if dropout_rate is not None:
+        config.dropout_rate = dropout_rate
+    model = T5ForConditionalGeneration(config)
     if model.lm_head.weight is model.shared.weight:
         model.lm_head.weight = torch.nn.Parameter(torch.randn_like(model.shared.weight))
         getattr(model, "all_tied_weights_keys", {}).pop("lm_head.weight", None)

@@ -195,6 +195,10 @@ class Suite:
         params = {"shape": shape, "batchSize": batch, "maxSourceLength": MAX_SOURCE, "maxTargetLength": MAX_TARGET,
                   "r": LORA["r"], "loraAlpha": LORA["alpha"], "loraDropout": LORA["dropout"], "threads": a.threads,
                   "device": a.device}
+        model_dropout = []
+        if a.model_dropout is not None:
+            params["modelDropout"] = a.model_dropout
+            model_dropout = ["--model-dropout", a.model_dropout]
         java_rec, py_rec = self.path(label + "-lora4j.json"), self.path(label + "-peft.json")
 
         def run_java():
@@ -205,7 +209,7 @@ class Suite:
             return self.py(label + "-peft", "lora_train_bench.py", "--batches", plan, "--data", self.data, "--shape", shape,
                            "--r", LORA["r"], "--alpha", LORA["alpha"], "--dropout", LORA["dropout"], "--warmup", warmup,
                            "--steps", steps, "--profile-steps", profile_steps, "--threads", a.threads, "--device", a.device,
-                           "--json", py_rec)
+                           *model_dropout, "--json", py_rec)
 
         if java_first:
             ji, pi = run_java(), run_python()
@@ -363,8 +367,9 @@ class Suite:
 
 
 def tail(log_path, lines=3):
+    """The last lines a run printed (not the command line), for a failure's one-line reason."""
     with open(os.path.join(ROOT, log_path)) as f:
-        text = [l for l in f.read().splitlines() if l.strip()]
+        text = [l for l in f.read().splitlines() if l.strip() and not l.startswith("$ ")]
     return " / ".join(text[-lines:])[-400:]
 
 
@@ -467,7 +472,8 @@ def markdown(report):
         t0 = tr[0]
         j0 = t0["lora4j"].get("record") or {}
         lines += [
-            "**Training step.** Random weights of the FLAN-T5 config (float32; the config's dropout 0.1 active), LoRA r "
+            "**Training step.** Random weights of the FLAN-T5 config (float32; model dropout: "
+            f"{cfg.get('model_dropout', 'config (0.1)')}), LoRA r "
             f"{LORA['r']}, alpha {LORA['alpha']:g}, dropout {LORA['dropout']} on `q` and `v` (PEFT's default targets for T5; "
             f"{j0.get('adapted_layers', '—')} adapted layers), AdamW (lr 1e-3, weight decay 0.01, PyTorch's default "
             "implementation choice) over the LoRA parameters, gradient clipping at 1.0. A step = forward with labels, "
@@ -508,13 +514,12 @@ def markdown(report):
             lines.append("")
     if comp:
         if comp.get("tokens_per_s"):
-            lines += [f"**torch.compile anchor.** `torch.compile(peft_model, dynamic=True)` (inductor; dynamic because batch "
-                      f"lengths vary), same batches; "
+            lines += [f"**torch.compile anchor.** `torch.compile(peft_model)` (inductor, default options: a static graph for "
+                      f"the first batch, one recompile with dynamic shapes at the second), same batches; "
                       f"its {comp['warmup_steps']} warm-up steps (compiling included) took {comp['warmup_wall_s']:.0f} s, "
                       f"then {comp['measured_steps']} measured steps.", ""]
         else:
-            lines += [f"**torch.compile anchor: not available** in this run ({comp['run']['seconds']:.0f} s, limit "
-                      f"{cfg['compile_timeout']} s): {comp.get('not_available', '')}", ""]
+            lines += [f"**torch.compile anchor: not available** in this run: {compile_failure(comp, cfg)}", ""]
     if d["generation"]:
         lines += ["**Generation.** A LoRA-wrapped model (r 8, alpha 8, q and v, unmerged) of random weights in eval mode, "
                   f"one batch of the first {GENERATION_BATCH} DialogSum test dialogues in the prompt (padded to the longest), "
@@ -536,6 +541,21 @@ def markdown(report):
         f"**Command:** `{report['command']}`",
     ]
     return "\n".join(lines)
+
+
+def compile_failure(comp, cfg):
+    """Why the torch.compile run gave no number, in one sentence."""
+    reason = comp.get("not_available", "")
+    if "killed after" not in reason:
+        return f"it failed after {comp['run']['seconds']:.0f} s: `{reason}`"
+    steps = None
+    log_path = os.path.join(ROOT, comp["run"]["log"])
+    if os.path.exists(log_path):
+        with open(log_path) as f:
+            steps = sum(1 for line in f if line.startswith("step "))
+    done = "" if steps is None else (" before its first step finished (dynamo and inductor were still compiling)"
+                                     if steps == 0 else f" after {steps} step(s)")
+    return f"killed at the {cfg['compile_timeout']} s limit{done}."
 
 
 def update_docs(path, section):
@@ -562,14 +582,29 @@ def main():
     p.add_argument("--only", help="comma-separated subset of: training, compile, generation, lora-linear, tokenizer "
                                   "(default: all; with --quick all but compile, whose compiling alone takes minutes)")
     p.add_argument("--shapes", help="training shapes to run, e.g. small,base (default: small,base,large; quick: small)")
-    p.add_argument("--docs", dest="docs", action="store_true", default=None, help="update docs/PERFORMANCE.md")
+    p.add_argument("--docs", dest="docs", action="store_true", default=None,
+                   help="update docs/PERFORMANCE.md (the default for a full run; not for --quick, --only or --shapes)")
     p.add_argument("--no-docs", dest="docs", action="store_false", help="do not update docs/PERFORMANCE.md")
+    p.add_argument("--lora-dropout", type=float, default=LORA["dropout"], help="LoRA dropout of the training step")
+    p.add_argument("--model-dropout", type=float,
+                   help="the model's dropout in the training step (default: the config's 0.1); for ablations")
     p.add_argument("--timeout", type=int, default=1800, help="seconds allowed to one benchmark process")
     p.add_argument("--compile-timeout", type=int, default=900, help="seconds allowed to the torch.compile run")
+    p.add_argument("--render", metavar="REPORT_JSON",
+                   help="run nothing: print the table of a saved report (and with --docs write it into the docs)")
     p.add_argument("--command", default="bash scripts/bench-report.sh", help=argparse.SUPPRESS)
     args = p.parse_args()
-    if args.docs is None:
-        args.docs = not args.quick
+    if args.render:
+        text = markdown(read_json(args.render))
+        print(text)
+        if args.docs:
+            update_docs(os.path.join(ROOT, "docs", "PERFORMANCE.md"), text)
+        return
+    partial = args.only is not None or args.shapes is not None
+    LORA["dropout"] = args.lora_dropout
+    partial = partial or args.model_dropout is not None or args.lora_dropout != 0.05
+    if args.docs is None:  # only a full run replaces the table in the docs, unless asked
+        args.docs = not args.quick and not partial
     env = {k: os.environ[k] for k in ("JAVA", "JAR", "LORA4J_LIBRARY", "PYTHON")}
     only = set((args.only or "training,generation,lora-linear,tokenizer" + ("" if args.quick else ",compile")).split(","))
     started = time.monotonic()
@@ -596,7 +631,7 @@ def main():
         suite.tokenizer()
 
     now = datetime.datetime.now(datetime.timezone.utc)
-    json_name = f"bench-report-{now:%Y-%m-%d}{'-quick' if args.quick else ''}.json"
+    json_name = f"bench-report-{now:%Y-%m-%d}{'-quick' if args.quick else ''}{'-partial' if partial else ''}.json"
     runs = []
     for group in ("training", "generation"):
         for t in suite.details[group]:
@@ -611,7 +646,8 @@ def main():
         "command": args.command,
         "config": {"quick": args.quick, "device": args.device, "threads": args.threads, "only": sorted(only),
                    "compile_timeout": args.compile_timeout, "max_source_length": MAX_SOURCE,
-                   "max_target_length": MAX_TARGET, "lora": LORA},
+                   "max_target_length": MAX_TARGET, "lora": LORA,
+                   "model_dropout": "config (0.1)" if args.model_dropout is None else args.model_dropout},
         "seconds": time.monotonic() - started,
         "json_name": json_name,
         "machine": machine(),

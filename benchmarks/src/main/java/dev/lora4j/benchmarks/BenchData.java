@@ -34,6 +34,14 @@ final class BenchData {
         return T5Config.load(root().resolve("flan-t5-configs").resolve("flan-t5-" + shape + ".json"));
     }
 
+    /** The config with another dropout rate (ablations). */
+    static T5Config withDropoutRate(T5Config c, double rate) {
+        return new T5Config(c.vocabSize(), c.dModel(), c.dKv(), c.dFf(), c.numLayers(), c.numDecoderLayers(), c.numHeads(),
+                c.relativeAttentionNumBuckets(), c.relativeAttentionMaxDistance(), rate, c.layerNormEpsilon(),
+                c.initializerFactor(), c.feedForwardProj(), c.denseActFn(), c.isGatedAct(), c.tieWordEmbeddings(),
+                c.scaleDecoderOutputs(), c.isEncoderDecoder(), c.padTokenId(), c.eosTokenId(), c.decoderStartTokenId());
+    }
+
     /** The FLAN-T5 tokenizer, loaded as transformers 5 loads it, so ids match the Python side's. */
     static Path tokenizerDir() {
         return root().resolve("flan-t5-small");
