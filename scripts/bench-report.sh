@@ -22,9 +22,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 requested_library=${LORA4J_LIBRARY:-}
 prepare_benchmarks
 
-command="bash scripts/bench-report.sh${*:+ $*}"
+run_command="bash scripts/bench-report.sh${*:+ $*}"
 if [ -n "$requested_library" ]; then
-  command="LORA4J_LIBRARY=$requested_library $command"
+  run_command="LORA4J_LIBRARY=$requested_library $run_command"
 fi
 export JAVA="$JAVA_HOME/bin/java" JAR PYTHON LORA4J_LIBRARY
-exec "$PYTHON" "$LORA4J_ROOT/benchmarks/python/bench_report.py" --command "$command" "$@"
+exec "$PYTHON" "$LORA4J_ROOT/benchmarks/python/bench_report.py" --command "$run_command" "$@"

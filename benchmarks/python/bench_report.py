@@ -484,7 +484,8 @@ def markdown(report):
             "same batches in the same order (per-step token counts and id sums checked equal). tokens/s = real source + "
             "label tokens of the measured steps / their time. Steps per shape (warm-up + measured): " +
             ", ".join(f"{t['shape']} {t['warmup_steps']} + {t['measured_steps']} at batch {t['batch_size']}" for t in tr) +
-            " (large: smaller batch and fewer steps to fit the time budget).",
+            (" (large: smaller batch and fewer steps to fit the time budget)." if any(t["shape"] == "large" for t in tr)
+             else "."),
             "",
         ]
         lines += ["| shape | side | tokens | forward s | backward s | optimizer s | step s | step CPU s |",
