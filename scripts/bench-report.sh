@@ -5,14 +5,16 @@
 # each side of each workload in its own process, printed as one markdown table.
 #
 #   bash scripts/bench-report.sh [--quick] [--device cpu|cuda] [--threads N] [--only training,generation,...]
-#                                [--shapes small,base] [--docs | --no-docs]
+#                                [--shapes small,base] [--model-dropout P] [--lora-dropout P] [--docs | --no-docs]
 #
-# --quick runs tiny iteration counts at the small shape only (a smoke test of every workload, ~10 min
-# here) and leaves docs/PERFORMANCE.md alone unless --docs is given. The full run (~45 min on a 2-core
-# machine) writes benchmarks/results/bench-report-<date>.json and the generated section of
-# docs/PERFORMANCE.md (between the bench-report markers). Per-workload logs and raw records go to
+# --quick runs tiny iteration counts at the small shape only (a smoke test of every workload but the
+# torch.compile anchor, whose compiling alone takes minutes; ~5 min here) and leaves docs/PERFORMANCE.md
+# alone unless --docs is given. The full run (46 min on this 2-core machine while other jobs ran) writes
+# benchmarks/results/bench-report-<date>.json and the generated section of docs/PERFORMANCE.md (between
+# the bench-report markers); runs with --only, --shapes or the dropout options write
+# bench-report-<date>-partial.json and leave the docs alone. Per-workload logs and raw records go to
 # benchmarks/target/bench-report/<timestamp>/. benchmarks/python/bench_report.py does the work; --help
-# there lists every option.
+# there lists every option (--render <json> re-prints a saved report without running anything).
 #
 # Environment:
 #   LORA4J_LIBRARY  liblora4j.so to use, or its folder (default: build/native/liblora4j.so in this checkout)
@@ -22,9 +24,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 requested_library=${LORA4J_LIBRARY:-}
 prepare_benchmarks
 
-command="bash scripts/bench-report.sh${*:+ $*}"
+run_command="bash scripts/bench-report.sh${*:+ $*}"
 if [ -n "$requested_library" ]; then
-  command="LORA4J_LIBRARY=$requested_library $command"
+  run_command="LORA4J_LIBRARY=$requested_library $run_command"
 fi
 export JAVA="$JAVA_HOME/bin/java" JAR PYTHON LORA4J_LIBRARY
-exec "$PYTHON" "$LORA4J_ROOT/benchmarks/python/bench_report.py" --command "$command" "$@"
+exec "$PYTHON" "$LORA4J_ROOT/benchmarks/python/bench_report.py" --command "$run_command" "$@"

@@ -89,6 +89,9 @@ def main():
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     p.add_argument("--compile", action="store_true", help="torch.compile(model) (inductor)")
     p.add_argument("--profile-steps", type=int, default=0)
+    p.add_argument("--extra-warmup", type=int, default=0,
+                   help="warm-up steps before the usual ones, on the file's last batches (for --compile: compiling "
+                        "happens there, and the measured steps stay those of an eager run with the same --warmup)")
     p.add_argument("--no-verify", action="store_true", help="skip re-tokenizing with transformers' tokenizer")
     p.add_argument("--json", default="-")
     args = p.parse_args()
@@ -98,15 +101,20 @@ def main():
     device = torch.device(args.device)
     plan = common.load_plan(args.batches)
     needed = args.warmup + args.steps + args.profile_steps
-    if needed > len(plan["training"]):
-        raise SystemExit(f"{needed} steps need {needed} batches; {args.batches} has {len(plan['training'])}")
+    available = len(plan["training"]) - args.extra_warmup
+    if needed > available:
+        raise SystemExit(f"{needed} steps (+ {args.extra_warmup} extra warm-up) need more batches than the "
+                         f"{len(plan['training'])} of {args.batches}")
     verified = 0 if args.no_verify else common.verify_tokenization(plan, args.data, needed)
-    batches = []
-    for i in range(needed):
+
+    def load(i):
         ids, mask, labels = common.training_batch(plan, i)
         common.check_batch(plan, i, ids, mask, labels)
-        batches.append((ids.to(device), mask.to(device), labels.to(device), common.tokens(mask, labels),
-                        common.id_sum(ids, mask, labels)))
+        return (ids.to(device), mask.to(device), labels.to(device), common.tokens(mask, labels),
+                common.id_sum(ids, mask, labels))
+
+    batches = [load(i) for i in range(needed)]
+    extra = [(i, load(i)) for i in range(len(plan["training"]) - args.extra_warmup, len(plan["training"]))]
 
     model, trainable, optimizer = build(args, device)
     # Default options, as users compile: dynamo compiles the first batch's shapes statically and, at the
@@ -135,11 +143,13 @@ def main():
             raise SystemExit(f"loss is {loss} at step {index}")
 
     steps = []
-    for i in range(args.warmup + args.steps):
-        ids, mask, labels, n, digest = batches[i]
-        entry = {"step": i, "warmup": i < args.warmup, "tokens": n, "id_sum": digest, "batch": ids.shape[0],
+    schedule = [(i, batch, True) for i, batch in extra]
+    schedule += [(i, batches[i], i < args.warmup) for i in range(args.warmup + args.steps)]
+    for i, batch, warmup in schedule:
+        ids, mask, labels, n, digest = batch
+        entry = {"step": i, "warmup": warmup, "tokens": n, "id_sum": digest, "batch": ids.shape[0],
                  "source_length": ids.shape[1], "target_length": labels.shape[1]}
-        step(i, batches[i], entry)
+        step(i, batch, entry)
         steps.append(entry)
         print(f"step {i}{' (warm-up)' if entry['warmup'] else ''}: {n} tokens, {entry['wall_ns'] / 1e9:.2f} s "
               f"(forward {entry['forward_ns'] / 1e9:.2f}, backward {entry['backward_ns'] / 1e9:.2f}, "
@@ -150,7 +160,7 @@ def main():
         "benchmark": "lora_train_step",
         "mode": "torch.compile" if args.compile else "eager",
         "params": {"shape": args.shape, "r": args.r, "lora_alpha": args.alpha, "lora_dropout": args.dropout,
-                   "model_dropout": model.get_base_model().config.dropout_rate, "warmup_steps": args.warmup,
+                   "model_dropout": model.get_base_model().config.dropout_rate, "warmup_steps": args.warmup, "extra_warmup_steps": args.extra_warmup,
                    "measured_steps": args.steps, "threads": args.threads, "device": args.device, "batch_size": plan["batch_size"],
                    "max_source_length": plan["max_source_length"], "max_target_length": plan["max_target_length"]},
         "trainable_parameters": sum(t.numel() for t in trainable),
