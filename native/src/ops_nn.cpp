@@ -1,4 +1,5 @@
 // Neural-network ops: embedding, dropout with an explicit generator, cross entropy, attention.
+#include "seeded_dropout.h"
 #include "shim.h"
 
 using namespace l4j;
@@ -25,9 +26,16 @@ int l4j_tensor_dropout(l4j_tensor t, double p, int32_t training, l4j_generator g
       emit(x * 0, out);
       return;
     }
-    // The mask is drawn from the given generator (at::dropout would use the global one), so a seed
-    // reproduces it; it is a constant to autograd, which differentiates only the multiplication.
-    at::Tensor keep = at::empty_like(x, x.options().requires_grad(false)).bernoulli_(1.0 - p, to_generator(gen));
+    std::optional<at::Generator> generator = to_generator(gen);
+    if (x.device().is_cpu() && (!generator || generator->device().is_cpu())) {
+      // The mask comes from a Philox seed drawn from the given generator (at::dropout would use the
+      // global one), so a seed reproduces it; backward regenerates it instead of keeping it.
+      emit(seeded_dropout(x, p, generator), out);
+      return;
+    }
+    // Other devices: libtorch's Philox-based bernoulli_ with the given generator; the mask is a
+    // constant to autograd, which differentiates only the multiplication.
+    at::Tensor keep = at::empty_like(x, x.options().requires_grad(false)).bernoulli_(1.0 - p, generator);
     emit(x * keep * (1.0 / (1.0 - p)), out);
   });
 }

@@ -69,6 +69,46 @@ class GeneratorTest {
     }
 
     @Test
+    void dropoutOfAStridedViewMasksItsGradientElementForElement() {
+        // The mask is regenerated in backward by element index, so a transposed input (and the
+        // gradient arriving for it) must still meet the flags its forward used.
+        try (Scope scope = Scope.open(); Generator gen = new Generator(11)) {
+            Tensor x = Tensor.randn(gen, DType.FLOAT32, Device.CPU, 30, 40).requiresGrad(true);
+            Tensor y = Functional.dropout(x.transpose(0, 1), 0.25, true, gen);
+            Tensor weights = Tensor.randn(gen, DType.FLOAT32, Device.CPU, 40, 30);
+            y.mul(weights).sum().backward();
+            float[] xs = x.transpose(0, 1).contiguous().toFloatArray();
+            float[] ys = y.contiguous().toFloatArray();
+            float[] ws = weights.toFloatArray();
+            float[] grad = x.grad().transpose(0, 1).contiguous().toFloatArray();
+            for (int i = 0; i < ys.length; i++) {
+                boolean kept = ys[i] != 0 || xs[i] == 0;
+                assertEquals(kept ? xs[i] / 0.75f : 0f, ys[i], 1e-6f, "forward element " + i);
+                assertEquals(kept ? ws[i] / 0.75f : 0f, grad[i], 1e-6f, "gradient element " + i);
+            }
+        }
+    }
+
+    @Test
+    void dropoutKeepsBfloat16AndScalesInFloat() {
+        try (Scope scope = Scope.open(); Generator gen = new Generator(3)) {
+            Tensor x = Tensor.ones(4096).to(DType.BFLOAT16);
+            Tensor y = Functional.dropout(x, 0.1, true, gen);
+            assertEquals(DType.BFLOAT16, y.dtype());
+            float kept = (float) (1 / 0.9);
+            int zeros = 0;
+            for (float v : y.to(DType.FLOAT32).toFloatArray()) {
+                if (v == 0) {
+                    zeros++;
+                } else {
+                    assertEquals(kept, v, kept / 128, "bf16 rounding of 1/(1-p)");
+                }
+            }
+            assertEquals(410, zeros, 80);
+        }
+    }
+
+    @Test
     void closedGeneratorIsRejected() {
         Generator g = new Generator(1);
         g.close();
