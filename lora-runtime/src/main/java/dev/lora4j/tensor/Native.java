@@ -17,8 +17,12 @@ public final class Native {
 
     private Native() {}
 
-    /** Throws the calling thread's last native error if status is non-zero. */
+    /**
+     * Throws the calling thread's last native error if status is non-zero. While the JVM shuts down,
+     * holds the calling thread here, outside libtorch (see {@link NativeShutdown}).
+     */
     public static void check(int status) {
+        NativeShutdown.passGate();
         if (status != 0) {
             throw lastError();
         }

@@ -34,6 +34,7 @@ public final class NativeLibrary {
         synchronized (NativeLibrary.class) {
             if (loadedFrom == null) {
                 loadedFrom = load();
+                NativeShutdown.install();
             }
             return loadedFrom;
         }
