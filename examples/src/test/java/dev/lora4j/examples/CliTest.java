@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lora4j.hub.FakeHub;
 import dev.lora4j.tensor.NativeLibrary;
 import dev.lora4j.tokenizer.T5Tokenizer;
 import java.io.ByteArrayOutputStream;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -192,6 +194,53 @@ class CliTest {
         assertEquals(0, withAdapter.code(), withAdapter.err());
         assertEquals(3, withAdapter.out().lines().count());
         assertEquals(withAdapter.out(), withMerged.out());
+    }
+
+    @Test
+    void downloadFetchesAModelDirectoryThatThenSummarizes() throws IOException {
+        // A real model directory (a merged checkpoint of the tuned run), served by a local fake of the
+        // Hugging Face hub: weights through LFS on a separate "CDN" host, as huggingface.co serves them.
+        Path merged = dir.resolve("merged");
+        assertEquals(0, run("merge", "-m", config.toString(), "--adapter", tunedRun.resolve("final").toString(), "-o",
+                merged.toString()).code());
+        List<Path> served;
+        try (Stream<Path> files = Files.list(merged)) {
+            served = files.filter(Files::isRegularFile).sorted().toList();
+        }
+        assertTrue(served.stream().anyMatch(f -> f.getFileName().toString().equals("model.safetensors")), served.toString());
+        try (FakeHub hub = new FakeHub("lora4j-test/tiny-dialogue-t5", "0123456789abcdef0123456789abcdef01234567")) {
+            for (Path file : served) {
+                String name = file.getFileName().toString();
+                hub.put(name, Files.readAllBytes(file), name.endsWith(".safetensors"));
+            }
+            Path target = dir.resolve("downloaded");
+            String[] download = {"download", "lora4j-test/tiny-dialogue-t5", "--endpoint", hub.endpoint().toString(), "--dir",
+                    target.toString()};
+            Run first = run(download);
+            assertEquals(0, first.code(), first.err());
+            assertTrue(first.out().contains("model type: t5"), first.out());
+            for (Path file : served) {
+                if (file.getFileName().toString().endsWith(".json") || file.getFileName().toString().endsWith(".safetensors")) {
+                    assertArrayEquals(Files.readAllBytes(file), Files.readAllBytes(target.resolve(file.getFileName())),
+                            file.getFileName() + " arrives byte for byte");
+                }
+            }
+
+            String[] common = {"--limit", "2", "--max-new-tokens", "8", "--max-source-length", "96", "--tokenizer", "byt5",
+                    TEST.toString()};
+            Run fromMerged = run(concat(new String[] {"summarize", "-m", merged.toString()}, common));
+            Run fromDownload = run(concat(new String[] {"summarize", "-m", target.toString()}, common));
+            assertEquals(0, fromDownload.code(), fromDownload.err());
+            assertEquals(2, fromDownload.out().lines().count());
+            assertEquals(fromMerged.out(), fromDownload.out(), "the downloaded model summarizes as the original does");
+
+            hub.clearLog();
+            Run again = run(download);
+            assertEquals(0, again.code(), again.err());
+            assertTrue(again.out().contains("up to date"), again.out());
+            assertTrue(hub.log().stream().noneMatch(r -> r.path().contains("/resolve/") || r.server().equals("cdn")),
+                    "a complete directory transfers no file: " + hub.log());
+        }
     }
 
     @Test

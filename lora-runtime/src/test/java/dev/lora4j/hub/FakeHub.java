@@ -40,9 +40,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The hub listens on 127.0.0.1 and the CDN on "localhost" at another port: a different host and origin.
  */
-final class FakeHub implements AutoCloseable {
+public final class FakeHub implements AutoCloseable {
     /** One answered request. {@code bodyBytes} is what was actually written, cut connections included. */
-    record Request(String server, String method, String path, String range, String authorization, int status, long bodyBytes) {}
+    public record Request(String server, String method, String path, String range, String authorization, int status, long bodyBytes) {}
 
     /** A file as stored in the fake repository. */
     record StoredFile(byte[] content, boolean lfs) {
@@ -111,7 +111,7 @@ final class FakeHub implements AutoCloseable {
     private volatile boolean ignoreRange;
     private volatile String cdnBase;
 
-    FakeHub(String repo, String commit) throws IOException {
+    public FakeHub(String repo, String commit) throws IOException {
         this.repo = repo;
         this.commit = commit;
         hub = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 0);
@@ -125,7 +125,7 @@ final class FakeHub implements AutoCloseable {
         cdnBase = "http://localhost:" + cdn.getAddress().getPort();
     }
 
-    URI endpoint() {
+    public URI endpoint() {
         return URI.create("http://127.0.0.1:" + hub.getAddress().getPort());
     }
 
@@ -133,7 +133,7 @@ final class FakeHub implements AutoCloseable {
         return commit;
     }
 
-    FakeHub put(String path, byte[] content, boolean lfs) {
+    public FakeHub put(String path, byte[] content, boolean lfs) {
         files.put(path, new StoredFile(content.clone(), lfs));
         return this;
     }
@@ -189,7 +189,7 @@ final class FakeHub implements AutoCloseable {
         this.cdnBase = base;
     }
 
-    List<Request> log() {
+    public List<Request> log() {
         return List.copyOf(log);
     }
 
@@ -198,7 +198,7 @@ final class FakeHub implements AutoCloseable {
         return log.stream().filter(r -> r.server().equals(server) && r.path().split("\\?")[0].endsWith(pathSuffix)).toList();
     }
 
-    void clearLog() {
+    public void clearLog() {
         log.clear();
     }
 
