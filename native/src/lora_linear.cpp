@@ -42,13 +42,13 @@ uint64_t adapter_offset(const Settings &s, size_t j, int64_t numel) {
   return s.offset + static_cast<uint64_t>(j) * static_cast<uint64_t>(numel);
 }
 
-// Whether the adapter's GEMMs may take the operand layouts MKL runs fastest. Without dropout the op
-// computes exactly PEFT's products in PEFT's layouts (dy·B, dyᵀ·h, h·Bᵀ then ·s then +), so its
-// results equal PEFT's bit for bit; with dropout nothing can (PEFT draws its mask from another
-// generator), and on the CPU the layout matters: at r = 8, dyᵀ·h (out × N · N × r) takes ~15 ms at
-// N = 4096, d = 768 where the same numbers as (hᵀ·dy)ᵀ take ~2.5 ms, and dy·B ~5.5 ms against
-// (Bᵀ·dyᵀ)ᵀ's ~2 ms. Reduction order differs, so the results agree to rounding, not bit for bit.
-bool fast_layouts(const at::Tensor &x2, const Settings &s) { return s.dropout && x2.device().is_cpu(); }
+// Whether the adapter's GEMMs may take the operand layouts MKL runs fastest: always on the CPU, where
+// the layout matters: at r = 8, dyᵀ·h (out × N · N × r) takes ~15 ms at N = 4096, d = 768 where the
+// same numbers as (hᵀ·dy)ᵀ take ~2.5 ms, and dy·B ~5.5 ms against (Bᵀ·dyᵀ)ᵀ's ~2 ms. The reduction
+// order then differs from PEFT's (dy·B, dyᵀ·h, h·Bᵀ then ·s then +), so without dropout the results
+// agree with PEFT's to rounding (LoraPeftParityTest: 1e-5 relative in float32), not bit for bit; the
+// bit-exact layouts cost up to 10% of forward+backward at p = 0 (docs/PERFORMANCE.md).
+bool fast_layouts(const at::Tensor &x2, const Settings &s) { return x2.device().is_cpu(); }
 
 #ifdef L4J_WITH_CUDA_KERNELS
 std::vector<uint64_t> adapter_offsets(const Settings &s, int64_t numel) {
