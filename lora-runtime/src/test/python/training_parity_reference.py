@@ -1,6 +1,6 @@
 """A transformers + PEFT training loop, for TrainingParityTest.
 
-Usage: training_parity_reference.py <out_dir> <dialogsum.train.jsonl> <tokenizer_dir> <steps>
+Usage: training_parity_reference.py <out_dir> <dialogsum.train.jsonl> <tokenizer_dir> <steps> [float32|bfloat16]
 Builds a small random FLAN-shaped T5 (the real 32,128-token vocabulary; initializer_factor 0.5
 so the untrained loss starts near ln V instead of at 24, which keeps float32 rounding differences
 from being amplified), saves it to <out_dir>/base,
@@ -10,6 +10,10 @@ batches of 4 padded to their longest sequence, the prompt of the seed documents,
 128 tokens and summaries to 64, AdamW (lr 1e-3, weight decay 0.01), a linear schedule with 5 warmup
 steps, gradient clipping at 1.0, dropout off. Saves the trained adapter to <out_dir>/trained and prints
 every step's loss as JSON.
+
+With bfloat16 the base model is cast to bfloat16 before the adapter is added and saved in bfloat16;
+PEFT keeps the LoRA weights (and so AdamW's state) in float32 (autocast_adapter_dtype), the mixed
+precision lora4j trains with on a GPU. The adapter's dtype is printed with the losses.
 """
 import json
 import sys
@@ -19,6 +23,7 @@ from peft import LoraConfig, get_peft_model
 from transformers import AutoTokenizer, T5Config, T5ForConditionalGeneration, get_linear_schedule_with_warmup
 
 out_dir, data_file, tokenizer_dir, steps = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+base_dtype = getattr(torch, sys.argv[5] if len(sys.argv) > 5 else "float32")
 PROMPT = "Summarize the following conversation.\n\n{dialogue}\n\nSummary: "
 torch.manual_seed(11)
 torch.set_num_threads(2)
@@ -26,7 +31,7 @@ torch.set_num_threads(2)
 config = T5Config(vocab_size=32128, d_model=32, d_kv=8, d_ff=64, num_layers=2, num_decoder_layers=2, num_heads=4,
                   feed_forward_proj="gated-gelu", tie_word_embeddings=False, dropout_rate=0.0, initializer_factor=0.5,
                   decoder_start_token_id=0, pad_token_id=0, eos_token_id=1)
-base = T5ForConditionalGeneration(config)
+base = T5ForConditionalGeneration(config).to(base_dtype)
 base.save_pretrained(f"{out_dir}/base")
 model = get_peft_model(base, LoraConfig(r=8, lora_alpha=16, lora_dropout=0.0, target_modules=["q", "v"],
                                         task_type="SEQ_2_SEQ_LM"))
@@ -59,4 +64,5 @@ for step in range(steps):
     optimizer.zero_grad()
     losses.append(loss.item())
 model.save_pretrained(f"{out_dir}/trained")
-print(json.dumps({"losses": losses}))
+adapter_dtypes = sorted({str(p.dtype) for p in params})
+print(json.dumps({"losses": losses, "adapter_dtypes": adapter_dtypes}))

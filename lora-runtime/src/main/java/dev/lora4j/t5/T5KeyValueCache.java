@@ -79,16 +79,16 @@ final class T5KeyValueCache implements AutoCloseable {
     }
 
     /**
-     * Row i becomes old row index[i] (beam search continuing from other beams). Cross-attention rows
-     * are reordered too: a beam's rows only ever come from its own sequence, so they hold the same
-     * values, but reordering them keeps each row bit-for-bit what transformers' cache holds.
+     * Row i becomes old row index[i] (beam search continuing from other beams). Only the
+     * self-attention rows move: beam search picks a row's new beam among its own sequence's beams,
+     * whose cross-attention rows were computed from the same encoder row and are identical, so
+     * moving them (the larger part of the cache: S source positions against the few decoded ones)
+     * would copy equal values over each other.
      */
     void reorder(Tensor index) {
         for (int layer = 0; layer < selfKeys.length; layer++) {
             reorderRows(selfKeys[layer].narrow(2, 0, length), index);
             reorderRows(selfValues[layer].narrow(2, 0, length), index);
-            reorderRows(crossKeys[layer], index);
-            reorderRows(crossValues[layer], index);
         }
     }
 

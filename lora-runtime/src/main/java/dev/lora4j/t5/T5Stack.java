@@ -3,6 +3,7 @@ package dev.lora4j.t5;
 import dev.lora4j.nn.Dropout;
 import dev.lora4j.nn.RMSNorm;
 import dev.lora4j.tensor.DType;
+import dev.lora4j.tensor.Scope;
 import dev.lora4j.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,7 +56,11 @@ final class T5Stack implements AutoCloseable {
         Tensor selfBias = AttentionMasks.restrict(bias, keep.view(batch, 1, 1, length)); // (B, H, S, S)
         Tensor hidden = dropout.apply(embeddings); // (B, S, d_model)
         for (T5Block block : blocks) {
-            hidden = block.forward(hidden, selfBias, null, null, dropout);
+            // A scope per block releases its temporaries (those autograd does not keep) before the
+            // next block runs, instead of at the end of the whole pass.
+            try (Scope scope = Scope.open()) {
+                hidden = scope.keep(block.forward(hidden, selfBias, null, null, dropout));
+            }
         }
         return dropout.apply(finalLayerNorm.forward(hidden));
     }
@@ -81,7 +86,9 @@ final class T5Stack implements AutoCloseable {
         Tensor crossBias = AttentionMasks.additive(encoderKeep, embeddings.dtype()); // (B, 1, 1, S)
         Tensor hidden = dropout.apply(embeddings); // (B, T, d_model)
         for (T5Block block : blocks) {
-            hidden = block.forward(hidden, selfBias, encoderHidden, crossBias, dropout);
+            try (Scope scope = Scope.open()) {
+                hidden = scope.keep(block.forward(hidden, selfBias, encoderHidden, crossBias, dropout));
+            }
         }
         return dropout.apply(finalLayerNorm.forward(hidden));
     }
@@ -125,7 +132,9 @@ final class T5Stack implements AutoCloseable {
         Tensor selfBias = blocks.get(0).selfAttention().positionBias(1, position + 1, position); // (1, H, 1, P+1)
         Tensor hidden = embeddings;
         for (int i = 0; i < blocks.size(); i++) {
-            hidden = blocks.get(i).decodeStep(hidden, cache, i, selfBias);
+            try (Scope scope = Scope.open()) {
+                hidden = scope.keep(blocks.get(i).decodeStep(hidden, cache, i, selfBias));
+            }
         }
         cache.advance();
         return finalLayerNorm.forward(hidden);
