@@ -116,7 +116,11 @@ def flan_t5_random(data_dir, shape, dropout_rate=None):
     config = flan_t5_config(data_dir, shape)
     if dropout_rate is not None:
         config.dropout_rate = dropout_rate
-    model = T5ForConditionalGeneration(config)
+    return untie_lm_head(T5ForConditionalGeneration(config))
+
+
+def untie_lm_head(model):
+    """Gives a freshly built T5 its own random lm_head (see flan_t5_random); returns the model."""
     if model.lm_head.weight is model.shared.weight:
         model.lm_head.weight = torch.nn.Parameter(torch.randn_like(model.shared.weight))
         getattr(model, "all_tied_weights_keys", {}).pop("lm_head.weight", None)
