@@ -26,6 +26,8 @@
 #   JMH_ARGS        JMH options per run (default: -f 1 -wi 2 -w 2s -i 5 -r 2s)
 #   PY_REPEAT, PY_ROUND_MS, PY_WARMUP_MS  rounds, round length and warm-up for the PEFT side (5, 2000,
 #                   4000: the same sampling as the JMH default)
+#   RESULTS_NAME    base name of the three result files (default lora-linear), so a run of other
+#                   configurations does not overwrite the committed table
 #   SKIP_BUILD=1    reuse benchmarks/target/lora4j-benchmarks.jar as it is
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -46,6 +48,7 @@ read -r -a jmh_args <<<"${JMH_ARGS:--f 1 -wi 2 -w 2s -i 5 -r 2s}"
 export PY_REPEAT=${PY_REPEAT:-5} PY_ROUND_MS=${PY_ROUND_MS:-2000} PY_WARMUP_MS=${PY_WARMUP_MS:-4000}
 
 RESULTS="$LORA4J_ROOT/benchmarks/results"
+RESULTS_NAME=${RESULTS_NAME:-lora-linear}
 mkdir -p "$RESULTS"
 RUNS=$(mktemp -d)
 trap 'rm -rf "$RUNS"' EXIT
@@ -79,10 +82,10 @@ done
 log "measured in $(($(date +%s) - start)) s"
 
 java_version=$(java -version 2>&1 | head -1)
-"$PYTHON" - "$RUNS" "$RESULTS" "$java_version" "$THREADS" "$ROUNDS" "$CONFIGS" "$DEVICE" <<'EOF'
+"$PYTHON" - "$RUNS" "$RESULTS" "$java_version" "$THREADS" "$ROUNDS" "$CONFIGS" "$DEVICE" "$RESULTS_NAME" <<'EOF'
 import glob, json, os, statistics, sys
 
-runs, results, java_version, threads, rounds, configs, device = sys.argv[1:8]
+runs, results, java_version, threads, rounds, configs, device, out_name = sys.argv[1:9]
 configs = configs.split()
 
 def key(d, n, r, p):
@@ -102,7 +105,7 @@ for path in sorted(glob.glob(os.path.join(runs, "jmh-*.json"))):
         sec = res["secondaryMetrics"]
         for fork_ns, fork_calls in zip(sec["cpuNanos"]["rawData"], sec["calls"]["rawData"]):
             jmh_cpu.setdefault(k, []).extend(ns / c / 1e6 for ns, c in zip(fork_ns, fork_calls) if c > 0)
-json.dump(jmh_all, open(os.path.join(results, "lora-linear-jmh.json"), "w"), indent=2)
+json.dump(jmh_all, open(os.path.join(results, f"{out_name}-jmh.json"), "w"), indent=2)
 
 py_rows, py, py_cpu, mem, meta, dates = [], {}, {}, {}, None, []
 for path in sorted(glob.glob(os.path.join(runs, "py-*.json"))):
@@ -121,7 +124,7 @@ for path in sorted(glob.glob(os.path.join(runs, "py-*.json"))):
             py_cpu.setdefault((k, name), []).extend(m["rounds_cpu_ms"])
 meta["date"] = f"{min(dates)} – {max(dates)}"  # the PEFT runs' start times: the window of the whole run
 json.dump({"benchmark": "lora_linear", "unit": "ms/op", "meta": meta, "results": py_rows},
-          open(os.path.join(results, "lora-linear-python.json"), "w"), indent=2)
+          open(os.path.join(results, f"{out_name}-python.json"), "w"), indent=2)
 
 med = statistics.median
 lines = [
@@ -159,7 +162,7 @@ lines += [
 text = "\n".join(lines)
 print()
 print(text)
-with open(os.path.join(results, "lora-linear.md"), "w") as f:
+with open(os.path.join(results, f"{out_name}.md"), "w") as f:
     f.write(text + "\n")
 EOF
-log "results: $RESULTS/lora-linear-jmh.json, lora-linear-python.json, lora-linear.md"
+log "results: $RESULTS/$RESULTS_NAME-jmh.json, $RESULTS_NAME-python.json, $RESULTS_NAME.md"

@@ -195,7 +195,7 @@ class Suite:
         label = f"train-{shape}"
         params = {"shape": shape, "batchSize": batch, "maxSourceLength": MAX_SOURCE, "maxTargetLength": MAX_TARGET,
                   "r": LORA["r"], "loraAlpha": LORA["alpha"], "loraDropout": LORA["dropout"], "threads": a.threads,
-                  "device": a.device}
+                  "device": a.device, "dtype": a.dtype}
         model_dropout = []
         if a.model_dropout is not None:
             params["modelDropout"] = a.model_dropout
@@ -210,7 +210,7 @@ class Suite:
             return self.py(label + "-peft", "lora_train_bench.py", "--batches", plan, "--data", self.data, "--shape", shape,
                            "--r", LORA["r"], "--alpha", LORA["alpha"], "--dropout", LORA["dropout"], "--warmup", warmup,
                            "--steps", steps, "--profile-steps", profile_steps, "--threads", a.threads, "--device", a.device,
-                           *model_dropout, "--json", py_rec)
+                           "--dtype", a.dtype, *model_dropout, "--json", py_rec)
 
         if java_first:
             ji, pi = run_java(), run_python()
@@ -223,7 +223,8 @@ class Suite:
         detail = {"shape": shape, "batch_size": batch, "warmup_steps": warmup, "measured_steps": steps,
                   "lora4j": self.training_side(java, ji), "peft": self.training_side(python, pi, steps_key="steps")}
         self.details["training"].append(detail)
-        self.rows.append(self.row(f"training step, flan-t5-{shape}, batch {batch} (tokens/s)", detail, "tokens/s"))
+        precision = "" if a.dtype == "float32" else f", {a.dtype} base + float32 LoRA"
+        self.rows.append(self.row(f"training step, flan-t5-{shape}, batch {batch}{precision} (tokens/s)", detail, "tokens/s"))
 
     def training_side(self, record, info, steps_key="calls"):
         side = {"run": info}
@@ -477,7 +478,8 @@ def markdown(report):
         t0 = tr[0]
         j0 = t0["lora4j"].get("record") or {}
         lines += [
-            "**Training step.** Random weights of the FLAN-T5 config (float32; model dropout: "
+            "**Training step.** Random weights of the FLAN-T5 config ("
+            f"{cfg.get('dtype', 'float32')}{'' if cfg.get('dtype', 'float32') == 'float32' else ' base weights, float32 LoRA weights and AdamW state'}; model dropout: "
             f"{cfg.get('model_dropout', 'config (0.1)')}), LoRA r "
             f"{LORA['r']}, alpha {LORA['alpha']:g}, dropout {LORA['dropout']} on `q` and `v` (PEFT's default targets for T5; "
             f"{j0.get('adapted_layers', '—')} adapted layers), AdamW (lr 1e-3, weight decay 0.01, PyTorch's default "
@@ -600,6 +602,8 @@ def main():
     p.add_argument("--lora-dropout", type=float, default=LORA["dropout"], help="LoRA dropout of the training step")
     p.add_argument("--model-dropout", type=float,
                    help="the model's dropout in the training step (default: the config's 0.1); for ablations")
+    p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"],
+                   help="the training step's base weights on both sides (LoRA weights and AdamW state stay float32)")
     p.add_argument("--timeout", type=int, default=1800, help="seconds allowed to one benchmark process")
     p.add_argument("--compile-timeout", type=int, default=900, help="seconds allowed to the torch.compile run")
     p.add_argument("--render", metavar="REPORT_JSON",
@@ -614,7 +618,7 @@ def main():
         return
     partial = args.only is not None or args.shapes is not None
     LORA["dropout"] = args.lora_dropout
-    partial = partial or args.model_dropout is not None or args.lora_dropout != 0.05
+    partial = partial or args.model_dropout is not None or args.lora_dropout != 0.05 or args.dtype != "float32"
     if args.docs is None:  # only a full run replaces the table in the docs, unless asked
         args.docs = not args.quick and not partial
     env = {k: os.environ[k] for k in ("JAVA", "JAR", "LORA4J_LIBRARY", "PYTHON")}
@@ -659,7 +663,8 @@ def main():
         "config": {"quick": args.quick, "device": args.device, "threads": args.threads, "only": sorted(only),
                    "compile_timeout": args.compile_timeout, "max_source_length": MAX_SOURCE,
                    "max_target_length": MAX_TARGET, "lora": LORA,
-                   "model_dropout": "config (0.1)" if args.model_dropout is None else args.model_dropout},
+                   "model_dropout": "config (0.1)" if args.model_dropout is None else args.model_dropout,
+                   "dtype": args.dtype},
         "seconds": time.monotonic() - started,
         "json_name": json_name,
         "machine": machine(),

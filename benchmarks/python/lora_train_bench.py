@@ -40,6 +40,10 @@ def build(args, device):
 
     torch.manual_seed(0)
     base = common.flan_t5_random(args.data, args.shape, args.model_dropout)
+    # bfloat16: the base weights in bfloat16 (as from_pretrained(torch_dtype=torch.bfloat16) loads them);
+    # PEFT keeps the LoRA weights, so AdamW's state, in float32 (autocast_adapter_dtype), which is how
+    # lora4j trains with --dtype bfloat16.
+    base.to(getattr(torch, args.dtype))
     model = get_peft_model(base, LoraConfig(r=args.r, lora_alpha=args.alpha, lora_dropout=args.dropout,
                                             target_modules=["q", "v"], task_type="SEQ_2_SEQ_LM"))
     common.require_untied(model)
@@ -86,6 +90,8 @@ def main():
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--steps", type=int, default=6)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"],
+                   help="the base model's weights (LoRA weights stay float32)")
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     p.add_argument("--compile", action="store_true", help="torch.compile(model) (inductor)")
     p.add_argument("--profile-steps", type=int, default=0)
@@ -161,7 +167,7 @@ def main():
         "mode": "torch.compile" if args.compile else "eager",
         "params": {"shape": args.shape, "r": args.r, "lora_alpha": args.alpha, "lora_dropout": args.dropout,
                    "model_dropout": model.get_base_model().config.dropout_rate, "warmup_steps": args.warmup, "extra_warmup_steps": args.extra_warmup,
-                   "measured_steps": args.steps, "threads": args.threads, "device": args.device, "batch_size": plan["batch_size"],
+                   "measured_steps": args.steps, "threads": args.threads, "device": args.device, "dtype": args.dtype, "batch_size": plan["batch_size"],
                    "max_source_length": plan["max_source_length"], "max_target_length": plan["max_target_length"]},
         "trainable_parameters": sum(t.numel() for t in trainable),
         "total_parameters": sum(t.numel() for t in model.parameters()),

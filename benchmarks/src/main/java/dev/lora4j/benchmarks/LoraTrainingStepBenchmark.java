@@ -105,6 +105,10 @@ public class LoraTrainingStepBenchmark {
     @Param("cpu")
     public String device;
 
+    /** The base weights' dtype, "float32" or "bfloat16"; the LoRA weights and AdamW's state stay float32. */
+    @Param("float32")
+    public String dtype;
+
     private Device dev;
     private T5ForConditionalGeneration model;
     private LoraModel lora;
@@ -133,7 +137,12 @@ public class LoraTrainingStepBenchmark {
         if (modelDropout >= 0) {
             config = BenchData.withDropoutRate(config, modelDropout);
         }
-        model = T5ForConditionalGeneration.fromConfig(config, MODEL_SEED, dev, DType.FLOAT32);
+        DType baseType = switch (dtype) {
+            case "float32" -> DType.FLOAT32;
+            case "bfloat16" -> DType.BFLOAT16;
+            default -> throw new IllegalArgumentException("dtype must be float32 or bfloat16, got " + dtype);
+        };
+        model = T5ForConditionalGeneration.fromConfig(config, MODEL_SEED, dev, baseType);
         LoraConfig loraConfig = LoraConfig.defaults().withR(r).withAlpha(loraAlpha).withDropout(loraDropout);
         lora = LoraModel.wrap(model, loraConfig, DialogSumBatches.SEED);
         trainable = new ArrayList<>(lora.trainableParameters().values());
@@ -144,7 +153,7 @@ public class LoraTrainingStepBenchmark {
         ObjectNode p = record.root().putObject("params");
         p.put("shape", shape).put("batch_size", batchSize).put("max_source_length", maxSourceLength)
                 .put("max_target_length", maxTargetLength).put("r", r).put("lora_alpha", loraAlpha)
-                .put("lora_dropout", loraDropout).put("model_dropout", config.dropoutRate()).put("threads", threads).put("device", device)
+                .put("lora_dropout", loraDropout).put("model_dropout", config.dropoutRate()).put("threads", threads).put("device", device).put("dtype", dtype)
                 .put("warmup_steps", params.getWarmup().getCount()).put("measured_steps", params.getMeasurement().getCount());
         long[] counts = lora.parameterCounts();
         record.root().put("trainable_parameters", counts[0]).put("total_parameters", counts[1])

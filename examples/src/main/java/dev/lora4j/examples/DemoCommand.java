@@ -116,9 +116,10 @@ final class DemoCommand implements Callable<Integer> {
             byMethod.put("lora", s.after());
             samples.add(new SampleRow(s.id(), s.dialogue(), s.reference(), byMethod));
         }
-        List<Path> relative = new ArrayList<>();
+        // Absolute: HtmlReport links each plot relative to the page it writes.
+        List<Path> absolutePlots = new ArrayList<>();
         for (Path p : plots) {
-            relative.add(out.toAbsolutePath().relativize(p.toAbsolutePath()));
+            absolutePlots.add(p.toAbsolutePath());
         }
         List<String> notes = new ArrayList<>();
         for (StageTiming t : r.timings()) {
@@ -133,7 +134,7 @@ final class DemoCommand implements Callable<Integer> {
                         Map.entry("pretraining", c.pretrainSteps() + " steps of span corruption, batch " + c.pretrainBatchSize()),
                         Map.entry("LoRA", c.loraSteps() + " steps, batch " + c.loraBatchSize() + ", lr " + c.loraLearningRate()),
                         Map.entry("prompt", c.promptTemplate())),
-                methods, samples, relative, notes);
+                methods, samples, absolutePlots, notes);
         Path html = out.resolve("report.html");
         HtmlReport.writeJson(data, out.resolve("report.json"));
         HtmlReport.write(data, html);

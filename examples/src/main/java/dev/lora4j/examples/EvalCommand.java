@@ -1,6 +1,7 @@
 package dev.lora4j.examples;
 
 import dev.lora4j.data.DialogueExample;
+import dev.lora4j.examples.report.TrainingCurves;
 import dev.lora4j.data.SummarizationPrompt;
 import dev.lora4j.eval.RougeScorer;
 import dev.lora4j.peft.LoraModel;
@@ -11,7 +12,9 @@ import dev.lora4j.t5.GenerationConfig;
 import dev.lora4j.t5.T5ForConditionalGeneration;
 import dev.lora4j.tensor.Lora4jException;
 import dev.lora4j.tokenizer.Tokenizer;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -27,7 +30,9 @@ import picocli.CommandLine.Option;
 /**
  * Compares methods on a test set by ROUGE and by reading: the original model (zero-shot), in-context
  * baselines (one-/few-shot), LoRA adapters and fully fine-tuned checkpoints. Writes predictions per
- * method, scores.json and report.html with the side-by-side table.
+ * method, scores.json and report.html with the side-by-side table. An adapter or checkpoint that lies in
+ * a finetune run directory (its final/, best/ or a checkpoint) brings that run's training curves: the
+ * report then also plots every such run's loss on one chart, by method name.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
         description = "ROUGE of the original model, in-context baselines, adapters and fine-tuned models; side-by-side report.")
@@ -117,14 +122,55 @@ final class EvalCommand implements Callable<Integer> {
                         "fine-tuned checkpoint " + tuned.getValue(), "-", "-"));
             }
         }
+        List<Path> plots = trainingCurves(dir, log);
         Path html = Evaluations.writeComparison(dir, "lora4j evaluation", testFile.toString(), List.of(
                         Map.entry("model", modelOptions.model.toString()),
                         Map.entry("test data", testFile + " (" + examples.size() + " examples)"),
                         Map.entry("prompt", generationOptions.prompt),
                         Map.entry("generation", generationOptions.describe()),
                         Map.entry("ROUGE", noStemmer ? "rouge-score, no stemmer" : "rouge-score, Porter stemmer")),
-                runs, examples, reportSamples, List.of(), List.of());
+                runs, examples, reportSamples, plots, List.of());
         log.println("report: " + html);
         return 0;
+    }
+
+    /** Loss curves of the finetune runs the evaluated adapters and checkpoints came from, on one chart. */
+    private List<Path> trainingCurves(Path dir, PrintStream log) {
+        Map<String, Path> trainingRuns = new LinkedHashMap<>();
+        Map<String, Path> evaluated = new LinkedHashMap<>(adapters);
+        evaluated.putAll(finetuned);
+        for (Map.Entry<String, Path> e : evaluated.entrySet()) {
+            Path run = enclosingRun(e.getValue());
+            if (run != null) {
+                trainingRuns.put(e.getKey(), run);
+            }
+        }
+        if (trainingRuns.isEmpty()) {
+            return List.of();
+        }
+        try {
+            List<Path> written = TrainingCurves.writeComparison(trainingRuns, dir.resolve(TrainingCurves.PLOTS_DIR));
+            log.println("training curves of " + String.join(", ", trainingRuns.keySet()) + ": " + written);
+            return written;
+        } catch (IOException | RuntimeException e) {
+            // The curves are a reading aid; an unreadable metrics file must not cost the evaluation.
+            log.println("warning: no training curves (" + e.getMessage() + ")");
+            return List.of();
+        }
+    }
+
+    /**
+     * The finetune run directory (it holds run-config.json and metrics.jsonl) that dir is part of, as its
+     * final/ or best/ (one level up) or a checkpoint's weights/ (three levels up), or null.
+     */
+    static Path enclosingRun(Path dir) {
+        Path p = dir.toAbsolutePath().normalize();
+        for (int up = 1; up <= 3 && p.getParent() != null; up++) {
+            p = p.getParent();
+            if (Files.isRegularFile(p.resolve("run-config.json")) && Files.isRegularFile(p.resolve("metrics.jsonl"))) {
+                return p;
+            }
+        }
+        return null;
     }
 }

@@ -90,11 +90,13 @@ final class Evaluations {
             DialogueExample ex = examples.get(i);
             rows.add(new SampleRow(ex.id(), ex.dialogue(), String.join("\n", ex.summaries()), byMethod));
         }
-        List<Path> relativePlots = new ArrayList<>();
+        // Absolute: HtmlReport links each plot relative to the page it writes (a path made relative here
+        // would be taken as relative to the working directory and linked wrongly).
+        List<Path> absolutePlots = new ArrayList<>();
         for (Path p : plots) {
-            relativePlots.add(dir.toAbsolutePath().relativize(p.toAbsolutePath()));
+            absolutePlots.add(p.toAbsolutePath());
         }
-        ReportData data = new ReportData(title, subtitle, settings, methods, rows, relativePlots, notes);
+        ReportData data = new ReportData(title, subtitle, settings, methods, rows, absolutePlots, notes);
         Path html = dir.resolve("report.html");
         try {
             HtmlReport.writeJson(data, dir.resolve("report.json"));

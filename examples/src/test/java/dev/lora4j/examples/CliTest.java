@@ -2,6 +2,7 @@ package dev.lora4j.examples;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -120,7 +121,25 @@ class CliTest {
         JsonNode scores = JSON.readTree(tunedRun.resolve("scores.json").toFile());
         assertEquals(3, scores.get("lora").get("examples").asInt());
         String html = Files.readString(tunedRun.resolve("report.html"));
-        assertTrue(html.contains("plots/loss.png") && html.contains("original"), "report links the plots and names the methods");
+        assertTrue(html.contains("original"), "report names the methods");
+        assertEquals(List.of("plots/loss.png", "plots/lr.png", "plots/rouge.png"), linkedImages(tunedRun));
+    }
+
+    /** The images report.html links, each checked to be a file relative to the report (as a browser resolves it). */
+    static List<String> linkedImages(Path reportDir) throws IOException {
+        String html = Files.readString(reportDir.resolve("report.html"));
+        List<String> images = new ArrayList<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("<img src=\"([^\"]+)\"").matcher(html);
+        while (m.find()) {
+            String src = m.group(1);
+            assertTrue(Files.isRegularFile(reportDir.resolve(src)), "report.html links " + src + ", which is not a file beside it");
+            images.add(src);
+        }
+        JsonNode plots = JSON.readTree(reportDir.resolve("report.json").toFile()).get("plots");
+        List<String> jsonPlots = new ArrayList<>();
+        plots.forEach(p -> jsonPlots.add(p.asText()));
+        assertEquals(images, jsonPlots, "report.json names the plots the page shows");
+        return images;
     }
 
     @Test
@@ -159,6 +178,8 @@ class CliTest {
         assertEquals(List.of("original", "1-shot", "tuned"), fieldNames(scores));
         Path predictions = out.resolve("predictions/tuned.jsonl");
         assertEquals(4, Files.readAllLines(predictions).size());
+        // The adapter is the final/ of a finetune run: that run's loss curves come into the report.
+        assertEquals(List.of("plots/loss-comparison.png", "plots/eval-loss-comparison.png"), linkedImages(out));
 
         Run score = run("score", "--predictions", predictions.toString(), "--json");
         assertEquals(0, score.code(), score.err());
@@ -270,6 +291,7 @@ class CliTest {
         assertTrue(Files.isRegularFile(out.resolve("adapter/adapter_model.safetensors")));
         JsonNode report = JSON.readTree(out.resolve("report.json").toFile());
         assertEquals(2, report.get("methods").size());
+        assertFalse(linkedImages(out).isEmpty(), "the demo report shows its training curves");
     }
 
     @Test
