@@ -6,17 +6,21 @@
 #
 #   bash scripts/bench-report.sh [--quick] [--device cpu|cuda] [--threads N] [--only training,generation,...]
 #                                [--shapes small,base] [--model-dropout P] [--lora-dropout P] [--dtype bfloat16]
-#                                [--docs | --no-docs]
+#                                [--peft-autocast] [--docs | --no-docs]
 #
 # --quick runs tiny iteration counts at the small shape only (a smoke test of every workload but the
 # torch.compile anchor, whose compiling alone takes minutes; ~5 min here) and leaves docs/PERFORMANCE.md
-# alone unless --docs is given. The full run (46 min on this 2-core machine while other jobs ran) writes
+# alone unless --docs is given. The full run (17 min on an idle 2-core machine) writes
 # benchmarks/results/bench-report-<date>.json and the generated section of docs/PERFORMANCE.md (between
-# the bench-report markers); runs with --only, --shapes or the dropout options write
-# bench-report-<date>-partial.json and leave the docs alone. --dtype bfloat16 trains a bfloat16 base with float32
-# LoRA weights and AdamW state on both sides (PEFT: the base cast to bfloat16, adapters kept in float32). Per-workload logs and raw records go to
-# benchmarks/target/bench-report/<timestamp>/. benchmarks/python/bench_report.py does the work; --help
-# there lists every option (--render <json> re-prints a saved report without running anything).
+# the bench-report markers); runs with --only, --shapes, the dropout options or --dtype write
+# bench-report-<date>-partial.json and leave the docs alone.
+#
+# --dtype bfloat16 trains a bfloat16 base with float32 LoRA weights and AdamW state on both sides (PEFT:
+# the base cast to bfloat16, adapters kept in float32); with --peft-autocast PEFT instead keeps float32
+# weights and runs the forward under bfloat16 autocast (transformers' Trainer with bf16=True).
+# Per-workload logs and raw records go to benchmarks/target/bench-report/<timestamp>/.
+# benchmarks/python/bench_report.py does the work; --help there lists every option (--render <json>
+# re-prints a saved report without running anything).
 #
 # Environment:
 #   LORA4J_LIBRARY  liblora4j.so to use, or its folder (default: build/native/liblora4j.so in this checkout)

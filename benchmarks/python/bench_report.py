@@ -210,7 +210,7 @@ class Suite:
             return self.py(label + "-peft", "lora_train_bench.py", "--batches", plan, "--data", self.data, "--shape", shape,
                            "--r", LORA["r"], "--alpha", LORA["alpha"], "--dropout", LORA["dropout"], "--warmup", warmup,
                            "--steps", steps, "--profile-steps", profile_steps, "--threads", a.threads, "--device", a.device,
-                           "--dtype", a.dtype, *model_dropout, "--json", py_rec)
+                           *(["--autocast"] if a.peft_autocast else ["--dtype", a.dtype]), *model_dropout, "--json", py_rec)
 
         if java_first:
             ji, pi = run_java(), run_python()
@@ -224,6 +224,8 @@ class Suite:
                   "lora4j": self.training_side(java, ji), "peft": self.training_side(python, pi, steps_key="steps")}
         self.details["training"].append(detail)
         precision = "" if a.dtype == "float32" else f", {a.dtype} base + float32 LoRA"
+        if a.peft_autocast:
+            precision += " (PEFT: float32 weights under bfloat16 autocast)"
         self.rows.append(self.row(f"training step, flan-t5-{shape}, batch {batch}{precision} (tokens/s)", detail, "tokens/s"))
 
     def training_side(self, record, info, steps_key="calls"):
@@ -477,9 +479,12 @@ def markdown(report):
     if tr:
         t0 = tr[0]
         j0 = t0["lora4j"].get("record") or {}
+        dtype = cfg.get("dtype", "float32")
+        precision = "float32" if dtype == "float32" else f"{dtype} base weights, float32 LoRA weights and AdamW state"
+        if cfg.get("peft_autocast"):
+            precision += "; PEFT: float32 weights with the forward under bfloat16 autocast"
         lines += [
-            "**Training step.** Random weights of the FLAN-T5 config ("
-            f"{cfg.get('dtype', 'float32')}{'' if cfg.get('dtype', 'float32') == 'float32' else ' base weights, float32 LoRA weights and AdamW state'}; model dropout: "
+            f"**Training step.** Random weights of the FLAN-T5 config ({precision}; model dropout: "
             f"{cfg.get('model_dropout', 'config (0.1)')}), LoRA r "
             f"{LORA['r']}, alpha {LORA['alpha']:g}, dropout {LORA['dropout']} on `q` and `v` (PEFT's default targets for T5; "
             f"{j0.get('adapted_layers', '—')} adapted layers), AdamW (lr 1e-3, weight decay 0.01, PyTorch's default "
@@ -604,6 +609,9 @@ def main():
                    help="the model's dropout in the training step (default: the config's 0.1); for ablations")
     p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"],
                    help="the training step's base weights on both sides (LoRA weights and AdamW state stay float32)")
+    p.add_argument("--peft-autocast", action="store_true",
+                   help="with --dtype bfloat16: PEFT keeps float32 weights and runs the forward under bfloat16 autocast "
+                        "(transformers' Trainer with bf16=True) instead of a bfloat16 base")
     p.add_argument("--timeout", type=int, default=1800, help="seconds allowed to one benchmark process")
     p.add_argument("--compile-timeout", type=int, default=900, help="seconds allowed to the torch.compile run")
     p.add_argument("--render", metavar="REPORT_JSON",
@@ -618,6 +626,8 @@ def main():
         return
     partial = args.only is not None or args.shapes is not None
     LORA["dropout"] = args.lora_dropout
+    if args.peft_autocast and args.dtype != "bfloat16":
+        p.error("--peft-autocast compares against lora4j's bfloat16 base: it needs --dtype bfloat16")
     partial = partial or args.model_dropout is not None or args.lora_dropout != 0.05 or args.dtype != "float32"
     if args.docs is None:  # only a full run replaces the table in the docs, unless asked
         args.docs = not args.quick and not partial
@@ -664,7 +674,7 @@ def main():
                    "compile_timeout": args.compile_timeout, "max_source_length": MAX_SOURCE,
                    "max_target_length": MAX_TARGET, "lora": LORA,
                    "model_dropout": "config (0.1)" if args.model_dropout is None else args.model_dropout,
-                   "dtype": args.dtype},
+                   "dtype": args.dtype, "peft_autocast": args.peft_autocast},
         "seconds": time.monotonic() - started,
         "json_name": json_name,
         "machine": machine(),

@@ -92,6 +92,9 @@ def main():
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"],
                    help="the base model's weights (LoRA weights stay float32)")
+    p.add_argument("--autocast", action="store_true",
+                   help="float32 weights, forward under torch.autocast(bfloat16): the mixed precision of "
+                        "transformers' Trainer with bf16=True")
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     p.add_argument("--compile", action="store_true", help="torch.compile(model) (inductor)")
     p.add_argument("--profile-steps", type=int, default=0)
@@ -103,6 +106,8 @@ def main():
     args = p.parse_args()
     args.data = os.path.abspath(args.data)
 
+    if args.autocast and args.dtype != "float32":
+        raise SystemExit("--autocast keeps float32 weights; it does not combine with --dtype " + args.dtype)
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     plan = common.load_plan(args.batches)
@@ -132,7 +137,8 @@ def main():
     def step(index, batch, entry):
         ids, mask, labels = batch[:3]
         clock = common.Clock(entry, device)
-        out = forward(input_ids=ids, attention_mask=mask, labels=labels)
+        with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=args.autocast):
+            out = forward(input_ids=ids, attention_mask=mask, labels=labels)
         loss = out.loss.item()
         clock.phase("forward")
         out.loss.backward()
@@ -167,7 +173,7 @@ def main():
         "mode": "torch.compile" if args.compile else "eager",
         "params": {"shape": args.shape, "r": args.r, "lora_alpha": args.alpha, "lora_dropout": args.dropout,
                    "model_dropout": model.get_base_model().config.dropout_rate, "warmup_steps": args.warmup, "extra_warmup_steps": args.extra_warmup,
-                   "measured_steps": args.steps, "threads": args.threads, "device": args.device, "dtype": args.dtype, "batch_size": plan["batch_size"],
+                   "measured_steps": args.steps, "threads": args.threads, "device": args.device, "dtype": args.dtype, "autocast": args.autocast, "batch_size": plan["batch_size"],
                    "max_source_length": plan["max_source_length"], "max_target_length": plan["max_target_length"]},
         "trainable_parameters": sum(t.numel() for t in trainable),
         "total_parameters": sum(t.numel() for t in model.parameters()),

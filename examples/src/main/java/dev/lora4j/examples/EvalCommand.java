@@ -1,9 +1,9 @@
 package dev.lora4j.examples;
 
 import dev.lora4j.data.DialogueExample;
-import dev.lora4j.examples.report.TrainingCurves;
 import dev.lora4j.data.SummarizationPrompt;
 import dev.lora4j.eval.RougeScorer;
+import dev.lora4j.examples.report.TrainingCurves;
 import dev.lora4j.peft.LoraModel;
 import dev.lora4j.peft.PeftAdapter;
 import dev.lora4j.summarize.InContextPrompts;
