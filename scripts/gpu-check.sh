@@ -9,7 +9,8 @@
 #   2. runs the emulation test, then cuda_lora_test on the GPU: masks CUDA == CPU bit for bit, the op's
 #      forward and backward on CUDA against the CPU op (float64 1e-10; f32 / bf16 / f16 against float64
 #      with the stated tolerances), peak memory against the unfused composite, then timings;
-#   3. runs LoRA micro-benchmarks if the checkout has any (benchmarks/python/lora*.py), else says so.
+#   3. with LORA4J_GPU_PY_BENCH=1, PEFT's side of the LoRA-linear grid on the GPU (~17 minutes).
+#      The whole GPU session, both sides of every benchmark, is scripts/gpu-run.sh.
 # Exits non-zero when a check fails. The table is also written to build/gpu-cmake/gpu-check.log.
 #
 # Environment:
@@ -62,17 +63,11 @@ log "kernels on the GPU"
 status=0
 "$BUILD_DIR/lora4j_cuda_test" "$@" 2>&1 | tee "$BUILD_DIR/gpu-check.log" || status=$?
 
-shopt -s nullglob
-benches=(benchmarks/python/lora*.py)
-if [ ${#benches[@]} -eq 0 ]; then
-  log "no LoRA micro-benchmarks in this checkout (benchmarks/python/lora*.py): skipped"
-elif [ -n "${LIBTORCH:-}" ]; then
-  log "LoRA micro-benchmarks need PYTHON's torch (LIBTORCH is set): skipped"
-else
-  for bench in "${benches[@]}"; do
-    log "benchmark: $bench"
-    LORA4J_LIBRARY="$BUILD_DIR/native/liblora4j.so" "$PY" "$bench" || { log "$bench failed"; status=1; }
-  done
+# PEFT's side of the LoRA-linear grid on the GPU (lora4j's side is JMH: scripts/bench-lora.sh with
+# DEVICE=cuda, or scripts/gpu-run.sh). Opt-in: the full 36-configuration grid takes ~17 minutes.
+if [ "${LORA4J_GPU_PY_BENCH:-0}" = 1 ] && [ -z "${LIBTORCH:-}" ]; then
+  log "benchmark: PEFT lora.Linear on the GPU (benchmarks/python/lora_linear_bench.py --config full)"
+  "$PY" benchmarks/python/lora_linear_bench.py --device cuda --config full || { log "lora_linear_bench.py failed"; status=1; }
 fi
 
 if [ "$status" -eq 0 ]; then log "GPU check passed"; else log "GPU check FAILED (status $status)"; fi
