@@ -126,7 +126,19 @@ public final class T5ForConditionalGeneration implements AutoCloseable {
      * transformers' {@code T5ForConditionalGeneration.from_pretrained(dir)} loads this model.
      */
     public void save(Path dir) {
+        save(dir, namedParameters());
+    }
+
+    /**
+     * Saves config.json and the given tensors as model.safetensors, for weights kept outside the model
+     * (float32 master weights of a half-precision model): the same names and shapes as
+     * {@link #namedParameters()}, in their own dtype.
+     */
+    public void save(Path dir, Map<String, Tensor> weights) {
         requireOpen();
+        if (!weights.keySet().equals(namedParameters().keySet())) {
+            throw new Lora4jException("t5 save", "the weights to save must be named as the model's parameters");
+        }
         try {
             Files.createDirectories(dir);
             AtomicFiles.write(dir.resolve("config.json"), config.toJson().getBytes(StandardCharsets.UTF_8));
@@ -135,7 +147,7 @@ public final class T5ForConditionalGeneration implements AutoCloseable {
         }
         try (Arena arena = Arena.ofConfined()) {
             SafetensorsWriter writer = new SafetensorsWriter();
-            for (Map.Entry<String, Tensor> e : namedParameters().entrySet()) {
+            for (Map.Entry<String, Tensor> e : weights.entrySet()) {
                 Tensor t = e.getValue();
                 DType type = t.dtype();
                 MemorySegment bytes = arena.allocate(Math.max(1, t.numel() * type.byteSize()), 64)

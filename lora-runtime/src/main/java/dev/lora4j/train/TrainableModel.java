@@ -3,7 +3,10 @@ package dev.lora4j.train;
 import dev.lora4j.peft.LoraModel;
 import dev.lora4j.peft.PeftAdapter;
 import dev.lora4j.t5.T5ForConditionalGeneration;
+import dev.lora4j.tensor.Autograd;
+import dev.lora4j.tensor.DType;
 import dev.lora4j.tensor.Generator;
+import dev.lora4j.tensor.Scope;
 import dev.lora4j.tensor.Tensor;
 
 import java.nio.file.Path;
@@ -37,6 +40,15 @@ public interface TrainableModel {
     List<Long> dropoutOffsets();
 
     void setDropoutOffsets(List<Long> offsets);
+
+    /** After backward (every micro-batch of a step): the gradients go where the optimizer reads them. */
+    default void afterBackward() {}
+
+    /** After an optimizer step, or after a checkpoint was restored: the model takes the trained values. */
+    default void afterUpdate() {}
+
+    /** When training ends, normally or not: frees what training alone needed. */
+    default void endTraining() {}
 
     static TrainableModel lora(LoraModel lora, String baseModelNameOrPath) {
         return new TrainableModel() {
@@ -87,10 +99,21 @@ public interface TrainableModel {
         };
     }
 
-    /** Full fine-tuning: every parameter trains (the model is switched to requires_grad). */
+    /**
+     * Full fine-tuning: every parameter trains (the model is switched to requires_grad). A model in
+     * bfloat16 or float16 trains through float32 master weights, as mixed-precision training does: the
+     * optimizer and its state see float32 copies, each step's half-precision gradients are added to
+     * them in float32, and the model's weights are the masters rounded after every step, so updates
+     * smaller than a half-precision step are not lost. While training runs, checkpoints (and the best
+     * model) hold the float32 masters, a transformers checkpoint in float32, which makes a resume exact;
+     * after it ends the masters are freed and {@link #saveWeights} saves the model as it is.
+     */
     static TrainableModel full(T5ForConditionalGeneration model) {
         model.requiresGrad(true);
+        boolean mixed = model.namedParameters().values().stream().anyMatch(t -> t.dtype() != DType.FLOAT32);
         return new TrainableModel() {
+            private Map<String, Tensor> masters; // float32 copies while a mixed-precision run trains
+
             @Override
             public T5ForConditionalGeneration model() {
                 return model;
@@ -98,7 +121,57 @@ public interface TrainableModel {
 
             @Override
             public Map<String, Tensor> trainableParameters() {
-                return new LinkedHashMap<>(model.namedParameters());
+                if (!mixed) {
+                    return new LinkedHashMap<>(model.namedParameters());
+                }
+                if (masters == null) {
+                    masters = Scope.detached(() -> {
+                        Map<String, Tensor> copies = new LinkedHashMap<>();
+                        try (var noGrad = Autograd.noGrad()) {
+                            // A new tensor per parameter (a float32 parameter is copied, not aliased); under
+                            // no-grad it has no history, so it is a leaf of its own.
+                            model.namedParameters().forEach((name, w) -> copies.put(name,
+                                    (w.dtype() == DType.FLOAT32 ? w.copy() : w.to(DType.FLOAT32)).requiresGrad(true)));
+                        }
+                        return copies;
+                    });
+                }
+                return new LinkedHashMap<>(masters);
+            }
+
+            @Override
+            public void afterBackward() {
+                if (masters == null) {
+                    return;
+                }
+                try (Scope scope = Scope.open()) {
+                    model.namedParameters().forEach((name, w) -> {
+                        Tensor grad = w.grad();
+                        if (grad != null) {
+                            // Backward from a leaf with a given gradient accumulates it into the leaf's grad.
+                            masters.get(name).backward(grad.to(DType.FLOAT32), false);
+                            w.zeroGrad();
+                        }
+                    });
+                }
+            }
+
+            @Override
+            public void afterUpdate() {
+                if (masters == null) {
+                    return;
+                }
+                try (var noGrad = Autograd.noGrad()) {
+                    model.namedParameters().forEach((name, w) -> w.copyFrom(masters.get(name)));
+                }
+            }
+
+            @Override
+            public void endTraining() {
+                if (masters != null) {
+                    masters.values().forEach(Tensor::close);
+                    masters = null;
+                }
             }
 
             @Override
@@ -113,7 +186,11 @@ public interface TrainableModel {
 
             @Override
             public void saveWeights(Path dir) {
-                model.save(dir);
+                if (masters == null) {
+                    model.save(dir);
+                } else {
+                    model.save(dir, masters);
+                }
             }
 
             @Override
@@ -123,7 +200,7 @@ public interface TrainableModel {
 
             @Override
             public Map<String, Tensor> savedTensors() {
-                return model.namedParameters();
+                return masters != null ? masters : model.namedParameters();
             }
 
             @Override

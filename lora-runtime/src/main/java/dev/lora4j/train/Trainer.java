@@ -84,6 +84,7 @@ public final class Trainer {
             if (resumeFrom != null) {
                 state = Checkpoint.restore(resumeFrom, model, optimizer, names);
                 model.setDropoutOffsets(state.dropoutOffsets());
+                model.afterUpdate();
             }
             if (runDir != null) {
                 createRunDir();
@@ -93,6 +94,7 @@ public final class Trainer {
             }
         } finally {
             model.eval();
+            model.endTraining();
         }
     }
 
@@ -139,6 +141,7 @@ public final class Trainer {
                 }
                 stepTokens += batch.sourceTokens() + batch.labelTokens();
             }
+            model.afterBackward();
             double gradNorm = GradientClipping.clipGradNorm(tensors,
                     config.maxGradNorm() > 0 ? config.maxGradNorm() : Double.POSITIVE_INFINITY);
             if (!Double.isFinite(gradNorm)) {
@@ -149,6 +152,7 @@ public final class Trainer {
             optimizer.setLr(lr);
             optimizer.step();
             optimizer.zeroGrad();
+            model.afterUpdate();
             step++;
             tokensSeen += stepTokens;
             double loss = lossSum / config.gradAccumulation();

@@ -12,6 +12,8 @@ import dev.lora4j.data.DialogueDatasets;
 import dev.lora4j.data.SummarizationEncoder;
 import dev.lora4j.data.SummarizationPrompt;
 import dev.lora4j.data.TokenizedExample;
+import dev.lora4j.io.SafetensorsFile;
+import dev.lora4j.io.TensorFiles;
 import dev.lora4j.peft.LoraConfig;
 import dev.lora4j.peft.LoraModel;
 import dev.lora4j.t5.T5Config;
@@ -20,6 +22,7 @@ import dev.lora4j.tensor.Autograd;
 import dev.lora4j.tensor.DType;
 import dev.lora4j.tensor.Device;
 import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.tensor.Scope;
 import dev.lora4j.tensor.Tensor;
 import dev.lora4j.testing.NativeLeakCheck;
 import dev.lora4j.testing.SharedData;
@@ -168,5 +171,51 @@ class TrainerResumeTest {
         }
         assertArrayEquals(straight, resumed, 0f);
         assertFalse(java.util.Arrays.equals(straight, new float[straight.length]));
+    }
+
+    /**
+     * A bfloat16 model trains fully through float32 master weights: the checkpoint holds float32 values
+     * that bfloat16 cannot represent (the masters, updated at float32 resolution), the model's weights
+     * are those masters rounded, and a killed run resumes to the same weights as an uninterrupted one.
+     */
+    @Test
+    void fullFineTuningInBfloat16TrainsFloat32MasterWeightsAndResumesExactly(@TempDir Path dir) throws Exception {
+        TrainerConfig config = config().withSteps(4, 0).withCheckpoints(2, 1).withEvaluation(0, 0);
+        float[] straight;
+        float[] resumed;
+        try (T5ForConditionalGeneration model = T5ForConditionalGeneration.fromConfig(T5Config.parse(TINY), 3, Device.CPU, DType.BFLOAT16)) {
+            float[] initial = model.namedParameters().get("shared.weight").toFloatArray();
+            new Trainer(TrainableModel.full(model), config, examples, List.of(), 0, dir.resolve("a"), null).run();
+            straight = model.namedParameters().get("shared.weight").toFloatArray();
+            assertEquals(DType.BFLOAT16, model.namedParameters().get("shared.weight").dtype(), "the model stays in bfloat16");
+            assertFalse(java.util.Arrays.equals(initial, straight), "training moved the bfloat16 weights");
+
+            Path weights = Checkpoint.latest(dir.resolve("a")).resolve("weights").resolve("model.safetensors");
+            try (SafetensorsFile file = SafetensorsFile.open(weights); Scope scope = Scope.open()) {
+                assertEquals(DType.FLOAT32, file.info("shared.weight").dtype(), "the checkpoint holds the float32 masters");
+                Tensor master = TensorFiles.read(file, "shared.weight", Device.CPU, model.namedParameters().get("shared.weight").shape());
+                float[] masterValues = master.toFloatArray();
+                float[] rounded = master.to(DType.BFLOAT16).toFloatArray();
+                assertArrayEquals(rounded, straight, 0f, "the model's weights are the masters rounded to bfloat16");
+                assertFalse(java.util.Arrays.equals(masterValues, rounded), "the masters keep float32 resolution");
+            }
+        }
+        try (T5ForConditionalGeneration model = T5ForConditionalGeneration.fromConfig(T5Config.parse(TINY), 3, Device.CPU, DType.BFLOAT16)) {
+            Trainer.Listener crash = new Trainer.Listener() {
+                @Override
+                public void onStep(Trainer.StepMetrics m) {
+                    if (m.step() == 3) {
+                        throw new IllegalStateException("kill");
+                    }
+                }
+            };
+            assertThrows(IllegalStateException.class,
+                    () -> new Trainer(TrainableModel.full(model), config, examples, List.of(), 0, dir.resolve("b"), crash).run());
+        }
+        try (T5ForConditionalGeneration model = T5ForConditionalGeneration.fromConfig(T5Config.parse(TINY), 3, Device.CPU, DType.BFLOAT16)) {
+            new Trainer(TrainableModel.full(model), config, examples, List.of(), 0, dir.resolve("b"), null).run();
+            resumed = model.namedParameters().get("shared.weight").toFloatArray();
+        }
+        assertArrayEquals(straight, resumed, 0f);
     }
 }
