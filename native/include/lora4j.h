@@ -291,6 +291,11 @@ int l4j_lora_linear(l4j_tensor x, l4j_tensor w, l4j_tensor bias, l4j_tensor a, l
 int l4j_lora_linear_grouped(l4j_tensor x, l4j_tensor w, l4j_tensor bias, int64_t n, const l4j_tensor *as,
                             const l4j_tensor *bs, const double *scales, double p, uint64_t seed, uint64_t offset,
                             int32_t training, l4j_tensor *out);
+/* Adapter only, over a base output computed elsewhere (a quantized linear): out = y + scale·(D(x)·Aᵀ)·Bᵀ with
+ * y (..., out) the base layer's output for x (..., in), a (r, in), b (out, r), dropout as l4j_lora_linear.
+ * Differentiable in y (the gradient passes through), x, a and b. */
+int l4j_lora_add(l4j_tensor y, l4j_tensor x, l4j_tensor a, l4j_tensor b, double scale, double p, uint64_t seed,
+                 uint64_t offset, int32_t training, l4j_tensor *out);
 /* x ⊙ mask / (1 - p) with the mask l4j_lora_linear draws at (seed, offset): for references and tests. */
 int l4j_lora_dropout(l4j_tensor x, double p, uint64_t seed, uint64_t offset, l4j_tensor *out);
 /* One Philox4x32-10 evaluation (counter[4], key[2] -> out[4]), exposed for known-answer tests. */

@@ -42,6 +42,15 @@ int l4j_lora_linear_grouped(l4j_tensor x, l4j_tensor w, l4j_tensor bias, int64_t
   });
 }
 
+int l4j_lora_add(l4j_tensor y, l4j_tensor x, l4j_tensor a, l4j_tensor b, double scale, double p, uint64_t seed,
+                 uint64_t offset, int32_t training, l4j_tensor *out) {
+  return guarded("lora_add", [&] {
+    require_out(out, "out");
+    emit(lora_add(get(y, "y"), get(x, "x"), LoraAdapter{get(a, "a"), get(b, "b"), scale}, p, seed, offset, training != 0),
+         out);
+  });
+}
+
 int l4j_lora_dropout(l4j_tensor x, double p, uint64_t seed, uint64_t offset, l4j_tensor *out) {
   return guarded("lora_dropout", [&] {
     require_out(out, "out");

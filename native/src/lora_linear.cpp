@@ -285,4 +285,80 @@ at::Tensor lora_linear(const at::Tensor &x, const at::Tensor &w, const at::Tenso
   return LoraLinearFunction::apply(x, w, at::TensorList(bias_list), at::TensorList(ab), s);
 }
 
+namespace {
+
+// The adapter half of LoraLinearFunction, over a given base output: saves x, A, B and h = D(x)·Aᵀ, and
+// regenerates the mask in backward.
+class LoraAddFunction : public torch::autograd::Function<LoraAddFunction> {
+ public:
+  static at::Tensor forward(AutogradContext *ctx, const at::Tensor &y, const at::Tensor &x, const at::Tensor &a,
+                            const at::Tensor &b, Settings settings) {
+    at::Tensor x2 = x.reshape({-1, x.size(-1)}).contiguous();  // (N, in)
+    at::Tensor xa = x2.to(a.scalar_type());
+    at::Tensor xd = settings.dropout ? lora_dropout(xa, settings.p, settings.seed, settings.offset) : xa;
+    at::Tensor h = at::matmul(xd, a.t());  // (N, r)
+    at::Tensor update = at::matmul(h, b.t()).mul_(settings.scales[0]);  // (N, out)
+    at::Tensor y2 = y.reshape({-1, y.size(-1)});
+    at::Tensor sum = y2.scalar_type() == update.scalar_type() ? y2 + update
+                                                              : (y2.to(update.scalar_type()) + update).to(y2.scalar_type());
+    ctx->save_for_backward({x2, a, b, h});
+    ctx->saved_data["p"] = settings.p;
+    ctx->saved_data["seed"] = static_cast<int64_t>(settings.seed);
+    ctx->saved_data["offset"] = static_cast<int64_t>(settings.offset);
+    ctx->saved_data["dropout"] = settings.dropout;
+    ctx->saved_data["scale"] = settings.scales[0];
+    ctx->saved_data["x_sizes"] = c10::List<int64_t>(x.sizes().vec());
+    return sum.view(y.sizes());
+  }
+
+  static variable_list backward(AutogradContext *ctx, variable_list grad_outputs) {
+    variable_list saved = ctx->get_saved_variables();
+    const at::Tensor &x2 = saved[0];
+    const at::Tensor &a = saved[1];
+    const at::Tensor &b = saved[2];
+    const at::Tensor &h = saved[3];
+    double p = ctx->saved_data["p"].toDouble();
+    uint64_t seed = static_cast<uint64_t>(ctx->saved_data["seed"].toInt());
+    uint64_t offset = static_cast<uint64_t>(ctx->saved_data["offset"].toInt());
+    bool dropout = ctx->saved_data["dropout"].toBool();
+    double scale = ctx->saved_data["scale"].toDouble();
+    std::vector<int64_t> x_sizes = ctx->saved_data["x_sizes"].toIntVector();
+    at::Tensor dout = grad_outputs[0];
+    at::Tensor dy = dout.reshape({-1, b.size(0)}).to(a.scalar_type());  // (N, out)
+    at::Tensor g = at::matmul(dy, b).mul_(scale);  // (N, r)
+    at::Tensor db = at::matmul(dy.t(), h).mul_(scale);  // (out, r)
+    at::Tensor xa = x2.to(a.scalar_type());
+    at::Tensor xd = dropout ? lora_dropout(xa, p, seed, offset) : xa;  // the forward's mask, regenerated
+    at::Tensor da = at::matmul(g.t(), xd);  // (r, in)
+    at::Tensor dx;
+    if (ctx->needs_input_grad(1)) {
+      at::Tensor ga = at::matmul(g, a);  // (N, in)
+      dx = (dropout ? lora_dropout(ga, p, seed, offset) : ga).to(x2.scalar_type()).view(x_sizes);
+    }
+    return {dout, dx, da, db, at::Tensor()};
+  }
+};
+
+}  // namespace
+
+at::Tensor lora_add(const at::Tensor &y, const at::Tensor &x, const LoraAdapter &adapter, double p, uint64_t seed,
+                    uint64_t offset, bool training) {
+  if (x.dim() < 1 || y.dim() < 1) throw ArgumentError("x and y must have at least one dimension");
+  if (!(p >= 0.0 && p < 1.0)) throw ArgumentError("dropout probability must be in [0, 1), got " + std::to_string(p));
+  const at::Tensor &a = adapter.a;
+  const at::Tensor &b = adapter.b;
+  if (a.dim() != 2 || b.dim() != 2) throw ArgumentError("A and B must be 2-dimensional");
+  int64_t r = a.size(0);
+  if (r < 1 || r > 256) throw ArgumentError("rank must be in [1, 256], got " + std::to_string(r));
+  if (a.size(1) != x.size(-1)) throw ArgumentError("A " + c10::str(a.sizes()) + " does not read x's " + std::to_string(x.size(-1)) + " features");
+  if (b.size(1) != r) throw ArgumentError("B " + c10::str(b.sizes()) + " does not match rank " + std::to_string(r));
+  if (b.size(0) != y.size(-1)) throw ArgumentError("B " + c10::str(b.sizes()) + " does not write y's " + std::to_string(y.size(-1)) + " features");
+  if (x.numel() / x.size(-1) != y.numel() / y.size(-1)) {
+    throw ArgumentError("x " + c10::str(x.sizes()) + " and y " + c10::str(y.sizes()) + " have different row counts");
+  }
+  if (!std::isfinite(adapter.scale)) throw ArgumentError("scale is not finite");
+  Settings s{p, seed, offset, training && p > 0.0, {adapter.scale}, {b.size(0)}};
+  return LoraAddFunction::apply(y, x, a, b, s);
+}
+
 }  // namespace l4j

@@ -18,6 +18,12 @@ at::Tensor lora_linear(const at::Tensor &x, const at::Tensor &w, const at::Tenso
                        const std::vector<LoraAdapter> &adapters, double p, uint64_t seed, uint64_t offset,
                        bool training);
 
+// y + scale·(D(x)·Aᵀ)·Bᵀ for a base output y computed elsewhere (a quantized linear); the gradient of y
+// passes through, and x, A and B get the adapter's gradients. The update is added in the adapter's dtype
+// and rounded once to y's, as lora_linear does.
+at::Tensor lora_add(const at::Tensor &y, const at::Tensor &x, const LoraAdapter &adapter, double p, uint64_t seed,
+                    uint64_t offset, bool training);
+
 // x ⊙ mask_j / (1 - p) with the mask adapter j of a draw at (seed, offset) uses, on x's device.
 at::Tensor lora_dropout(const at::Tensor &x, double p, uint64_t seed, uint64_t offset);
 

@@ -1,10 +1,10 @@
 package dev.lora4j.benchmarks;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lora4j.peft.PeftModel;
+import dev.lora4j.peft.lora.LoraConfig;
 import dev.lora4j.data.Batch;
 import dev.lora4j.data.TokenizedExample;
-import dev.lora4j.peft.LoraConfig;
-import dev.lora4j.peft.LoraModel;
 import dev.lora4j.t5.GenerationConfig;
 import dev.lora4j.t5.T5ForConditionalGeneration;
 import dev.lora4j.t5.T5Generation;
@@ -103,7 +103,7 @@ public class GenerationBenchmark {
         sourceTokens = padded.sourceTokens();
         liveAtStart = NativeLibrary.liveTensors();
         model = T5ForConditionalGeneration.fromConfig(BenchData.flanT5(shape), MODEL_SEED, dev, DType.FLOAT32);
-        LoraModel lora = LoraModel.wrap(model, LoraConfig.defaults(), DialogSumBatches.SEED);
+        PeftModel lora = PeftModel.wrap(model, LoraConfig.defaults(), DialogSumBatches.SEED);
         lora.eval();
         config = GenerationConfig.beams(numBeams, maxNewTokens).withMinNewTokens(maxNewTokens);
         try (Scope scope = Scope.open()) { // the host tensors Batch makes before moving them are freed here

@@ -1,6 +1,7 @@
 package dev.lora4j.benchmarks;
 
-import dev.lora4j.peft.LoraOps;
+import dev.lora4j.peft.lora.LoraLinear;
+import dev.lora4j.peft.lora.LoraOps;
 import dev.lora4j.tensor.Autograd;
 import dev.lora4j.tensor.Cuda;
 import dev.lora4j.tensor.DType;

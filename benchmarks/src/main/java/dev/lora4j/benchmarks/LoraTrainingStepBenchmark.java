@@ -1,16 +1,17 @@
 package dev.lora4j.benchmarks;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lora4j.peft.ParameterCounts;
+import dev.lora4j.peft.lora.LoraConfig;
+import dev.lora4j.peft.lora.LoraModel;
 import dev.lora4j.data.Batch;
-import dev.lora4j.peft.LoraConfig;
-import dev.lora4j.peft.LoraModel;
 import dev.lora4j.t5.T5Config;
 import dev.lora4j.t5.T5ForConditionalGeneration;
 import dev.lora4j.t5.T5Output;
 import dev.lora4j.tensor.Cuda;
 import dev.lora4j.tensor.DType;
 import dev.lora4j.tensor.Device;
-import dev.lora4j.tensor.Generator;
+import dev.lora4j.nn.RandomKey;
 import dev.lora4j.tensor.NativeLibrary;
 import dev.lora4j.tensor.Scope;
 import dev.lora4j.tensor.Tensor;
@@ -114,7 +115,6 @@ public class LoraTrainingStepBenchmark {
     private LoraModel lora;
     private AdamW optimizer;
     private List<Tensor> trainable;
-    private Generator dropout;
     private List<Batch> batches;
     private int step;
     private long liveAtStart;
@@ -147,7 +147,6 @@ public class LoraTrainingStepBenchmark {
         lora = LoraModel.wrap(model, loraConfig, DialogSumBatches.SEED);
         trainable = new ArrayList<>(lora.trainableParameters().values());
         optimizer = new AdamW(trainable, new AdamW.Options(LEARNING_RATE, 0.9, 0.999, 1e-8, 0.01, false));
-        dropout = new Generator(DialogSumBatches.SEED, dev);
 
         record = new RunRecord("LoraTrainingStepBenchmark");
         ObjectNode p = record.root().putObject("params");
@@ -155,8 +154,8 @@ public class LoraTrainingStepBenchmark {
                 .put("max_target_length", maxTargetLength).put("r", r).put("lora_alpha", loraAlpha)
                 .put("lora_dropout", loraDropout).put("model_dropout", config.dropoutRate()).put("threads", threads).put("device", device).put("dtype", dtype)
                 .put("warmup_steps", params.getWarmup().getCount()).put("measured_steps", params.getMeasurement().getCount());
-        long[] counts = lora.parameterCounts();
-        record.root().put("trainable_parameters", counts[0]).put("total_parameters", counts[1])
+        ParameterCounts counts = lora.parameterCounts();
+        record.root().put("trainable_parameters", counts.trainable()).put("total_parameters", counts.total())
                 .put("dropout_rate", config.dropoutRate()).put("adapted_layers", lora.adapters().size())
                 .put("rss_after_setup_bytes", ProcessMemory.rssBytes());
     }
@@ -174,9 +173,8 @@ public class LoraTrainingStepBenchmark {
                 .put("id_sum", DialogSumBatches.idSum(batch)).put("batch", batch.size())
                 .put("source_length", batch.sourceLength()).put("target_length", batch.targetLength());
         StepClock clock = StepClock.start(entry, dev.isCuda());
-        // Dropout masks are a function of (seed, step), as Trainer draws them.
-        dropout.setSeed(DialogSumBatches.SEED * 1_000_003L + step);
-        lora.train(dropout);
+        // Dropout masks are keyed by (seed, rank, site, step, micro-batch), as Trainer draws them.
+        lora.train(new RandomKey(DialogSumBatches.SEED, 0, step, 0));
         try (Scope scope = Scope.open()) {
             T5Output out = model.forward(batch.inputIdsTensor(dev), batch.attentionMaskTensor(dev), null, batch.labelsTensor(dev));
             double loss = out.loss().item();
@@ -217,7 +215,6 @@ public class LoraTrainingStepBenchmark {
             record.root().put("cuda_max_memory_allocated_bytes", Cuda.maxMemoryAllocated(-1));
         }
         optimizer.close();
-        dropout.close();
         model.close();
         long live = NativeLibrary.liveTensors();
         record.root().put("live_tensors_before", liveAtStart).put("live_tensors_after_first_step", liveAfterFirstStep)

@@ -7947,6 +7947,71 @@ public final class lora4j_h {
         }
     }
 
+    private static final class l4j_lora_add {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lora4j_h.C_INT,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_DOUBLE,
+            lora4j_h.C_DOUBLE,
+            lora4j_h.C_LONG_LONG,
+            lora4j_h.C_LONG_LONG,
+            lora4j_h.C_INT,
+            lora4j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("l4j_lora_add");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int l4j_lora_add(l4j_tensor y, l4j_tensor x, l4j_tensor a, l4j_tensor b, double scale, double p, uint64_t seed, uint64_t offset, int32_t training, l4j_tensor *out)
+     * }
+     */
+    public static FunctionDescriptor l4j_lora_add$descriptor() {
+        return l4j_lora_add.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int l4j_lora_add(l4j_tensor y, l4j_tensor x, l4j_tensor a, l4j_tensor b, double scale, double p, uint64_t seed, uint64_t offset, int32_t training, l4j_tensor *out)
+     * }
+     */
+    public static MethodHandle l4j_lora_add$handle() {
+        return l4j_lora_add.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int l4j_lora_add(l4j_tensor y, l4j_tensor x, l4j_tensor a, l4j_tensor b, double scale, double p, uint64_t seed, uint64_t offset, int32_t training, l4j_tensor *out)
+     * }
+     */
+    public static MemorySegment l4j_lora_add$address() {
+        return l4j_lora_add.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int l4j_lora_add(l4j_tensor y, l4j_tensor x, l4j_tensor a, l4j_tensor b, double scale, double p, uint64_t seed, uint64_t offset, int32_t training, l4j_tensor *out)
+     * }
+     */
+    public static int l4j_lora_add(MemorySegment y, MemorySegment x, MemorySegment a, MemorySegment b, double scale, double p, long seed, long offset, int training, MemorySegment out) {
+        var mh$ = l4j_lora_add.HANDLE;
+        try {
+            return (int) mh$.invokeExact(y, x, a, b, scale, p, seed, offset, training, out);
+        } catch (Error | RuntimeException ex$) {
+            throw ex$;
+        } catch (Throwable ex$) {
+            throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static final class l4j_lora_dropout {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             lora4j_h.C_INT,

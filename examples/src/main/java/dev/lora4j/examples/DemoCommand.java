@@ -1,13 +1,13 @@
 package dev.lora4j.examples;
 
-import dev.lora4j.demo.DemoListener;
-import dev.lora4j.demo.DemoPipeline;
-import dev.lora4j.demo.DemoRecipe;
-import dev.lora4j.demo.DemoResult;
-import dev.lora4j.demo.DemoRouge;
-import dev.lora4j.demo.DemoSample;
-import dev.lora4j.demo.DemoStage;
-import dev.lora4j.demo.StageTiming;
+import dev.lora4j.examples.demo.DemoListener;
+import dev.lora4j.examples.demo.DemoPipeline;
+import dev.lora4j.examples.demo.DemoRecipe;
+import dev.lora4j.examples.demo.DemoResult;
+import dev.lora4j.examples.demo.DemoRouge;
+import dev.lora4j.examples.demo.DemoSample;
+import dev.lora4j.examples.demo.DemoStage;
+import dev.lora4j.examples.demo.StageTiming;
 import dev.lora4j.examples.report.HtmlReport;
 import dev.lora4j.examples.report.MethodResult;
 import dev.lora4j.examples.report.ReportData;

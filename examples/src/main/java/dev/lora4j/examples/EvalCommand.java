@@ -1,11 +1,11 @@
 package dev.lora4j.examples;
 
+import dev.lora4j.peft.ParameterCounts;
+import dev.lora4j.peft.PeftModel;
 import dev.lora4j.data.DialogueExample;
 import dev.lora4j.data.SummarizationPrompt;
 import dev.lora4j.eval.RougeScorer;
 import dev.lora4j.examples.report.TrainingCurves;
-import dev.lora4j.peft.LoraModel;
-import dev.lora4j.peft.PeftAdapter;
 import dev.lora4j.summarize.InContextPrompts;
 import dev.lora4j.summarize.Summarizer;
 import dev.lora4j.t5.GenerationConfig;
@@ -40,7 +40,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--test", required = true, paramLabel = "FILE", description = "Evaluation data (references: every summary field).")
     Path testFile;
 
-    @Option(names = "--adapter", paramLabel = "NAME=DIR", description = "A LoRA adapter (PEFT directory) on --model; repeatable.")
+    @Option(names = "--adapter", paramLabel = "NAME=DIR", description = "An adapter directory (any method) on --model; repeatable.")
     Map<String, Path> adapters = new LinkedHashMap<>();
 
     @Option(names = "--finetuned", paramLabel = "NAME=DIR", description = "A fully fine-tuned checkpoint directory; repeatable.")
@@ -108,11 +108,11 @@ final class EvalCommand implements Callable<Integer> {
         for (Map.Entry<String, Path> adapter : adapters.entrySet()) {
             // A fresh base per adapter: bias=all and modules_to_save change base weights that unload() keeps.
             try (T5ForConditionalGeneration model = modelOptions.loadModel()) {
-                LoraModel lora = PeftAdapter.load(model, adapter.getValue());
-                long[] counts = lora.parameterCounts();
+                PeftModel peft = PeftModel.load(model, adapter.getValue(), 0);
+                ParameterCounts counts = peft.parameterCounts();
                 Summarizer summarizer = new Summarizer(model, tokenizer, template, generationOptions.maxSourceLength, generation, batchSize);
                 runs.add(new MethodRun(Evaluations.run(adapter.getKey(), summarizer, null, examples, scorer, log),
-                        "LoRA adapter " + adapter.getValue(), Evaluations.formatParams(counts[0], counts[1]), "-"));
+                        peft.describe() + " from " + adapter.getValue(), Evaluations.formatParams(counts.trainable(), counts.total()), "-"));
             }
         }
         for (Map.Entry<String, Path> tuned : finetuned.entrySet()) {

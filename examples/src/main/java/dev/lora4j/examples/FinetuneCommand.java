@@ -2,6 +2,10 @@ package dev.lora4j.examples;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lora4j.peft.MethodConfig;
+import dev.lora4j.peft.ParameterCounts;
+import dev.lora4j.peft.PeftMethod;
+import dev.lora4j.peft.PeftModel;
 import dev.lora4j.data.DialogueExample;
 import dev.lora4j.data.SummarizationEncoder;
 import dev.lora4j.data.SummarizationPrompt;
@@ -9,8 +13,6 @@ import dev.lora4j.data.TokenizedExample;
 import dev.lora4j.eval.RougeScorer;
 import dev.lora4j.examples.report.TrainingCurves;
 import dev.lora4j.examples.report.TrainingProgress;
-import dev.lora4j.peft.LoraModel;
-import dev.lora4j.peft.PeftAdapter;
 import dev.lora4j.summarize.Summarizer;
 import dev.lora4j.summarize.SummaryEvaluation;
 import dev.lora4j.t5.GenerationConfig;
@@ -34,18 +36,25 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
- * Fine-tunes a T5 model on dialogue summarization, with LoRA (PEFT's semantics) or fully, into a run
- * directory: run-config.json, metrics.jsonl (and rouge.jsonl), checkpoints/, final/ (a PEFT adapter or
- * an HF checkpoint), plots/ and, when a validation file is given, report.html comparing the original
- * and the fine-tuned model. Running it again on the same directory resumes from the last checkpoint.
+ * Fine-tunes a T5 model on dialogue summarization, with any registered method (PEFT's semantics) or
+ * fully, into a run directory: run-config.json, metrics.jsonl (and rouge.jsonl), checkpoints/, final/
+ * (the method's adapter directory or an HF checkpoint), plots/ and, when a validation file is given,
+ * report.html comparing the original and the fine-tuned model. Running it again on the same directory
+ * resumes from the last checkpoint. The methods' options are added by {@link MethodOptions}.
  */
 @Command(name = "finetune", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Fine-tune with LoRA or fully on dialogue summarization; resumable; writes plots and a report.")
+        description = "Fine-tune with a parameter-efficient method or fully on dialogue summarization; resumable; "
+                + "writes plots and a report.")
 final class FinetuneCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--train", required = true, paramLabel = "FILE", description = "Training data (DialogSum JSONL, HF CSV, SAMSum JSON, ...).")
     Path trainFile;
@@ -53,13 +62,14 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--validation", paramLabel = "FILE", description = "Validation data: eval loss, ROUGE during training and the final report.")
     Path validationFile;
 
-    @Option(names = "--method", paramLabel = "METHOD", defaultValue = "lora", description = "lora or full (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--method", paramLabel = "METHOD", defaultValue = "lora",
+            description = "full, or a parameter-efficient method (see `lora4j info --methods`) (default: ${DEFAULT-VALUE}).")
     String method;
 
     @Option(names = {"-o", "--out"}, paramLabel = "DIR", description = "Run directory (default: runs/finetune-METHOD-TIME); an existing one resumes.")
     Path out;
 
-    @Option(names = "--init-adapter", paramLabel = "DIR", description = "Start LoRA from this PEFT adapter instead of a fresh one.")
+    @Option(names = "--init-adapter", paramLabel = "DIR", description = "Start from this adapter directory instead of a fresh adapter.")
     Path initAdapter;
 
     @Option(names = "--max-target-length", paramLabel = "N", defaultValue = "128", description = "Target tokens (default: ${DEFAULT-VALUE}).")
@@ -92,26 +102,28 @@ final class FinetuneCommand implements Callable<Integer> {
     DataOptions dataOptions;
 
     @Mixin
-    LoraOptions loraOptions;
-
-    @Mixin
     TrainOptions trainOptions;
 
     @Override
     public Integer call() throws IOException {
         PrintStream log = System.out;
-        boolean lora = switch (method.toLowerCase(Locale.ROOT)) {
-            case "lora" -> true;
-            case "full" -> false;
-            default -> throw new Lora4jException("cli", "--method must be lora or full, got " + method);
-        };
-        if (!lora && initAdapter != null) {
-            throw new Lora4jException("cli", "--init-adapter needs --method lora");
+        boolean full = method.equals(MethodOptions.FULL);
+        if (full && initAdapter != null) {
+            throw new Lora4jException("cli", "--init-adapter needs an adapter method, not --method full");
+        }
+        MethodConfig methodConfig = null;
+        if (initAdapter != null) {
+            methodConfig = PeftModel.readConfig(initAdapter);
+            MethodOptions.requireAgreement(spec, methodConfig, "--init-adapter " + initAdapter);
+            method = methodConfig.method().name();
+        } else if (!full) {
+            PeftMethod peftMethod = MethodOptions.method(method);
+            methodConfig = MethodOptions.config(spec, peftMethod);
         }
         Path runDir = out != null ? out : Path.of("runs", "finetune-" + method + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         Files.createDirectories(runDir);
-        writeRunConfig(runDir);
+        writeRunConfig(runDir, methodConfig);
 
         Tokenizer tokenizer = modelOptions.loadTokenizer();
         SummarizationPrompt template = generationOptions.template();
@@ -124,17 +136,19 @@ final class FinetuneCommand implements Callable<Integer> {
         log.printf("data: %d training examples (%s), %d validation%n", train.size(), trainFile, validation.size());
 
         try (T5ForConditionalGeneration model = modelOptions.loadModel()) {
-            LoraModel adapters = null;
+            PeftModel adapters = null;
             TrainableModel trainable;
-            if (lora) {
-                adapters = initAdapter != null ? PeftAdapter.load(model, initAdapter) : LoraModel.wrap(model, loraOptions.config(), config.seed());
-                trainable = TrainableModel.lora(adapters, modelOptions.model.toString());
+            if (!full) {
+                adapters = initAdapter != null ? PeftModel.load(model, initAdapter, config.seed())
+                        : PeftModel.wrap(model, methodConfig, config.seed());
+                trainable = TrainableModel.adapter(adapters, modelOptions.model.toString());
             } else {
                 trainable = TrainableModel.full(model);
             }
-            long[] counts = parameterCounts(model);
-            String trainableText = Evaluations.formatParams(counts[0], counts[1]);
-            log.printf("model: %s, %s trainable of %.2f M parameters%n", modelOptions.model, trainableText, counts[1] / 1e6);
+            ParameterCounts counts = adapters != null ? adapters.parameterCounts()
+                    : ParameterCounts.of(model.namedParameters().values());
+            String trainableText = Evaluations.formatParams(counts.trainable(), counts.total());
+            log.printf("model: %s, %s trainable of %.2f M parameters%n", modelOptions.model, trainableText, counts.total() / 1e6);
 
             Path latest = Checkpoint.latest(runDir);
             long startStep = latest == null ? 0 : Checkpoint.step(latest);
@@ -162,21 +176,21 @@ final class FinetuneCommand implements Callable<Integer> {
             double trainSeconds = (System.nanoTime() - started) / 1e9;
             Path finalDir = runDir.resolve("final");
             trainable.saveWeights(finalDir);
-            if (!lora) {
+            if (full) {
                 TokenizerCopy.into(modelOptions.tokenizerDirectory(), finalDir);
             }
             log.printf("trained %d steps in %s%s; peak RSS %s; final %s in %s%n", result.steps(), Evaluations.formatSeconds(trainSeconds),
-                    result.stoppedEarly() ? " (stopped early)" : "", ProcessStats.describePeakRss(), lora ? "adapter" : "model", finalDir);
+                    result.stoppedEarly() ? " (stopped early)" : "", ProcessStats.describePeakRss(), full ? "model" : "adapter", finalDir);
             List<Path> plots = TrainingCurves.write(runDir);
 
             if (!validation.isEmpty() && evalSamples > 0) {
                 List<DialogueExample> evalExamples = validation.subList(0, Math.min(evalSamples, validation.size()));
                 SummaryEvaluation tuned = Evaluations.run(method, summarizer, null, evalExamples, scorer, log);
                 SummaryEvaluation original;
-                if (lora) {
-                    adapters.setAdaptersEnabled(false);
+                if (!full) {
+                    adapters.setEnabled(false);
                     original = Evaluations.run("original", summarizer, null, evalExamples, scorer, log);
-                    adapters.setAdaptersEnabled(true);
+                    adapters.setEnabled(true);
                 } else {
                     try (T5ForConditionalGeneration base = modelOptions.loadModel()) {
                         Summarizer baseSummarizer = new Summarizer(base, tokenizer, template, generationOptions.maxSourceLength, generation, evalBatchSize);
@@ -185,7 +199,7 @@ final class FinetuneCommand implements Callable<Integer> {
                 }
                 List<MethodRun> runs = List.of(
                         new MethodRun(original, "the model before fine-tuning", "-", "-"),
-                        new MethodRun(tuned, lora ? "LoRA " + loraSummary(adapters) : "full fine-tuning", trainableText,
+                        new MethodRun(tuned, full ? "full fine-tuning" : adapters.describe(), trainableText,
                                 Evaluations.formatSeconds(trainSeconds)));
                 Path html = Evaluations.writeComparison(runDir, "lora4j fine-tuning report", modelOptions.model.toString(),
                         settings(config, train.size()), runs, evalExamples, reportSamples, plots, List.of());
@@ -193,28 +207,6 @@ final class FinetuneCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    private static long[] parameterCounts(T5ForConditionalGeneration model) {
-        long trainable = 0;
-        long total = 0;
-        for (var t : model.namedParameters().values()) {
-            total += t.numel();
-            if (t.requiresGrad()) {
-                trainable += t.numel();
-            }
-        }
-        return new long[] {trainable, total};
-    }
-
-    private static String loraSummary(LoraModel adapters) {
-        var c = adapters.config();
-        return String.format(Locale.ROOT, "r=%d, alpha=%s, dropout=%s, %d adapted layers", c.r(), fmt(c.loraAlpha()),
-                fmt(c.loraDropout()), adapters.adapters().size());
-    }
-
-    private static String fmt(double v) {
-        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
     }
 
     private List<Map.Entry<String, String>> settings(TrainerConfig c, int trainExamples) {
@@ -233,7 +225,7 @@ final class FinetuneCommand implements Callable<Integer> {
      * Records the command's settings; a run directory that already holds a different run's settings is
      * refused rather than resumed with settings it was not started with.
      */
-    private void writeRunConfig(Path runDir) throws IOException {
+    private void writeRunConfig(Path runDir, MethodConfig methodConfig) throws IOException {
         ObjectNode config = JSON.createObjectNode();
         config.put("model", modelOptions.model.toString());
         config.put("init_seed", modelOptions.initSeed);
@@ -245,8 +237,7 @@ final class FinetuneCommand implements Callable<Integer> {
         config.put("prompt", generationOptions.prompt);
         config.put("max_source_length", generationOptions.maxSourceLength);
         config.put("max_target_length", maxTargetLength);
-        config.set("lora", JSON.valueToTree(Map.of("r", loraOptions.r, "alpha", loraOptions.alpha, "dropout", loraOptions.dropout,
-                "targets", loraOptions.targets, "bias", loraOptions.bias, "rslora", loraOptions.rslora, "init", loraOptions.init)));
+        config.set("method_config", methodConfig == null ? null : methodConfig.toJson());
         config.set("trainer", JSON.valueToTree(trainOptions.config()));
         Path file = runDir.resolve("run-config.json");
         if (Files.exists(file) && Checkpoint.latest(runDir) != null) {

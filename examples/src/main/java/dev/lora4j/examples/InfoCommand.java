@@ -1,8 +1,10 @@
 package dev.lora4j.examples;
 
-import dev.lora4j.peft.LoraConfig;
-import dev.lora4j.peft.LoraModel;
-import dev.lora4j.peft.PeftAdapter;
+import dev.lora4j.peft.ParameterCounts;
+import dev.lora4j.peft.PeftModel;
+import dev.lora4j.peft.MethodConfig;
+import dev.lora4j.peft.PeftMethod;
+import dev.lora4j.peft.PeftMethods;
 import dev.lora4j.t5.T5Config;
 import dev.lora4j.t5.T5ForConditionalGeneration;
 import dev.lora4j.tensor.Cuda;
@@ -24,8 +26,11 @@ final class InfoCommand implements Callable<Integer> {
     @Option(names = {"-m", "--model"}, paramLabel = "PATH", description = "A checkpoint directory or a config.json.")
     Path model;
 
-    @Option(names = "--adapter", paramLabel = "DIR", description = "A PEFT LoRA adapter directory (with --model: trainable share).")
+    @Option(names = "--adapter", paramLabel = "DIR", description = "An adapter directory (with --model: trainable share).")
     Path adapter;
+
+    @Option(names = "--methods", description = "List the parameter-efficient methods (finetune --method) and their options.")
+    boolean methods;
 
     @Override
     public Integer call() {
@@ -34,11 +39,23 @@ final class InfoCommand implements Callable<Integer> {
         System.out.println("CPU threads:    " + NativeLibrary.numThreads());
         System.out.println("CUDA devices:   " + Cuda.deviceCount());
         System.out.println("java:           " + Runtime.version());
+        if (methods) {
+            System.out.println("methods:        full (full fine-tuning) and");
+            for (PeftMethod m : PeftMethods.all()) {
+                System.out.printf(Locale.ROOT, "  %-12s %s (peft_type %s)%n", m.name(), m.description(), m.peftType());
+                m.options().forEach(o -> System.out.printf(Locale.ROOT, "      %-22s %s%n", String.join(", ", o.names()),
+                        o.description() + (o.defaultValue() == null ? "" : " (default: " + o.defaultValue() + ")")));
+            }
+        }
         if (adapter != null) {
-            LoraConfig c = PeftAdapter.readConfig(adapter);
-            System.out.printf(Locale.ROOT, "adapter:        %s%n  r %d, lora_alpha %s, lora_dropout %s, bias %s, rslora %s, init %s%n"
-                            + "  target_modules %s%n  modules_to_save %s%n", adapter, c.r(), c.loraAlpha(), c.loraDropout(),
-                    c.bias().peftName, c.useRslora(), c.initLoraWeights().name().toLowerCase(Locale.ROOT), c.targetModules(), c.modulesToSave());
+            MethodConfig c = PeftModel.readConfig(adapter);
+            System.out.printf(Locale.ROOT, "adapter:        %s%n  method %s (peft_type %s)%n", adapter, c.method().name(),
+                    c.method().peftType());
+            c.toJson().properties().forEach(e -> {
+                if (!e.getKey().equals("peft_type")) {
+                    System.out.printf(Locale.ROOT, "  %s %s%n", e.getKey(), e.getValue());
+                }
+            });
         }
         if (model != null) {
             if (!Files.exists(model)) {
@@ -55,10 +72,10 @@ final class InfoCommand implements Callable<Integer> {
                 long total = m.namedParameters().values().stream().mapToLong(t -> t.numel()).sum();
                 System.out.printf(Locale.ROOT, "  parameters     %,d (%.1f M)%n", total, total / 1e6);
                 if (adapter != null) {
-                    LoraModel lora = PeftAdapter.load(m, adapter);
-                    long[] counts = lora.parameterCounts();
-                    System.out.printf(Locale.ROOT, "  with adapter: trainable params: %,d || all params: %,d || trainable%%: %.4f (%d layers)%n",
-                            counts[0], counts[1], 100.0 * counts[0] / counts[1], lora.adapters().size());
+                    PeftModel peft = PeftModel.load(m, adapter, 0);
+                    ParameterCounts counts = peft.parameterCounts();
+                    System.out.printf(Locale.ROOT, "  with adapter: trainable params: %,d || all params: %,d || trainable%%: %.4f (%s)%n",
+                            counts.trainable(), counts.total(), counts.trainablePercent(), peft.describe());
                 }
             }
         }

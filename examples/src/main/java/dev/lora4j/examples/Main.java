@@ -27,7 +27,9 @@ public final class Main implements Runnable {
      * exits 1; the stack trace is shown only with LORA4J_DEBUG=1 (or for errors that are bugs here).
      */
     static CommandLine commandLine() {
-        return new CommandLine(new Main())
+        CommandLine cli = new CommandLine(new Main());
+        MethodOptions.install(cli.getSubcommands().get("finetune").getCommandSpec());
+        return cli
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
                     boolean expected = e instanceof Lora4jException || e instanceof java.io.IOException
                             || e instanceof java.io.UncheckedIOException;

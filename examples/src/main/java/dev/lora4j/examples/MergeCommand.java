@@ -1,7 +1,6 @@
 package dev.lora4j.examples;
 
-import dev.lora4j.peft.LoraModel;
-import dev.lora4j.peft.PeftAdapter;
+import dev.lora4j.peft.PeftModel;
 import dev.lora4j.t5.T5ForConditionalGeneration;
 import dev.lora4j.tensor.Lora4jException;
 import java.io.IOException;
@@ -13,11 +12,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** Folds a LoRA adapter into its base model and saves a plain Hugging Face checkpoint (PEFT's merge_and_unload). */
+/** Folds an adapter into its base model and saves a plain Hugging Face checkpoint (PEFT's merge_and_unload). */
 @Command(name = "merge", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Merge a LoRA adapter into the base model and save a full HF checkpoint (with the tokenizer files).")
+        description = "Merge an adapter into the base model and save a full HF checkpoint (with the tokenizer files).")
 final class MergeCommand implements Callable<Integer> {
-    @Option(names = "--adapter", required = true, paramLabel = "DIR", description = "The PEFT adapter directory.")
+    @Option(names = "--adapter", required = true, paramLabel = "DIR", description = "The adapter directory (adapter_config.json + adapter_model.safetensors).")
     Path adapter;
 
     @Option(names = {"-o", "--out"}, required = true, paramLabel = "DIR", description = "Where the merged checkpoint goes (must be new or empty).")
@@ -36,11 +35,15 @@ final class MergeCommand implements Callable<Integer> {
             }
         }
         try (T5ForConditionalGeneration model = modelOptions.loadModel()) {
-            LoraModel lora = PeftAdapter.load(model, adapter);
-            int layers = lora.adapters().size();
-            lora.mergeAndUnload().save(out);
+            PeftModel peft = PeftModel.load(model, adapter, 0);
+            String refusal = peft.mergeRefusal();
+            if (refusal != null) {
+                throw new Lora4jException("cli", adapter + ": " + refusal);
+            }
+            String described = peft.describe();
+            peft.mergeAndUnload().save(out);
             TokenizerCopy.into(modelOptions.tokenizerDirectory(), out);
-            System.out.printf("merged %d adapted layers of %s into %s%n", layers, adapter, out);
+            System.out.printf("merged %s (%s) into %s%n", adapter, described, out);
         }
         return 0;
     }

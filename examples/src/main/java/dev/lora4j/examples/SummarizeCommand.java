@@ -1,9 +1,9 @@
 package dev.lora4j.examples;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lora4j.peft.PeftModel;
 import dev.lora4j.data.DialogueExample;
 import dev.lora4j.data.SummarizationPrompt;
-import dev.lora4j.peft.PeftAdapter;
 import dev.lora4j.summarize.Summarizer;
 import dev.lora4j.t5.GenerationConfig;
 import dev.lora4j.t5.T5ForConditionalGeneration;
@@ -27,12 +27,12 @@ import picocli.CommandLine.Parameters;
  * a data file (.jsonl, .csv, .json or --format) gives one JSON line {"id", "summary"} per dialogue.
  */
 @Command(name = "summarize", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Summarize a dialogue (text file or stdin) or every dialogue of a data file, optionally with a LoRA adapter.")
+        description = "Summarize a dialogue (text file or stdin) or every dialogue of a data file, optionally with an adapter.")
 final class SummarizeCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "INPUT", description = "Text or data file; '-' or nothing reads standard input.")
     String input;
 
-    @Option(names = "--adapter", paramLabel = "DIR", description = "A LoRA adapter (PEFT directory) to apply to --model.")
+    @Option(names = "--adapter", paramLabel = "DIR", description = "An adapter directory (any method) to apply to --model.")
     Path adapter;
 
     @Option(names = "--output", paramLabel = "FILE", description = "Write here instead of standard output.")
@@ -68,7 +68,7 @@ final class SummarizeCommand implements Callable<Integer> {
         List<String> summaries;
         try (T5ForConditionalGeneration model = modelOptions.loadModel()) {
             if (adapter != null) {
-                PeftAdapter.load(model, adapter);
+                PeftModel.load(model, adapter, 0);
             }
             Summarizer summarizer = new Summarizer(model, modelOptions.loadTokenizer(), generationOptions.template(),
                     generationOptions.maxSourceLength, generation, batchSize);

@@ -4,10 +4,9 @@ import dev.lora4j.tensor.Functional;
 import dev.lora4j.tensor.Lora4jException;
 import dev.lora4j.tensor.Tensor;
 import java.util.Arrays;
-import java.util.List;
 
 /** A lookup table: integer ids of any shape (...) → rows of weight (num_embeddings, dim), (..., dim). */
-public final class Embedding implements AutoCloseable {
+public class Embedding extends Module {
     private final Tensor weight; // (num_embeddings, dim)
 
     /** Takes ownership of weight (num_embeddings, dim). */
@@ -16,7 +15,7 @@ public final class Embedding implements AutoCloseable {
             throw new Lora4jException("embedding", "weight must be (num_embeddings, dim), got "
                     + Arrays.toString(weight.shape()));
         }
-        this.weight = weight;
+        this.weight = registerParameter("weight", weight);
     }
 
     public Tensor weight() {
@@ -26,14 +25,5 @@ public final class Embedding implements AutoCloseable {
     /** ids (...) int64 → (..., dim) in the weight's dtype. */
     public Tensor forward(Tensor ids) {
         return Functional.embedding(weight, ids);
-    }
-
-    public List<NamedParameter> parameters() {
-        return List.of(new NamedParameter("weight", weight));
-    }
-
-    @Override
-    public void close() {
-        weight.close();
     }
 }

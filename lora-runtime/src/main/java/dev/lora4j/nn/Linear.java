@@ -4,12 +4,11 @@ import dev.lora4j.tensor.DType;
 import dev.lora4j.tensor.Lora4jException;
 import dev.lora4j.tensor.Tensor;
 import java.util.Arrays;
-import java.util.List;
 
 /** y = x·Wᵀ + b, with W of shape (out, in) as in PyTorch's nn.Linear; the bias is optional. */
-public final class Linear implements LinearLayer {
+public final class Linear extends LinearLayer {
     private final Tensor weight; // (out, in)
-    private final Tensor bias; // (out) or null
+    private Tensor bias; // (out) or null
 
     /** Takes ownership of weight (out, in) and bias (out), which may be null. */
     public Linear(Tensor weight, Tensor bias) {
@@ -17,11 +16,10 @@ public final class Linear implements LinearLayer {
         if (w.length != 2) {
             throw new Lora4jException("linear", "weight must be (out, in), got " + Arrays.toString(w));
         }
-        if (bias != null && !Arrays.equals(bias.shape(), new long[] {w[0]})) {
-            throw new Lora4jException("linear", "bias must be (" + w[0] + "), got " + Arrays.toString(bias.shape()));
+        this.weight = registerParameter("weight", weight);
+        if (bias != null) {
+            addBias(bias);
         }
-        this.weight = weight;
-        this.bias = bias;
     }
 
     public Tensor weight() {
@@ -31,6 +29,20 @@ public final class Linear implements LinearLayer {
     /** The bias, or null when the layer has none. */
     public Tensor bias() {
         return bias;
+    }
+
+    /**
+     * Gives a bias-free layer a bias (out), which it then owns: how BitFit adds trainable biases to
+     * T5's bias-free projections. The state-dict key is {@code <path>.bias}.
+     */
+    public void addBias(Tensor bias) {
+        if (this.bias != null) {
+            throw new Lora4jException("linear", "the layer already has a bias");
+        }
+        if (!Arrays.equals(bias.shape(), new long[] {weight.size(0)})) {
+            throw new Lora4jException("linear", "bias must be (" + weight.size(0) + "), got " + Arrays.toString(bias.shape()));
+        }
+        this.bias = registerParameter("bias", bias);
     }
 
     @Override
@@ -51,20 +63,5 @@ public final class Linear implements LinearLayer {
     @Override
     public DType computeDType() {
         return weight.dtype();
-    }
-
-    @Override
-    public List<NamedParameter> parameters() {
-        return bias == null
-                ? List.of(new NamedParameter("weight", weight))
-                : List.of(new NamedParameter("weight", weight), new NamedParameter("bias", bias));
-    }
-
-    @Override
-    public void close() {
-        weight.close();
-        if (bias != null) {
-            bias.close();
-        }
     }
 }

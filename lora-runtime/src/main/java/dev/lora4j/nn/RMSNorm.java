@@ -3,7 +3,6 @@ package dev.lora4j.nn;
 import dev.lora4j.tensor.DType;
 import dev.lora4j.tensor.Lora4jException;
 import dev.lora4j.tensor.Tensor;
-import java.util.List;
 
 /**
  * Root-mean-square layer norm as T5 uses it (T5LayerNorm): x / sqrt(mean(x²) + eps) · weight, with no
@@ -11,7 +10,7 @@ import java.util.List;
  * dtype, because half-precision sums of squares lose too much; the normalised activations go back
  * to the weight's dtype when that is half precision, exactly as transformers does.
  */
-public final class RMSNorm implements AutoCloseable {
+public final class RMSNorm extends NormLayer {
     private final Tensor weight; // (dim)
     private final double eps;
 
@@ -20,7 +19,7 @@ public final class RMSNorm implements AutoCloseable {
         if (weight.dim() != 1) {
             throw new Lora4jException("rms_norm", "weight must be one-dimensional, got " + weight);
         }
-        this.weight = weight;
+        this.weight = registerParameter("weight", weight);
         this.eps = eps;
     }
 
@@ -33,6 +32,7 @@ public final class RMSNorm implements AutoCloseable {
     }
 
     /** x (..., dim) → (..., dim). */
+    @Override
     public Tensor forward(Tensor x) {
         Tensor variance = x.to(DType.FLOAT32).pow(2).mean(true, -1); // (..., 1) float32
         Tensor normed = x.mul(variance.add(eps).rsqrt()); // (..., dim), promoted to float32
@@ -43,12 +43,8 @@ public final class RMSNorm implements AutoCloseable {
         return weight.mul(normed); // (..., dim)
     }
 
-    public List<NamedParameter> parameters() {
-        return List.of(new NamedParameter("weight", weight));
-    }
-
     @Override
-    public void close() {
-        weight.close();
+    public long dim() {
+        return weight.size(0);
     }
 }

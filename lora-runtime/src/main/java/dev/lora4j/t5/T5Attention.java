@@ -2,10 +2,13 @@ package dev.lora4j.t5;
 
 import dev.lora4j.nn.Dropout;
 import dev.lora4j.nn.Embedding;
-import dev.lora4j.nn.NamedParameter;
+import dev.lora4j.nn.LinearLayer;
+import dev.lora4j.nn.Module;
+import dev.lora4j.nn.SharedInputLinears;
+import dev.lora4j.nn.Slot;
 import dev.lora4j.tensor.Functional;
 import dev.lora4j.tensor.Tensor;
-import java.util.Map;
+import java.util.List;
 
 /**
  * T5 multi-head attention (self-attention, or cross-attention over the encoder's output). Unlike
@@ -17,12 +20,12 @@ import java.util.Map;
  *
  * <p>Projections: q, k, v map d_model → heads·d_kv, o maps back; none has a bias.
  */
-final class T5Attention implements AutoCloseable {
-    private final LinearSlot q;
-    private final LinearSlot k;
-    private final LinearSlot v;
-    private final LinearSlot o;
-    private final Embedding relativeAttentionBias; // (num_buckets, heads) or null
+final class T5Attention extends Module {
+    private final Slot<LinearLayer> q;
+    private final Slot<LinearLayer> k;
+    private final Slot<LinearLayer> v;
+    private final Slot<LinearLayer> o;
+    private final Slot<Embedding> relativeAttentionBias; // (num_buckets, heads), or null
     private final int numHeads;
     private final int dKv;
     private final boolean bidirectional;
@@ -39,14 +42,15 @@ final class T5Attention implements AutoCloseable {
         long inner = config.innerDim();
         double factor = config.initializerFactor();
         // Initial standard deviations as transformers' _init_weights for T5Attention.
-        this.q = new LinearSlot(path + ".q", weights.linear(path + ".q", inner, dModel,
+        this.q = registerChild("q", LinearLayer.class, weights.linear(path + ".q", inner, dModel,
                 factor * Math.pow((double) dModel * dKv, -0.5)));
-        this.k = new LinearSlot(path + ".k", weights.linear(path + ".k", inner, dModel, factor * Math.pow(dModel, -0.5)));
-        this.v = new LinearSlot(path + ".v", weights.linear(path + ".v", inner, dModel, factor * Math.pow(dModel, -0.5)));
-        this.o = new LinearSlot(path + ".o", weights.linear(path + ".o", dModel, inner, factor * Math.pow(inner, -0.5)));
+        this.k = registerChild("k", LinearLayer.class, weights.linear(path + ".k", inner, dModel, factor * Math.pow(dModel, -0.5)));
+        this.v = registerChild("v", LinearLayer.class, weights.linear(path + ".v", inner, dModel, factor * Math.pow(dModel, -0.5)));
+        this.o = registerChild("o", LinearLayer.class, weights.linear(path + ".o", dModel, inner, factor * Math.pow(inner, -0.5)));
         this.relativeAttentionBias = hasRelativeBias
-                ? new Embedding(weights.normal(path + ".relative_attention_bias.weight",
-                        new long[] {numBuckets, numHeads}, factor * Math.pow(dModel, -0.5), false))
+                ? registerChild("relative_attention_bias", Embedding.class, new Embedding(weights.normal(
+                        path + ".relative_attention_bias.weight", new long[] {numBuckets, numHeads},
+                        factor * Math.pow(dModel, -0.5), false)))
                 : null;
     }
 
@@ -60,9 +64,33 @@ final class T5Attention implements AutoCloseable {
      */
     Tensor positionBias(long queryLength, long keyLength, long queryOffset) {
         Tensor buckets = RelativePositionBuckets.forPositions(queryLength, keyLength, queryOffset, bidirectional,
-                numBuckets, maxDistance, relativeAttentionBias.weight().device()); // (Tq, Tk)
-        Tensor values = relativeAttentionBias.forward(buckets); // (Tq, Tk, H)
+                numBuckets, maxDistance, relativeAttentionBias.get().weight().device()); // (Tq, Tk)
+        Tensor values = relativeAttentionBias.get().forward(buckets); // (Tq, Tk, H)
         return values.permute(2, 0, 1).unsqueeze(0); // (1, H, Tq, Tk)
+    }
+
+    int numHeads() {
+        return numHeads;
+    }
+
+    int dKv() {
+        return dKv;
+    }
+
+    /**
+     * Self-attention's queries, keys and values of one input x (B, T, d_model), each (B, H, T, d_kv).
+     * The three projections read the same x, so layers that can run together (LoRA adapters, as one
+     * grouped native call) do.
+     */
+    Tensor[] queriesKeysValues(Tensor x) {
+        List<Tensor> qkv = SharedInputLinears.forward(List.of(q.get(), k.get(), v.get()), x);
+        return new Tensor[] {splitHeads(qkv.get(0)), splitHeads(qkv.get(1)), splitHeads(qkv.get(2))};
+    }
+
+    /** Cross-attention's keys and values of the encoder output (B, S, d_model), each (B, H, S, d_kv). */
+    Tensor[] keysValues(Tensor x) {
+        List<Tensor> kv = SharedInputLinears.forward(List.of(k.get(), v.get()), x);
+        return new Tensor[] {splitHeads(kv.get(0)), splitHeads(kv.get(1))};
     }
 
     /** x (B, T, d_model) → keys (B, H, T, d_kv). */
@@ -87,9 +115,13 @@ final class T5Attention implements AutoCloseable {
      * @return (B, Tq, d_model)
      */
     Tensor attend(Tensor x, Tensor keys, Tensor values, Tensor scoreBias, Dropout dropout) {
-        long batch = x.size(0);
-        long queryLength = x.size(1);
-        Tensor queries = splitHeads(q.get().forward(x)); // (B, H, Tq, d_kv)
+        return attendWith(splitHeads(q.get().forward(x)), keys, values, scoreBias, dropout);
+    }
+
+    /** As {@link #attend}, with the queries (B, H, Tq, d_kv) already projected. */
+    Tensor attendWith(Tensor queries, Tensor keys, Tensor values, Tensor scoreBias, Dropout dropout) {
+        long batch = queries.size(0);
+        long queryLength = queries.size(2);
         Tensor context; // (B, H, Tq, d_kv)
         if (dropout.active()) {
             // Spelled out so the probabilities' dropout mask comes from the model's seeded generator
@@ -109,31 +141,4 @@ final class T5Attention implements AutoCloseable {
         return projected.view(projected.size(0), projected.size(1), numHeads, dKv).transpose(1, 2);
     }
 
-    void collectParameters(String path, Map<String, Tensor> out) {
-        for (LinearSlot slot : new LinearSlot[] {q, k, v, o}) {
-            for (NamedParameter p : slot.get().parameters()) {
-                out.put(slot.path() + "." + p.name(), p.tensor());
-            }
-        }
-        if (relativeAttentionBias != null) {
-            out.put(path + ".relative_attention_bias.weight", relativeAttentionBias.weight());
-        }
-    }
-
-    void collectLinearSlots(Map<String, LinearSlot> out) {
-        for (LinearSlot slot : new LinearSlot[] {q, k, v, o}) {
-            out.put(slot.path(), slot);
-        }
-    }
-
-    @Override
-    public void close() {
-        q.get().close();
-        k.get().close();
-        v.get().close();
-        o.get().close();
-        if (relativeAttentionBias != null) {
-            relativeAttentionBias.close();
-        }
-    }
 }

@@ -1,11 +1,14 @@
 package dev.lora4j.t5;
 
 import dev.lora4j.io.AtomicFiles;
-import dev.lora4j.io.SafetensorsWriter;
 import dev.lora4j.io.ShardedCheckpoint;
+import dev.lora4j.io.TensorFiles;
 import dev.lora4j.nn.Dropout;
 import dev.lora4j.nn.Embedding;
 import dev.lora4j.nn.LinearLayer;
+import dev.lora4j.nn.Module;
+import dev.lora4j.nn.RandomKey;
+import dev.lora4j.nn.Slot;
 import dev.lora4j.tensor.DType;
 import dev.lora4j.tensor.Device;
 import dev.lora4j.tensor.Functional;
@@ -14,8 +17,6 @@ import dev.lora4j.tensor.Lora4jException;
 import dev.lora4j.tensor.Scope;
 import dev.lora4j.tensor.Tensor;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,18 +43,22 @@ import java.util.Map;
  * <p>Precision: float32, bfloat16 or float16; under float16 the FFN output projections (wo) stay in
  * float32 and residual sums are clamped on overflow, as transformers does.
  */
-public final class T5ForConditionalGeneration implements AutoCloseable {
+public final class T5ForConditionalGeneration extends Module {
+    /** The head's module path; the only linear layer outside the stacks. */
+    public static final String LM_HEAD = "lm_head";
+
     private final T5Config config;
     private final Device device;
     private final DType dtype;
-    private final Embedding shared;
+    private final Slot<Embedding> shared;
     private final T5Stack encoder;
     private final T5Stack decoder;
-    private final LinearLayer lmHead; // null: tied to shared.weight
-    private final Map<String, LinearSlot> linearSlots;
+    private final Slot<LinearLayer> lmHead; // null: tied to shared.weight
+    private final T5Hooks hooks = new T5Hooks();
     private boolean training;
     private Generator dropoutGenerator;
-    private boolean closed;
+    private RandomKey randomKey;
+    private Generator ownedGenerator; // made for keyed dropout, freed by eval() and close()
 
     private T5ForConditionalGeneration(T5Config config, T5Weights weights, Device device, DType dtype) {
         this.config = config;
@@ -61,16 +66,13 @@ public final class T5ForConditionalGeneration implements AutoCloseable {
         this.dtype = dtype;
         double factor = config.initializerFactor();
         long[] vocabShape = {config.vocabSize(), config.dModel()};
-        this.shared = new Embedding(weights.normal(CheckpointWeights.SHARED, vocabShape, factor, false));
-        this.encoder = new T5Stack("encoder", config, weights, false);
-        this.decoder = new T5Stack("decoder", config, weights, true);
+        this.shared = registerChild("shared", Embedding.class,
+                new Embedding(weights.normal(CheckpointWeights.SHARED, vocabShape, factor, false)));
+        this.encoder = registerChild("encoder", T5Stack.class, new T5Stack("encoder", config, weights, false)).get();
+        this.decoder = registerChild("decoder", T5Stack.class, new T5Stack("decoder", config, weights, true)).get();
         this.lmHead = weights.hasSeparateLmHead()
-                ? weights.linear("lm_head", config.vocabSize(), config.dModel(), factor)
+                ? registerChild(LM_HEAD, LinearLayer.class, weights.linear(LM_HEAD, config.vocabSize(), config.dModel(), factor))
                 : null;
-        Map<String, LinearSlot> slots = new LinkedHashMap<>();
-        encoder.collectLinearSlots(slots);
-        decoder.collectLinearSlots(slots);
-        this.linearSlots = Collections.unmodifiableMap(slots);
     }
 
     // ---- creation, saving, closing -----------------------------------------------------------------
@@ -145,33 +147,14 @@ public final class T5ForConditionalGeneration implements AutoCloseable {
         } catch (IOException e) {
             throw new Lora4jException("t5 save", dir + ": cannot write config.json: " + e.getMessage(), e);
         }
-        try (Arena arena = Arena.ofConfined()) {
-            SafetensorsWriter writer = new SafetensorsWriter();
-            for (Map.Entry<String, Tensor> e : weights.entrySet()) {
-                Tensor t = e.getValue();
-                DType type = t.dtype();
-                MemorySegment bytes = arena.allocate(Math.max(1, t.numel() * type.byteSize()), 64)
-                        .asSlice(0, t.numel() * type.byteSize());
-                t.copyTo(bytes, type);
-                writer.add(e.getKey(), type, t.shape(), bytes);
-            }
-            writer.metadata(Map.of("format", "pt")).write(dir.resolve(ShardedCheckpoint.SINGLE_FILE));
-        }
+        TensorFiles.save(weights, Map.of("format", "pt"), dir.resolve(ShardedCheckpoint.SINGLE_FILE));
     }
 
-    /** Frees every parameter, including layers installed with {@link #replaceLinear}. Idempotent. */
+    /** Frees every parameter, including layers installed in its slots. Idempotent. */
     @Override
     public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        shared.close();
-        encoder.close();
-        decoder.close();
-        if (lmHead != null) {
-            lmHead.close();
-        }
+        eval();
+        super.close();
     }
 
     // ---- properties --------------------------------------------------------------------------------
@@ -193,23 +176,10 @@ public final class T5ForConditionalGeneration implements AutoCloseable {
         return lmHead == null;
     }
 
-    /**
-     * Every parameter by its transformers state-dict name, in transformers' named_parameters() order.
-     * A tied head is not listed twice: lm_head.weight appears only when the head has its own weight.
-     * Replaced layers contribute their own parameter names under their module path.
-     */
-    public Map<String, Tensor> namedParameters() {
-        requireOpen();
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        out.put(CheckpointWeights.SHARED, shared.weight());
-        encoder.collectParameters(out);
-        decoder.collectParameters(out);
-        if (lmHead != null) {
-            for (var p : lmHead.parameters()) {
-                out.put("lm_head." + p.name(), p.tensor());
-            }
-        }
-        return Collections.unmodifiableMap(out);
+
+    /** The hook points methods attach to (prompt, prefix and sublayer hooks). */
+    public T5Hooks hooks() {
+        return hooks;
     }
 
     /** Sets requires_grad on every parameter (false: freeze the base model, e.g. before adding adapters). */
@@ -221,23 +191,28 @@ public final class T5ForConditionalGeneration implements AutoCloseable {
 
     /**
      * Every attention and feed-forward projection by module path ({@code encoder.block.0.layer.0.SelfAttention.q},
-     * {@code decoder.block.1.layer.2.DenseReluDense.wo}…), in parameter order. The head is not listed.
+     * {@code decoder.block.1.layer.2.DenseReluDense.wo}…), in parameter order. The head is not listed
+     * (it is in {@code slots(LinearLayer.class)} as {@value #LM_HEAD} when the model has its own).
      */
     public Map<String, LinearLayer> linearLayers() {
         requireOpen();
         Map<String, LinearLayer> out = new LinkedHashMap<>();
-        linearSlots.forEach((path, slot) -> out.put(path, slot.get()));
+        slots(LinearLayer.class).forEach((path, slot) -> {
+            if (!path.equals(LM_HEAD)) {
+                out.put(path, slot.get());
+            }
+        });
         return Collections.unmodifiableMap(out);
     }
 
     /**
-     * Installs layer at a module path from {@link #linearLayers()} and returns the layer it replaces,
-     * which the caller now owns (a wrapper usually holds on to it as its base layer). The new layer
-     * must map the same in/out features; the model closes it on {@link #close()}.
+     * Installs layer at a module path from {@link #linearLayers()} (or {@value #LM_HEAD}) and returns the
+     * layer it replaces, which the caller now owns (a wrapper usually holds on to it as its base layer).
+     * The new layer must map the same in/out features; the model closes it on {@link #close()}.
      */
     public LinearLayer replaceLinear(String path, LinearLayer layer) {
         requireOpen();
-        LinearSlot slot = linearSlots.get(path);
+        Slot<LinearLayer> slot = slots(LinearLayer.class).get(path);
         if (slot == null) {
             throw new Lora4jException("replace_linear", "no linear layer at \"" + path + "\"; paths look like "
                     + "encoder.block.0.layer.0.SelfAttention.q (see linearLayers())");
@@ -249,7 +224,21 @@ public final class T5ForConditionalGeneration implements AutoCloseable {
 
     /** Training mode with dropout masks from libtorch's default generator. */
     public void train() {
-        train(null);
+        train((Generator) null);
+    }
+
+    /**
+     * Training mode with keyed dropout: each block's masks (and the embeddings' and final norms') are
+     * drawn from a generator seeded by key.derive(module path), so they depend on the key and the site
+     * only. Call again with the next key before every micro-batch.
+     */
+    public void train(RandomKey key) {
+        if (ownedGenerator == null) {
+            ownedGenerator = Scope.detached(() -> new Generator(key.seed(), device));
+        }
+        training = true;
+        dropoutGenerator = ownedGenerator;
+        randomKey = key;
     }
 
     /**
@@ -260,12 +249,18 @@ public final class T5ForConditionalGeneration implements AutoCloseable {
     public void train(Generator generator) {
         training = true;
         dropoutGenerator = generator;
+        randomKey = null;
     }
 
     /** Evaluation mode: no dropout (the default). */
     public void eval() {
         training = false;
         dropoutGenerator = null;
+        randomKey = null;
+        if (ownedGenerator != null) {
+            ownedGenerator.close();
+            ownedGenerator = null;
+        }
     }
 
     public boolean isTraining() {
@@ -273,22 +268,23 @@ public final class T5ForConditionalGeneration implements AutoCloseable {
     }
 
     private Dropout dropout() {
-        return training ? new Dropout(config.dropoutRate(), true, dropoutGenerator) : Dropout.NONE;
+        return training ? new Dropout(config.dropoutRate(), true, dropoutGenerator, randomKey) : Dropout.NONE;
     }
 
     // ---- forward -------------------------------------------------------------------------------------
 
     /**
-     * The encoder's last hidden state.
+     * The encoder's last hidden state. With an input hook that prepends rows (prompt tuning) it has
+     * S' = P + S rows; {@link #decode} accepts the original mask and treats the prepended rows as kept.
      *
      * @param inputIds      (B, S) int64
      * @param attentionMask (B, S), 1 for tokens and 0 for padding (any integer, bool or float dtype), or null
-     * @return (B, S, d_model)
+     * @return (B, S', d_model)
      */
     public Tensor encode(Tensor inputIds, Tensor attentionMask) {
         requireOpen();
         try (Scope scope = Scope.open()) {
-            return scope.keep(runEncoder(inputIds, attentionMask, dropout()));
+            return scope.keep(runEncoder(inputIds, attentionMask, dropout()).embeddings());
         }
     }
 
@@ -307,11 +303,12 @@ public final class T5ForConditionalGeneration implements AutoCloseable {
         }
         try (Scope scope = Scope.open()) {
             Dropout dropout = dropout();
-            Tensor encoderHidden = runEncoder(inputIds, attentionMask, dropout); // (B, S, d_model)
+            T5Hooks.EncoderInput encoded = runEncoder(inputIds, attentionMask, dropout); // (B, S', d_model), (B, S')
             Tensor decoderIds = decoderInputIds != null ? onDevice(decoderInputIds) : shiftRightOnDevice(labels);
-            Tensor logits = runDecoder(decoderIds, null, encoderHidden, encoderKeep(inputIds, attentionMask), dropout);
+            Tensor logits = runDecoder(decoderIds, null, encoded.embeddings(), encoded.keep(), dropout);
             Tensor loss = labels == null ? null : crossEntropy(logits, onDevice(labels));
-            return new T5Output(scope.keep(logits), loss == null ? null : scope.keep(loss), scope.keep(encoderHidden));
+            return new T5Output(scope.keep(logits), loss == null ? null : scope.keep(loss),
+                    scope.keep(encoded.embeddings()));
         }
     }
 
@@ -320,8 +317,9 @@ public final class T5ForConditionalGeneration implements AutoCloseable {
      *
      * @param decoderInputIds       (B, T) int64
      * @param decoderAttentionMask  (B, T) 1 = token, 0 = padding to hide from later tokens, or null
-     * @param encoderHiddenStates   (B, S, d_model) from {@link #encode}
-     * @param encoderAttentionMask  (B, S) the mask the encoder saw, or null
+     * @param encoderHiddenStates   (B, S', d_model) from {@link #encode}
+     * @param encoderAttentionMask  (B, S) the mask the encoder saw, or null; rows the input hook
+     *                              prepended (S' - S of them, in front) count as kept
      * @return logits (B, T, vocab)
      */
     public Tensor decode(Tensor decoderInputIds, Tensor decoderAttentionMask, Tensor encoderHiddenStates,
@@ -330,6 +328,14 @@ public final class T5ForConditionalGeneration implements AutoCloseable {
         try (Scope scope = Scope.open()) {
             Tensor decoderKeep = decoderAttentionMask == null ? null : AttentionMasks.keep(onDevice(decoderAttentionMask));
             Tensor encoderKeep = encoderKeep(encoderHiddenStates, encoderAttentionMask);
+            long prepended = encoderHiddenStates.size(1) - encoderKeep.size(1);
+            if (prepended < 0) {
+                throw new Lora4jException("t5 decode", "the encoder attention mask has " + encoderKeep.size(1)
+                        + " positions but the encoder output only " + encoderHiddenStates.size(1));
+            }
+            if (prepended > 0) {
+                encoderKeep = Tensor.cat(1, Tensor.ones(DType.BOOL, device, encoderKeep.size(0), prepended), encoderKeep);
+            }
             return scope.keep(runDecoder(onDevice(decoderInputIds), decoderKeep, encoderHiddenStates, encoderKeep,
                     dropout()));
         }
@@ -354,10 +360,17 @@ public final class T5ForConditionalGeneration implements AutoCloseable {
         }
     }
 
-    private Tensor runEncoder(Tensor inputIds, Tensor attentionMask, Dropout dropout) {
+    /** The encoder's output and the keep-mask cross-attention uses, after the input hooks. */
+    private T5Hooks.EncoderInput runEncoder(Tensor inputIds, Tensor attentionMask, Dropout dropout) {
         Tensor ids = onDevice(inputIds);
-        Tensor embeddings = shared.forward(ids); // (B, S, d_model)
-        return encoder.encode(embeddings, encoderKeep(ids, attentionMask), dropout);
+        return encodeEmbedded(ids, encoderKeep(ids, attentionMask), dropout);
+    }
+
+    /** The one place the input hook fires: embeddings, hook, encoder stack. */
+    private T5Hooks.EncoderInput encodeEmbedded(Tensor ids, Tensor keep, Dropout dropout) {
+        T5Hooks.EncoderInput input = hooks.input(new T5Hooks.EncoderInput(shared.get().forward(ids), keep)); // (B, S', d_model)
+        Tensor hidden = encoder.encode(input.embeddings(), input.keep(), dropout, hooks); // (B, S', d_model)
+        return new T5Hooks.EncoderInput(hidden, input.keep());
     }
 
     /** (B, S) bool keep-mask from an attention mask, or all true when there is none. */
@@ -370,8 +383,8 @@ public final class T5ForConditionalGeneration implements AutoCloseable {
 
     private Tensor runDecoder(Tensor decoderIds, Tensor decoderKeep, Tensor encoderHidden, Tensor encoderKeep,
                               Dropout dropout) {
-        Tensor embeddings = shared.forward(decoderIds); // (B, T, d_model)
-        Tensor hidden = decoder.decode(embeddings, decoderKeep, encoderHidden, encoderKeep, dropout); // (B, T, d_model)
+        Tensor embeddings = shared.get().forward(decoderIds); // (B, T, d_model)
+        Tensor hidden = decoder.decode(embeddings, decoderKeep, encoderHidden, encoderKeep, dropout, hooks); // (B, T, d_model)
         return head(hidden);
     }
 
@@ -381,7 +394,7 @@ public final class T5ForConditionalGeneration implements AutoCloseable {
             // T5 v1.0 rescales before its tied head, because the embeddings are trained at unit scale.
             hidden = hidden.mul(Math.pow(config.dModel(), -0.5));
         }
-        return lmHead != null ? lmHead.forward(hidden) : hidden.linear(shared.weight(), null);
+        return lmHead != null ? lmHead.get().forward(hidden) : hidden.linear(shared.get().weight(), null);
     }
 
     private static Tensor crossEntropy(Tensor logits, Tensor labels) {
@@ -413,28 +426,24 @@ public final class T5ForConditionalGeneration implements AutoCloseable {
      */
     T5KeyValueCache startDecoding(Tensor encoderHidden, Tensor encoderKeep, int maxLength) {
         requireOpen();
-        return decoder.startDecoding(encoderHidden, encoderKeep, config, maxLength);
+        return decoder.startDecoding(encoderHidden, encoderKeep, maxLength, hooks);
     }
 
     /** One decoder step: tokens (N) int64 at position cache.length() → logits (N, vocab). */
     Tensor decodeStep(Tensor tokens, T5KeyValueCache cache) {
         requireOpen();
         long rows = tokens.size(0);
-        Tensor embeddings = shared.forward(tokens.view(rows, 1)); // (N, 1, d_model)
-        Tensor hidden = decoder.decodeStep(embeddings, cache); // (N, 1, d_model)
+        Tensor embeddings = shared.get().forward(tokens.view(rows, 1)); // (N, 1, d_model)
+        Tensor hidden = decoder.decodeStep(embeddings, cache, hooks); // (N, 1, d_model)
         return head(hidden).view(rows, config.vocabSize()); // (N, vocab)
     }
 
-    /** The encoder output for generation, in eval mode (no dropout) whatever the model's mode. */
-    Tensor encodeForGeneration(Tensor inputIds, Tensor keep) {
+    /**
+     * The encoder output for generation, in eval mode (no dropout) whatever the model's mode, with the
+     * keep-mask cross-attention uses (longer than keep when an input hook prepended rows).
+     */
+    T5Hooks.EncoderInput encodeForGeneration(Tensor inputIds, Tensor keep) {
         requireOpen();
-        Tensor ids = onDevice(inputIds);
-        return encoder.encode(shared.forward(ids), keep, Dropout.NONE); // (B, S, d_model)
-    }
-
-    private void requireOpen() {
-        if (closed) {
-            throw new Lora4jException("t5", "the model is closed");
-        }
+        return encodeEmbedded(onDevice(inputIds), keep, Dropout.NONE); // (B, S', d_model), (B, S')
     }
 }

@@ -34,10 +34,10 @@ public final class T5Generation {
             Tensor keep = attentionMask != null
                     ? AttentionMasks.keep(attentionMask.to(model.device()))
                     : Tensor.ones(DType.BOOL, model.device(), ids.size(0), ids.size(1)); // (B, S)
-            Tensor encoderHidden = model.encodeForGeneration(ids, keep); // (B, S, d_model)
+            T5Hooks.EncoderInput encoded = model.encodeForGeneration(ids, keep); // (B, S', d_model), (B, S')
             return config.numBeams() == 1
-                    ? GreedySearch.run(model, encoderHidden, keep, config)
-                    : BeamSearch.run(model, encoderHidden, keep, config);
+                    ? GreedySearch.run(model, encoded.embeddings(), encoded.keep(), config)
+                    : BeamSearch.run(model, encoded.embeddings(), encoded.keep(), config);
         }
     }
 }

@@ -12,18 +12,20 @@ import dev.lora4j.tensor.Tensor;
  * positions 0..length, then {@link #advance()}s. Beam search reorders rows with {@link #reorder}.
  */
 final class T5KeyValueCache implements AutoCloseable {
-    private final Tensor[] selfKeys; // per block (N, H, maxLength, d_kv)
-    private final Tensor[] selfValues; // per block (N, H, maxLength, d_kv)
-    private final Tensor[] crossKeys; // per block (N, H, S, d_kv)
-    private final Tensor[] crossValues; // per block (N, H, S, d_kv)
-    private final Tensor crossBias; // (N, 1, 1, S) encoder padding, additive
+    private final Tensor[] selfKeys; // per block (N, H, P + maxLength, d_kv), the block's prefix first
+    private final Tensor[] selfValues; // per block (N, H, P + maxLength, d_kv)
+    private final int[] prefixLengths; // per block: P, the self-attention prefix held before the tokens
+    private final Tensor[] crossKeys; // per block (N, H, P' + S, d_kv)
+    private final Tensor[] crossValues; // per block (N, H, P' + S, d_kv)
+    private final Tensor[] crossBias; // per block (N, 1, 1, P' + S) encoder padding, additive (may be shared)
     private final int maxLength;
     private int length;
 
-    T5KeyValueCache(Tensor[] selfKeys, Tensor[] selfValues, Tensor[] crossKeys, Tensor[] crossValues,
-                    Tensor crossBias, int maxLength) {
+    T5KeyValueCache(Tensor[] selfKeys, Tensor[] selfValues, int[] prefixLengths, Tensor[] crossKeys,
+                    Tensor[] crossValues, Tensor[] crossBias, int maxLength) {
         this.selfKeys = selfKeys;
         this.selfValues = selfValues;
+        this.prefixLengths = prefixLengths;
         this.crossKeys = crossKeys;
         this.crossValues = crossValues;
         this.crossBias = crossBias;
@@ -35,6 +37,11 @@ final class T5KeyValueCache implements AutoCloseable {
         return length;
     }
 
+    /** The self-attention prefix length of a block (0 without one). */
+    int prefixLength(int layer) {
+        return prefixLengths[layer];
+    }
+
     int maxLength() {
         return maxLength;
     }
@@ -44,18 +51,18 @@ final class T5KeyValueCache implements AutoCloseable {
         if (length >= maxLength) {
             throw new IllegalStateException("decoder cache is full (" + maxLength + " positions)");
         }
-        selfKeys[layer].narrow(2, length, 1).copyFrom(key);
-        selfValues[layer].narrow(2, length, 1).copyFrom(value);
+        selfKeys[layer].narrow(2, prefixLengths[layer] + length, 1).copyFrom(key);
+        selfValues[layer].narrow(2, prefixLengths[layer] + length, 1).copyFrom(value);
     }
 
-    /** (N, H, length+1, d_kv): the cached keys including the one appended this step. */
+    /** (N, H, P+length+1, d_kv): the prefix and the cached keys, including the one appended this step. */
     Tensor selfKeys(int layer) {
-        return selfKeys[layer].narrow(2, 0, length + 1);
+        return selfKeys[layer].narrow(2, 0, prefixLengths[layer] + length + 1);
     }
 
-    /** (N, H, length+1, d_kv) */
+    /** (N, H, P+length+1, d_kv) */
     Tensor selfValues(int layer) {
-        return selfValues[layer].narrow(2, 0, length + 1);
+        return selfValues[layer].narrow(2, 0, prefixLengths[layer] + length + 1);
     }
 
     /** (N, H, S, d_kv) */
@@ -68,9 +75,9 @@ final class T5KeyValueCache implements AutoCloseable {
         return crossValues[layer];
     }
 
-    /** (N, 1, 1, S) */
-    Tensor crossBias() {
-        return crossBias;
+    /** (N, 1, 1, P'+S) */
+    Tensor crossBias(int layer) {
+        return crossBias[layer];
     }
 
     /** Ends a step: the token just decoded is now cached. */
@@ -83,12 +90,12 @@ final class T5KeyValueCache implements AutoCloseable {
      * self-attention rows move: beam search picks a row's new beam among its own sequence's beams,
      * whose cross-attention rows were computed from the same encoder row and are identical, so
      * moving them (the larger part of the cache: S source positions against the few decoded ones)
-     * would copy equal values over each other.
+     * would copy equal values over each other. A prefix moves with its row, like the tokens after it.
      */
     void reorder(Tensor index) {
         for (int layer = 0; layer < selfKeys.length; layer++) {
-            reorderRows(selfKeys[layer].narrow(2, 0, length), index);
-            reorderRows(selfValues[layer].narrow(2, 0, length), index);
+            reorderRows(selfKeys[layer].narrow(2, 0, prefixLengths[layer] + length), index);
+            reorderRows(selfValues[layer].narrow(2, 0, prefixLengths[layer] + length), index);
         }
     }
 
@@ -98,11 +105,10 @@ final class T5KeyValueCache implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Tensor[] group : new Tensor[][] {selfKeys, selfValues, crossKeys, crossValues}) {
+        for (Tensor[] group : new Tensor[][] {selfKeys, selfValues, crossKeys, crossValues, crossBias}) {
             for (Tensor t : group) {
-                t.close();
+                t.close(); // idempotent: layers may share one bias
             }
         }
-        crossBias.close();
     }
 }

@@ -1,37 +1,49 @@
 package dev.lora4j.t5;
 
 import dev.lora4j.nn.Dropout;
+import dev.lora4j.nn.Module;
+import dev.lora4j.nn.ModuleList;
+import dev.lora4j.nn.NormLayer;
 import dev.lora4j.nn.RMSNorm;
+import dev.lora4j.nn.Slot;
 import dev.lora4j.tensor.DType;
+import dev.lora4j.tensor.Device;
 import dev.lora4j.tensor.Scope;
 import dev.lora4j.tensor.Tensor;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The encoder or the decoder: token embeddings (shared with the other stack, passed in) → dropout →
- * blocks → final RMS norm → dropout. The relative position bias is computed once, by the first
- * block's table, and every block adds the same bias (bidirectional buckets in the encoder,
- * unidirectional in the decoder).
+ * blocks → final RMS norm → dropout. The relative position bias is computed by the first block's
+ * table, once per prefix length in use, and every block adds it (bidirectional buckets in the
+ * encoder, unidirectional in the decoder). The prefix hook fires here, for training, scoring and
+ * generation alike.
  */
-final class T5Stack implements AutoCloseable {
-    private final String path;
-    private final boolean isDecoder;
-    private final List<T5Block> blocks;
-    private final RMSNorm finalLayerNorm;
+final class T5Stack extends Module {
+    private final String name;
+    private final T5Hooks.Stack stack;
+    private final ModuleList<T5Block> blocks;
+    private final Slot<NormLayer> finalLayerNorm;
+    private final int heads;
+    private final int dKv;
 
-    T5Stack(String path, T5Config config, T5Weights weights, boolean isDecoder) {
-        this.path = path;
-        this.isDecoder = isDecoder;
+    T5Stack(String name, T5Config config, T5Weights weights, boolean isDecoder) {
+        this.name = name;
+        this.stack = isDecoder ? T5Hooks.Stack.DECODER : T5Hooks.Stack.ENCODER;
+        this.heads = config.numHeads();
+        this.dKv = config.dKv();
         int layers = isDecoder ? config.numDecoderLayers() : config.numLayers();
         List<T5Block> built = new ArrayList<>(layers);
         for (int i = 0; i < layers; i++) {
-            built.add(new T5Block(path + ".block." + i, config, weights, isDecoder, i == 0));
+            built.add(new T5Block(name + ".block." + i, i, config, weights, isDecoder, i == 0));
         }
-        this.blocks = List.copyOf(built);
-        this.finalLayerNorm = new RMSNorm(weights.constant(path + ".final_layer_norm.weight",
-                new long[] {config.dModel()}, config.initializerFactor()), config.layerNormEpsilon());
+        this.blocks = registerChild("block", ModuleList.class, new ModuleList<>(T5Block.class, built)).get();
+        this.finalLayerNorm = registerChild("final_layer_norm", NormLayer.class, new RMSNorm(weights.constant(
+                name + ".final_layer_norm.weight", new long[] {config.dModel()}, config.initializerFactor()),
+                config.layerNormEpsilon()));
     }
 
     int numLayers() {
@@ -42,6 +54,14 @@ final class T5Stack implements AutoCloseable {
         return blocks.get(i);
     }
 
+    private T5Hooks.Prefix prefix(T5Hooks hooks, int layer, T5Hooks.AttentionKind kind, long rows) {
+        return hooks.hasPrefixHooks() ? hooks.prefix(new T5Hooks.AttentionSite(stack, layer, kind), rows, heads, dKv) : null;
+    }
+
+    private static long length(T5Hooks.Prefix prefix) {
+        return prefix == null ? 0 : prefix.length();
+    }
+
     /**
      * Encoder pass.
      *
@@ -49,20 +69,26 @@ final class T5Stack implements AutoCloseable {
      * @param keep       (B, S) bool, false at padding
      * @return (B, S, d_model)
      */
-    Tensor encode(Tensor embeddings, Tensor keep, Dropout dropout) {
+    Tensor encode(Tensor embeddings, Tensor keep, Dropout dropout, T5Hooks hooks) {
         long batch = embeddings.size(0);
         long length = embeddings.size(1);
-        Tensor bias = blocks.get(0).selfAttention().positionBias(length, length, 0); // (1, H, S, S)
-        Tensor selfBias = AttentionMasks.restrict(bias, keep.view(batch, 1, 1, length)); // (B, H, S, S)
-        Tensor hidden = dropout.apply(embeddings); // (B, S, d_model)
-        for (T5Block block : blocks) {
+        Map<Long, Tensor> biasByPrefix = new HashMap<>();
+        Tensor hidden = dropout.at(name).apply(embeddings); // (B, S, d_model)
+        for (int i = 0; i < blocks.size(); i++) {
+            T5Block block = blocks.get(i);
+            T5Hooks.Prefix selfPrefix = prefix(hooks, i, T5Hooks.AttentionKind.SELF, batch);
+            Tensor selfBias = biasByPrefix.computeIfAbsent(length(selfPrefix), p -> {
+                Tensor bias = blocks.get(0).selfAttention().positionBias(length, p + length, p); // (1, H, S, P+S)
+                return AttentionMasks.restrict(bias, withPrefixColumns(keep, p).view(batch, 1, 1, p + length)); // (B, H, S, P+S)
+            });
             // A scope per block releases its temporaries (those autograd does not keep) before the
             // next block runs, instead of at the end of the whole pass.
             try (Scope scope = Scope.open()) {
-                hidden = scope.keep(block.forward(hidden, selfBias, null, null, dropout));
+                hidden = scope.keep(block.forward(hidden, selfPrefix, selfBias, null, null, null,
+                        dropout.at(block.path()), hooks));
             }
         }
-        return dropout.apply(finalLayerNorm.forward(hidden));
+        return dropout.at(name + ".final_layer_norm").apply(finalLayerNorm.get().forward(hidden));
     }
 
     /**
@@ -74,50 +100,84 @@ final class T5Stack implements AutoCloseable {
      * @param encoderKeep   (B, S) bool, false at encoder padding
      * @return (B, T, d_model)
      */
-    Tensor decode(Tensor embeddings, Tensor keep, Tensor encoderHidden, Tensor encoderKeep, Dropout dropout) {
+    Tensor decode(Tensor embeddings, Tensor keep, Tensor encoderHidden, Tensor encoderKeep, Dropout dropout,
+                  T5Hooks hooks) {
         long batch = embeddings.size(0);
         long length = embeddings.size(1);
-        Tensor bias = blocks.get(0).selfAttention().positionBias(length, length, 0); // (1, H, T, T)
-        Tensor allowed = AttentionMasks.causal(length, embeddings.device()); // (T, T)
-        if (keep != null) {
-            allowed = allowed.logicalAnd(keep.view(batch, 1, 1, length)); // (B, 1, T, T)
-        }
-        Tensor selfBias = AttentionMasks.restrict(bias, allowed); // (B|1, H, T, T)
-        Tensor crossBias = AttentionMasks.additive(encoderKeep, embeddings.dtype()); // (B, 1, 1, S)
-        Tensor hidden = dropout.apply(embeddings); // (B, T, d_model)
-        for (T5Block block : blocks) {
+        Device device = embeddings.device();
+        Map<Long, Tensor> selfBiasByPrefix = new HashMap<>();
+        Map<Long, Tensor> crossBiasByPrefix = new HashMap<>();
+        Tensor hidden = dropout.at(name).apply(embeddings); // (B, T, d_model)
+        for (int i = 0; i < blocks.size(); i++) {
+            T5Block block = blocks.get(i);
+            T5Hooks.Prefix selfPrefix = prefix(hooks, i, T5Hooks.AttentionKind.SELF, batch);
+            T5Hooks.Prefix crossPrefix = prefix(hooks, i, T5Hooks.AttentionKind.CROSS, batch);
+            Tensor selfBias = selfBiasByPrefix.computeIfAbsent(length(selfPrefix), p -> {
+                Tensor bias = blocks.get(0).selfAttention().positionBias(length, p + length, p); // (1, H, T, P+T)
+                // Query i (at position P+i) sees the prefix and the tokens up to itself.
+                Tensor allowed = Tensor.ones(DType.BOOL, device, length, p + length).tril(p); // (T, P+T)
+                if (keep != null) {
+                    allowed = allowed.logicalAnd(withPrefixColumns(keep, p).view(batch, 1, 1, p + length)); // (B, 1, T, P+T)
+                }
+                return AttentionMasks.restrict(bias, allowed); // (B|1, H, T, P+T)
+            });
+            Tensor crossBias = crossBiasByPrefix.computeIfAbsent(length(crossPrefix),
+                    p -> AttentionMasks.additive(withPrefixColumns(encoderKeep, p), embeddings.dtype())); // (B, 1, 1, P+S)
             try (Scope scope = Scope.open()) {
-                hidden = scope.keep(block.forward(hidden, selfBias, encoderHidden, crossBias, dropout));
+                hidden = scope.keep(block.forward(hidden, selfPrefix, selfBias, encoderHidden, crossPrefix, crossBias,
+                        dropout.at(block.path()), hooks));
             }
         }
-        return dropout.apply(finalLayerNorm.forward(hidden));
+        return dropout.at(name + ".final_layer_norm").apply(finalLayerNorm.get().forward(hidden));
+    }
+
+    /** keep (B, L) bool with p true columns in front: (B, p+L); keep itself for p = 0. */
+    private static Tensor withPrefixColumns(Tensor keep, long p) {
+        if (p == 0) {
+            return keep;
+        }
+        return Tensor.cat(1, Tensor.ones(DType.BOOL, keep.device(), keep.size(0), p), keep);
     }
 
     /**
      * Keys and values every decoder block needs for a new batch of sequences: cross-attention keys
-     * and values of the encoder output, and empty self-attention buffers for maxLength tokens.
+     * and values of the encoder output (after the layer's cross prefix, if any), and self-attention
+     * buffers for the layer's prefix plus maxLength tokens, pre-filled with the prefix.
      *
      * @param encoderHidden (N, S, d_model)
      * @param encoderKeep   (N, S) bool
      */
-    T5KeyValueCache startDecoding(Tensor encoderHidden, Tensor encoderKeep, T5Config config, int maxLength) {
+    T5KeyValueCache startDecoding(Tensor encoderHidden, Tensor encoderKeep, int maxLength, T5Hooks hooks) {
         int layers = blocks.size();
         Tensor[] selfKeys = new Tensor[layers];
         Tensor[] selfValues = new Tensor[layers];
         Tensor[] crossKeys = new Tensor[layers];
         Tensor[] crossValues = new Tensor[layers];
+        Tensor[] crossBias = new Tensor[layers];
+        int[] prefixLengths = new int[layers];
         long rows = encoderHidden.size(0);
         DType dtype = encoderHidden.dtype();
+        Map<Long, Tensor> crossBiasByPrefix = new HashMap<>();
         for (int i = 0; i < layers; i++) {
             T5Attention cross = blocks.get(i).crossAttention();
-            crossKeys[i] = cross.keys(encoderHidden); // (N, H, S, d_kv)
-            crossValues[i] = cross.values(encoderHidden); // (N, H, S, d_kv)
+            T5Hooks.Prefix crossPrefix = prefix(hooks, i, T5Hooks.AttentionKind.CROSS, rows);
+            Tensor[] kv = cross.keysValues(encoderHidden); // 2 × (N, H, S, d_kv)
+            crossKeys[i] = T5Block.withPrefix(crossPrefix == null ? null : crossPrefix.keys(), kv[0]); // (N, H, P'+S, d_kv)
+            crossValues[i] = T5Block.withPrefix(crossPrefix == null ? null : crossPrefix.values(), kv[1]);
+            crossBias[i] = crossBiasByPrefix.computeIfAbsent(length(crossPrefix),
+                    p -> AttentionMasks.additive(withPrefixColumns(encoderKeep, p), dtype)); // (N, 1, 1, P'+S)
+            T5Hooks.Prefix selfPrefix = prefix(hooks, i, T5Hooks.AttentionKind.SELF, rows);
+            int p = Math.toIntExact(length(selfPrefix));
+            prefixLengths[i] = p;
             DType cacheType = crossKeys[i].dtype();
-            selfKeys[i] = Tensor.zeros(cacheType, encoderHidden.device(), rows, config.numHeads(), maxLength, config.dKv());
-            selfValues[i] = Tensor.zeros(cacheType, encoderHidden.device(), rows, config.numHeads(), maxLength, config.dKv());
+            selfKeys[i] = Tensor.zeros(cacheType, encoderHidden.device(), rows, heads, p + maxLength, dKv);
+            selfValues[i] = Tensor.zeros(cacheType, encoderHidden.device(), rows, heads, p + maxLength, dKv);
+            if (selfPrefix != null) {
+                selfKeys[i].narrow(2, 0, p).copyFrom(selfPrefix.keys());
+                selfValues[i].narrow(2, 0, p).copyFrom(selfPrefix.values());
+            }
         }
-        Tensor crossBias = AttentionMasks.additive(encoderKeep, dtype); // (N, 1, 1, S)
-        return new T5KeyValueCache(selfKeys, selfValues, crossKeys, crossValues, crossBias, maxLength);
+        return new T5KeyValueCache(selfKeys, selfValues, prefixLengths, crossKeys, crossValues, crossBias, maxLength);
     }
 
     /**
@@ -126,42 +186,20 @@ final class T5Stack implements AutoCloseable {
      * @param embeddings (N, 1, d_model)
      * @return (N, 1, d_model)
      */
-    Tensor decodeStep(Tensor embeddings, T5KeyValueCache cache) {
+    Tensor decodeStep(Tensor embeddings, T5KeyValueCache cache, T5Hooks hooks) {
         long position = cache.length();
-        // Only this token's row of the bias: its distance to every earlier position (and itself).
-        Tensor selfBias = blocks.get(0).selfAttention().positionBias(1, position + 1, position); // (1, H, 1, P+1)
+        // Only this token's row of the bias: its distance to the prefix and every earlier position (and itself).
+        Map<Integer, Tensor> biasByPrefix = new HashMap<>();
         Tensor hidden = embeddings;
         for (int i = 0; i < blocks.size(); i++) {
+            int p = cache.prefixLength(i);
+            Tensor selfBias = biasByPrefix.computeIfAbsent(p,
+                    q -> blocks.get(0).selfAttention().positionBias(1, q + position + 1, q + position)); // (1, H, 1, P+L+1)
             try (Scope scope = Scope.open()) {
-                hidden = scope.keep(blocks.get(i).decodeStep(hidden, cache, i, selfBias));
+                hidden = scope.keep(blocks.get(i).decodeStep(hidden, cache, i, selfBias, hooks));
             }
         }
         cache.advance();
-        return finalLayerNorm.forward(hidden);
-    }
-
-    void collectParameters(Map<String, Tensor> out) {
-        for (T5Block block : blocks) {
-            block.collectParameters(out);
-        }
-        out.put(path + ".final_layer_norm.weight", finalLayerNorm.weight());
-    }
-
-    void collectLinearSlots(Map<String, LinearSlot> out) {
-        for (T5Block block : blocks) {
-            block.collectLinearSlots(out);
-        }
-    }
-
-    boolean isDecoder() {
-        return isDecoder;
-    }
-
-    @Override
-    public void close() {
-        for (T5Block block : blocks) {
-            block.close();
-        }
-        finalLayerNorm.close();
+        return finalLayerNorm.get().forward(hidden);
     }
 }

@@ -103,8 +103,6 @@ public final class Checkpoint {
         o.put("step", s.step());
         o.put("epoch", s.epoch());
         o.put("batch_in_epoch", s.batchInEpoch());
-        var offsets = o.putArray("dropout_offsets");
-        s.dropoutOffsets().forEach(offsets::add);
         if (Double.isFinite(s.bestEvalLoss())) {
             o.put("best_eval_loss", s.bestEvalLoss());
         } else {
@@ -176,11 +174,9 @@ public final class Checkpoint {
         }
         try {
             JsonNode o = JSON.readTree(Files.readString(dir.resolve(STATE_FILE), StandardCharsets.UTF_8));
-            List<Long> offsets = new ArrayList<>();
-            o.path("dropout_offsets").forEach(n -> offsets.add(n.asLong()));
             JsonNode best = o.path("best_eval_loss");
             return new TrainingState(o.path("step").asLong(), o.path("epoch").asInt(), o.path("batch_in_epoch").asInt(),
-                    offsets, best.isNumber() ? best.asDouble() : Double.POSITIVE_INFINITY,
+                    best.isNumber() ? best.asDouble() : Double.POSITIVE_INFINITY,
                     o.path("evals_without_improvement").asInt(), o.path("tokens_seen").asLong());
         } catch (IOException e) {
             throw new Lora4jException("checkpoint", dir.resolve(STATE_FILE) + ": " + e.getMessage(), e);

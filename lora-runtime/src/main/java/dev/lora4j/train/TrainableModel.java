@@ -1,22 +1,22 @@
 package dev.lora4j.train;
 
-import dev.lora4j.peft.LoraModel;
-import dev.lora4j.peft.PeftAdapter;
+import dev.lora4j.nn.RandomKey;
+import dev.lora4j.peft.AdapterFiles;
+import dev.lora4j.peft.PeftModel;
 import dev.lora4j.t5.T5ForConditionalGeneration;
 import dev.lora4j.tensor.Autograd;
 import dev.lora4j.tensor.DType;
-import dev.lora4j.tensor.Generator;
 import dev.lora4j.tensor.Scope;
 import dev.lora4j.tensor.Tensor;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
- * What the trainer trains: a LoRA adapter over a frozen model, or the whole model. Both save their
- * weights in the format the Python tools read (a PEFT adapter directory, or a transformers checkpoint).
+ * What the trainer trains: an adapter of any method over a frozen model ({@link #adapter}), or the
+ * whole model ({@link #full}). Both save their weights in the format the Python tools read (the
+ * method's reference adapter directory, or a transformers checkpoint).
  */
 public interface TrainableModel {
     T5ForConditionalGeneration model();
@@ -24,7 +24,8 @@ public interface TrainableModel {
     /** The parameters the optimizer updates, by state-dict name, in a stable order. */
     Map<String, Tensor> trainableParameters();
 
-    void train(Generator dropout);
+    /** Training mode for the next micro-batch, its dropout keyed by key. */
+    void train(RandomKey key);
 
     void eval();
 
@@ -36,11 +37,6 @@ public interface TrainableModel {
 
     Map<String, Tensor> savedTensors();
 
-    /** Dropout positions of the adapters (empty for full fine-tuning). */
-    List<Long> dropoutOffsets();
-
-    void setDropoutOffsets(List<Long> offsets);
-
     /** After backward (every micro-batch of a step): the gradients go where the optimizer reads them. */
     default void afterBackward() {}
 
@@ -50,51 +46,42 @@ public interface TrainableModel {
     /** When training ends, normally or not: frees what training alone needed. */
     default void endTraining() {}
 
-    static TrainableModel lora(LoraModel lora, String baseModelNameOrPath) {
+    /** An adapter of any method: its trainable tensors train, it saves as the method's adapter directory. */
+    static TrainableModel adapter(PeftModel peft, String baseModelNameOrPath) {
         return new TrainableModel() {
             @Override
             public T5ForConditionalGeneration model() {
-                return lora.model();
+                return peft.model();
             }
 
             @Override
             public Map<String, Tensor> trainableParameters() {
-                return lora.trainableParameters();
+                return peft.trainableParameters();
             }
 
             @Override
-            public void train(Generator dropout) {
-                lora.train(dropout);
+            public void train(RandomKey key) {
+                peft.train(key);
             }
 
             @Override
             public void eval() {
-                lora.eval();
+                peft.eval();
             }
 
             @Override
             public void saveWeights(Path dir) {
-                PeftAdapter.save(lora, dir, baseModelNameOrPath);
+                peft.save(dir, baseModelNameOrPath);
             }
 
             @Override
             public String weightsFile() {
-                return PeftAdapter.WEIGHTS_FILE;
+                return AdapterFiles.WEIGHTS_FILE;
             }
 
             @Override
             public Map<String, Tensor> savedTensors() {
-                return lora.adapterStateDict();
-            }
-
-            @Override
-            public List<Long> dropoutOffsets() {
-                return lora.dropoutOffsets();
-            }
-
-            @Override
-            public void setDropoutOffsets(List<Long> offsets) {
-                lora.setDropoutOffsets(offsets);
+                return peft.stateDict();
             }
         };
     }
@@ -175,8 +162,8 @@ public interface TrainableModel {
             }
 
             @Override
-            public void train(Generator dropout) {
-                model.train(dropout);
+            public void train(RandomKey key) {
+                model.train(key);
             }
 
             @Override
@@ -201,16 +188,6 @@ public interface TrainableModel {
             @Override
             public Map<String, Tensor> savedTensors() {
                 return masters != null ? masters : model.namedParameters();
-            }
-
-            @Override
-            public List<Long> dropoutOffsets() {
-                return List.of();
-            }
-
-            @Override
-            public void setDropoutOffsets(List<Long> offsets) {
-                // no adapters, nothing to restore
             }
         };
     }

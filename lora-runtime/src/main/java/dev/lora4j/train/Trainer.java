@@ -3,10 +3,10 @@ package dev.lora4j.train;
 import dev.lora4j.data.Batch;
 import dev.lora4j.data.BatchPlan;
 import dev.lora4j.data.TokenizedExample;
+import dev.lora4j.nn.RandomKey;
 import dev.lora4j.t5.T5Output;
 import dev.lora4j.tensor.Autograd;
 import dev.lora4j.tensor.Device;
-import dev.lora4j.tensor.Generator;
 import dev.lora4j.tensor.Lora4jException;
 import dev.lora4j.tensor.Scope;
 import dev.lora4j.tensor.Tensor;
@@ -78,19 +78,18 @@ public final class Trainer {
         Device device = model.model().device();
         AdamW.Options options = new AdamW.Options(config.learningRate(), config.beta1(), config.beta2(), config.eps(),
                 config.weightDecay(), false);
-        try (AdamW optimizer = new AdamW(tensors, options); Generator dropout = new Generator(config.seed(), device)) {
-            TrainingState state = TrainingState.start(model.dropoutOffsets());
+        try (AdamW optimizer = new AdamW(tensors, options)) {
+            TrainingState state = TrainingState.start();
             Path resumeFrom = runDir == null ? null : Checkpoint.latest(runDir);
             if (resumeFrom != null) {
                 state = Checkpoint.restore(resumeFrom, model, optimizer, names);
-                model.setDropoutOffsets(state.dropoutOffsets());
                 model.afterUpdate();
             }
             if (runDir != null) {
                 createRunDir();
             }
             try (MetricsLog metrics = runDir == null ? null : new MetricsLog(runDir.resolve("metrics.jsonl"), state.step())) {
-                return loop(state, plan, optimizer, tensors, names, dropout, metrics);
+                return loop(state, plan, optimizer, tensors, names, metrics);
             }
         } finally {
             model.eval();
@@ -99,7 +98,7 @@ public final class Trainer {
     }
 
     private Result loop(TrainingState start, BatchPlan plan, AdamW optimizer, List<Tensor> tensors, List<String> names,
-                        Generator dropout, MetricsLog metrics) {
+                        MetricsLog metrics) {
         long step = start.step();
         int epoch = start.epoch();
         int batchInEpoch = start.batchInEpoch();
@@ -114,9 +113,6 @@ public final class Trainer {
         Device device = model.model().device();
 
         while (step < config.maxSteps() && !stoppedEarly) {
-            // Dropout masks are a function of (seed, step), so a resumed run draws the same ones.
-            dropout.setSeed(config.seed() * 1_000_003L + step);
-            model.train(dropout);
             long stepStart = System.nanoTime();
             double lossSum = 0;
             long stepTokens = 0;
@@ -127,6 +123,9 @@ public final class Trainer {
                     batches = plan.epoch(epoch);
                 }
                 Batch batch = batchOf(batches.get(batchInEpoch++));
+                // Dropout masks are a function of (seed, rank, site, step, micro-batch), so a resumed run
+                // draws the same ones and nothing about them is saved.
+                model.train(new RandomKey(config.seed(), 0, step, micro));
                 try (Scope scope = Scope.open()) {
                     T5Output out = model.model().forward(batch.inputIdsTensor(device), batch.attentionMaskTensor(device),
                             null, batch.labelsTensor(device));
@@ -191,7 +190,7 @@ public final class Trainer {
             }
             boolean last = step == config.maxSteps() || stoppedEarly;
             if (config.checkpointEvery() > 0 && (step % config.checkpointEvery() == 0 || last)) {
-                TrainingState state = new TrainingState(step, epoch, batchInEpoch, model.dropoutOffsets(), bestEval, stale, tokensSeen);
+                TrainingState state = new TrainingState(step, epoch, batchInEpoch, bestEval, stale, tokensSeen);
                 lastCheckpoint = Checkpoint.write(runDir, model, optimizer, names, state, config.keepCheckpoints());
                 listener.onCheckpoint(step, lastCheckpoint);
             }

@@ -17,7 +17,6 @@ import dev.lora4j.t5.GenerationConfig;
 import dev.lora4j.t5.T5ForConditionalGeneration;
 import dev.lora4j.tensor.DType;
 import dev.lora4j.tensor.Device;
-import dev.lora4j.testing.NativeLeakCheck;
 import dev.lora4j.testing.PythonReference;
 import dev.lora4j.testing.SharedData;
 import dev.lora4j.tokenizer.T5Tokenizer;
@@ -28,7 +27,6 @@ import java.util.HashSet;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -37,7 +35,6 @@ import org.junit.jupiter.api.io.TempDir;
  * three references. transformers batches in file order; the Summarizer batches longest-first and puts the
  * results back, so equal strings also prove the reordering. ROUGE is rouge-score's score_multi, exactly.
  */
-@ExtendWith(NativeLeakCheck.class)
 class SummarizerParityTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int EXAMPLES = 12;

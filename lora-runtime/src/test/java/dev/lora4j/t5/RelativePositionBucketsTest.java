@@ -7,18 +7,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lora4j.tensor.Device;
 import dev.lora4j.tensor.Scope;
 import dev.lora4j.tensor.Tensor;
-import dev.lora4j.testing.NativeLeakCheck;
 import dev.lora4j.testing.PythonReference;
 import java.io.IOException;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Buckets for every relative position in [-400, 400] against transformers'
  * T5Attention._relative_position_bucket, for the common settings and small odd ones: exact equality
  * (a bucket off by one is a different learned bias).
  */
-@ExtendWith(NativeLeakCheck.class)
 class RelativePositionBucketsTest {
     private static final String PY = """
             import json, torch

@@ -11,7 +11,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.lora4j.nn.Linear;
 import dev.lora4j.nn.LinearLayer;
-import dev.lora4j.nn.NamedParameter;
 import dev.lora4j.tensor.Autograd;
 import dev.lora4j.tensor.Cuda;
 import dev.lora4j.tensor.DType;
@@ -20,15 +19,12 @@ import dev.lora4j.tensor.Generator;
 import dev.lora4j.tensor.Lora4jException;
 import dev.lora4j.tensor.Scope;
 import dev.lora4j.tensor.Tensor;
-import dev.lora4j.testing.NativeLeakCheck;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The model's own behaviour: initialisation, ownership, modes, layer replacement, incremental decoding. */
-@ExtendWith(NativeLeakCheck.class)
 class T5ModelTest {
     private static final T5Config FLAN_TINY = T5SaveLoadTest.tinyConfig("gated-gelu", false);
     private static final T5Config V10_TINY = T5SaveLoadTest.tinyConfig("relu", true);
@@ -173,14 +169,15 @@ class T5ModelTest {
         }
     }
 
-    /** A wrapper in the way LoRA will be one: base output plus something, with parameters of its own. */
-    static final class ShiftedLinear implements LinearLayer {
+    /** A wrapper in the way LoRA is one: base output plus something, with parameters of its own. */
+    static final class ShiftedLinear extends LinearLayer {
         final LinearLayer base;
         final Tensor shift;
 
         ShiftedLinear(LinearLayer base, double value) {
-            this.base = base;
-            this.shift = Scope.detached(() -> Tensor.full(value, DType.FLOAT32, Device.CPU, base.outFeatures()));
+            this.base = registerChild("base_layer", LinearLayer.class, base).get();
+            this.shift = registerParameter("shift",
+                    Scope.detached(() -> Tensor.full(value, DType.FLOAT32, Device.CPU, base.outFeatures())));
         }
 
         @Override
@@ -201,22 +198,6 @@ class T5ModelTest {
         @Override
         public DType computeDType() {
             return base.computeDType();
-        }
-
-        @Override
-        public List<NamedParameter> parameters() {
-            List<NamedParameter> out = new ArrayList<>();
-            for (NamedParameter p : base.parameters()) {
-                out.add(new NamedParameter("base_layer." + p.name(), p.tensor()));
-            }
-            out.add(new NamedParameter("shift", shift));
-            return out;
-        }
-
-        @Override
-        public void close() {
-            base.close();
-            shift.close();
         }
     }
 

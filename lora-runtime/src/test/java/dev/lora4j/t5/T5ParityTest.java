@@ -13,7 +13,6 @@ import dev.lora4j.tensor.Device;
 import dev.lora4j.tensor.NativeLibrary;
 import dev.lora4j.tensor.Scope;
 import dev.lora4j.tensor.Tensor;
-import dev.lora4j.testing.NativeLeakCheck;
 import dev.lora4j.testing.PythonReference;
 import dev.lora4j.testing.SharedData;
 import java.io.IOException;
@@ -28,7 +27,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -62,7 +60,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * threads waiting for each other made this test several times slower.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@ExtendWith(NativeLeakCheck.class)
 class T5ParityTest {
     private static final double TOLERANCE = 1e-4;
     /** Half precision: loose, since rounding every op to 8 (bfloat16) or 11 (float16) bits dominates. */

@@ -16,7 +16,6 @@ import dev.lora4j.tensor.Device;
 import dev.lora4j.tensor.Lora4jException;
 import dev.lora4j.tensor.Scope;
 import dev.lora4j.tensor.Tensor;
-import dev.lora4j.testing.NativeLeakCheck;
 import dev.lora4j.testing.PythonReference;
 import java.io.IOException;
 import java.lang.foreign.ValueLayout;
@@ -27,7 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -35,7 +33,6 @@ import org.junit.jupiter.api.io.TempDir;
  * from_pretrained loads to the same model (same parameters, same logits), transformers' sharded
  * checkpoints load, and a checkpoint that does not fit the config fails with every problem named.
  */
-@ExtendWith(NativeLeakCheck.class)
 class T5SaveLoadTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -12,14 +12,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lora4j.testing.NativeLeakCheck;
 import dev.lora4j.testing.PythonReference;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Autograd through the bindings against PyTorch's gradients of the same composite function. */
-@ExtendWith(NativeLeakCheck.class)
 class AutogradTest {
 
     /** Tolerance 1e-10 absolute: both sides run libtorch's float64 kernels and backward formulas. */

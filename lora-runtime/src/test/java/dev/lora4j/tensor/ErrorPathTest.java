@@ -6,17 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lora4j.bindings.lora4j_h;
-import dev.lora4j.testing.NativeLeakCheck;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Bad input gives a Lora4jException carrying the op and libtorch's message; the JVM carries on. */
-@ExtendWith(NativeLeakCheck.class)
 class ErrorPathTest {
 
     @Test

@@ -3,7 +3,6 @@ package dev.lora4j.tensor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.lora4j.testing.NativeLeakCheck;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -16,13 +15,11 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * 10,000 create/op/close iterations: the live count returns to its baseline, the bytes malloc holds
  * for libtorch stay flat, and so does RSS once the Java heap's own growth is set aside.
  */
-@ExtendWith(NativeLeakCheck.class)
 class MemoryLeakTest {
     private static final int ITERATIONS = 10_000;
 

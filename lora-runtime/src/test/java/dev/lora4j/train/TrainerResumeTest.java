@@ -8,14 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.lora4j.peft.PeftModel;
+import dev.lora4j.peft.lora.LoraConfig;
+import dev.lora4j.peft.lora.LoraModel;
 import dev.lora4j.data.DialogueDatasets;
 import dev.lora4j.data.SummarizationEncoder;
 import dev.lora4j.data.SummarizationPrompt;
 import dev.lora4j.data.TokenizedExample;
 import dev.lora4j.io.SafetensorsFile;
 import dev.lora4j.io.TensorFiles;
-import dev.lora4j.peft.LoraConfig;
-import dev.lora4j.peft.LoraModel;
 import dev.lora4j.t5.T5Config;
 import dev.lora4j.t5.T5ForConditionalGeneration;
 import dev.lora4j.tensor.Autograd;
@@ -24,7 +25,6 @@ import dev.lora4j.tensor.Device;
 import dev.lora4j.tensor.Lora4jException;
 import dev.lora4j.tensor.Scope;
 import dev.lora4j.tensor.Tensor;
-import dev.lora4j.testing.NativeLeakCheck;
 import dev.lora4j.testing.SharedData;
 import dev.lora4j.tokenizer.ByT5Tokenizer;
 import java.nio.file.Files;
@@ -36,11 +36,9 @@ import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Checkpoints: a run killed after any step resumes to exactly the adapter of an uninterrupted run. */
-@ExtendWith(NativeLeakCheck.class)
 class TrainerResumeTest {
     private static final String TINY = """
             {"model_type": "t5", "vocab_size": 384, "d_model": 32, "d_kv": 8, "d_ff": 64, "num_layers": 2,
@@ -66,13 +64,13 @@ class TrainerResumeTest {
     /** Trains a fresh model + adapter (same seeds every time) in runDir; returns the adapter's values. */
     private static Map<String, float[]> train(Path runDir, Trainer.Listener listener, Function<Trainer, Trainer.Result> run) {
         try (T5ForConditionalGeneration model = T5ForConditionalGeneration.fromConfig(T5Config.parse(TINY), 3, Device.CPU, DType.FLOAT32)) {
-            LoraModel lora = LoraModel.wrap(model, LoraConfig.defaults().withR(4).withAlpha(8).withDropout(0.1)
+            PeftModel lora = PeftModel.wrap(model, LoraConfig.defaults().withR(4).withAlpha(8).withDropout(0.1)
                     .withInit(LoraConfig.Init.RANDOM).withTargets(LoraConfig.TargetModules.names("q", "v", "wo")), 5);
-            Trainer trainer = new Trainer(TrainableModel.lora(lora, "tiny"), config(), examples, examples.subList(0, 8),
+            Trainer trainer = new Trainer(TrainableModel.adapter(lora, "tiny"), config(), examples, examples.subList(0, 8),
                     tokenizer.padTokenId(), runDir, listener);
             run.apply(trainer);
             Map<String, float[]> out = new java.util.TreeMap<>();
-            lora.adapterStateDict().forEach((k, t) -> out.put(k, t.toFloatArray()));
+            lora.stateDict().forEach((k, t) -> out.put(k, t.toFloatArray()));
             return out;
         }
     }
@@ -124,18 +122,18 @@ class TrainerResumeTest {
     @Test
     void aNanLossStopsWithAClearErrorAndKeepsTheLastCheckpoint(@TempDir Path dir) {
         try (T5ForConditionalGeneration model = T5ForConditionalGeneration.fromConfig(T5Config.parse(TINY), 3, Device.CPU, DType.FLOAT32)) {
-            LoraModel lora = LoraModel.wrap(model, LoraConfig.defaults().withR(2), 1);
+            PeftModel lora = PeftModel.wrap(model, LoraConfig.defaults().withR(2), 1);
             Trainer.Listener poison = new Trainer.Listener() {
                 @Override
                 public void onStep(Trainer.StepMetrics m) {
                     if (m.step() == 5) {
                         try (var noGrad = Autograd.noGrad()) {
-                            lora.adapters().values().iterator().next().loraA().fill(Double.NaN);
+                            ((LoraModel) lora.adapter()).adapters().values().iterator().next().loraA().fill(Double.NaN);
                         }
                     }
                 }
             };
-            Trainer trainer = new Trainer(TrainableModel.lora(lora, "tiny"), config().withEvaluation(0, 0), examples,
+            Trainer trainer = new Trainer(TrainableModel.adapter(lora, "tiny"), config().withEvaluation(0, 0), examples,
                     List.of(), tokenizer.padTokenId(), dir, poison);
             Lora4jException e = assertThrows(Lora4jException.class, trainer::run);
             assertTrue(e.getMessage().contains("at step 6") && e.getMessage().contains("NaN"), e.getMessage());

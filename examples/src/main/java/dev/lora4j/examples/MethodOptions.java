@@ -1,0 +1,168 @@
+package dev.lora4j.examples;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lora4j.peft.ConfigOption;
+import dev.lora4j.peft.MethodConfig;
+import dev.lora4j.peft.PeftMethod;
+import dev.lora4j.peft.PeftMethods;
+import dev.lora4j.tensor.Lora4jException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+
+/**
+ * The configuration options of every registered method, added to a command programmatically: each
+ * method lists its fields ({@link PeftMethod#options()}), an option shared by several methods is added
+ * once, and the chosen method's values are gathered into a JSON object by field name and read by the
+ * method exactly as it reads adapter_config.json. No method is named here.
+ */
+final class MethodOptions {
+    /** The trainer's own mode besides the registered methods. */
+    static final String FULL = "full";
+
+    private MethodOptions() {}
+
+    /** Adds every method's options to spec (once per option name). */
+    static void install(CommandSpec spec) {
+        Map<String, ConfigOption> byName = new LinkedHashMap<>();
+        for (PeftMethod method : PeftMethods.all()) {
+            for (ConfigOption option : method.options()) {
+                ConfigOption previous = byName.putIfAbsent(option.name(), option);
+                if (previous != null && !previous.field().equals(option.field())) {
+                    throw new IllegalStateException(option.name() + " is claimed for both " + previous.field()
+                            + " and " + option.field());
+                }
+            }
+        }
+        for (ConfigOption option : byName.values()) {
+            String owners = PeftMethods.all().stream()
+                    .filter(m -> m.options().stream().anyMatch(o -> o.name().equals(option.name())))
+                    .map(PeftMethod::name).collect(Collectors.joining(", "));
+            OptionSpec.Builder b = OptionSpec.builder(option.names().toArray(String[]::new))
+                    .description(option.description() + " [" + owners + "]"
+                            + (option.defaultValue() == null ? "" : " (default: " + option.defaultValue() + ")"));
+            if (option.type() == ConfigOption.Type.FLAG) {
+                b.type(boolean.class).arity("0");
+            } else {
+                b.type(String.class).paramLabel(option.paramLabel());
+            }
+            spec.addOption(b.build());
+        }
+    }
+
+    /** The names --method accepts: full fine-tuning and every registered method. */
+    static String names() {
+        List<String> names = new ArrayList<>();
+        names.add(FULL);
+        PeftMethods.all().forEach(m -> names.add(m.name()));
+        return String.join(", ", names);
+    }
+
+    /** The method --method names, or an error listing the choices. */
+    static PeftMethod method(String name) {
+        try {
+            return PeftMethods.forName(name);
+        } catch (Lora4jException e) {
+            throw new Lora4jException("cli", "--method must be one of " + names() + "; got \"" + name + "\"");
+        }
+    }
+
+    /**
+     * The chosen method's config from the options given (and their defaults). An option of another
+     * method is an error naming it, as is a value the method refuses.
+     */
+    static MethodConfig config(CommandSpec spec, PeftMethod method) {
+        ObjectNode json = JsonNodeFactory.instance.objectNode();
+        json.put("peft_type", method.peftType());
+        Map<String, String> optionOfField = new LinkedHashMap<>();
+        for (ConfigOption option : method.options()) {
+            optionOfField.put(option.field(), option.name());
+            OptionSpec given = spec.findOption(option.name());
+            boolean matched = given != null && spec.commandLine().getParseResult().hasMatchedOption(given);
+            if (matched) {
+                json.set(option.field(), option.type() == ConfigOption.Type.FLAG
+                        ? JsonNodeFactory.instance.booleanNode(given.<Boolean>getValue())
+                        : option.toJson(given.<String>getValue()));
+            } else if (option.defaultValue() != null) {
+                json.set(option.field(), option.toJson(option.defaultValue()));
+            }
+        }
+        for (PeftMethod other : PeftMethods.all()) {
+            for (ConfigOption option : other.options()) {
+                OptionSpec given = spec.findOption(option.name());
+                if (given != null && spec.commandLine().getParseResult().hasMatchedOption(given)
+                        && !optionOfField.containsValue(option.name())) {
+                    throw new Lora4jException("cli", option.name() + " is an option of --method " + other.name()
+                            + ", not of --method " + method.name());
+                }
+            }
+        }
+        try {
+            return method.readConfig(json, "the command line");
+        } catch (Lora4jException e) {
+            String message = e.getMessage();
+            for (Map.Entry<String, String> f : optionOfField.entrySet()) {
+                message = message.replace("\"" + f.getKey() + "\"", f.getValue());
+            }
+            throw new Lora4jException("cli", message.replaceFirst("^adapter config: ", ""), e);
+        }
+    }
+
+    /**
+     * With a loaded adapter (--init-adapter), the options given must agree with it: --method must name its
+     * method, and each of its fields given as an option must have the adapter's value. Silently training
+     * with other settings than the ones asked for is the failure this prevents.
+     */
+    static void requireAgreement(CommandSpec spec, MethodConfig loaded, String source) {
+        var parsed = spec.commandLine().getParseResult();
+        OptionSpec methodOption = spec.findOption("--method");
+        if (methodOption != null && parsed.hasMatchedOption(methodOption)
+                && !methodOption.<String>getValue().equals(loaded.method().name())) {
+            throw new Lora4jException("cli", source + " holds a " + loaded.method().name() + " adapter, but --method is "
+                    + methodOption.<String>getValue());
+        }
+        ObjectNode saved = loaded.toJson();
+        for (PeftMethod method : PeftMethods.all()) {
+            for (ConfigOption option : method.options()) {
+                OptionSpec given = spec.findOption(option.name());
+                if (given == null || !parsed.hasMatchedOption(given)) {
+                    continue;
+                }
+                boolean ownOption = loaded.method().options().stream().anyMatch(o -> o.name().equals(option.name()));
+                if (!ownOption) {
+                    throw new Lora4jException("cli", option.name() + " is an option of --method " + method.name()
+                            + ", but " + source + " holds a " + loaded.method().name() + " adapter");
+                }
+                var value = option.type() == ConfigOption.Type.FLAG
+                        ? JsonNodeFactory.instance.booleanNode(given.<Boolean>getValue())
+                        : option.toJson(given.<String>getValue());
+                var stored = saved.get(option.field());
+                if (stored == null || !sameValue(stored, value)) {
+                    throw new Lora4jException("cli", option.name() + " " + (given.getValue() == null ? "" : given.getValue())
+                            + " disagrees with " + source + " (" + option.field() + " = " + stored + "); drop the option "
+                            + "or start a fresh adapter");
+                }
+            }
+        }
+    }
+
+    /** JSON equality that treats 8 and 8.0 as equal and compares lists as sets (target_modules). */
+    private static boolean sameValue(com.fasterxml.jackson.databind.JsonNode a, com.fasterxml.jackson.databind.JsonNode b) {
+        if (a.isNumber() && b.isNumber()) {
+            return a.doubleValue() == b.doubleValue();
+        }
+        if (a.isArray() && b.isArray()) {
+            java.util.Set<String> x = new java.util.TreeSet<>();
+            java.util.Set<String> y = new java.util.TreeSet<>();
+            a.forEach(n -> x.add(n.asText()));
+            b.forEach(n -> y.add(n.asText()));
+            return x.equals(y);
+        }
+        return a.equals(b);
+    }
+}

@@ -1,0 +1,54 @@
+package dev.lora4j.nn;
+
+import dev.lora4j.tensor.Lora4jException;
+import java.util.Objects;
+
+/**
+ * Where a parent keeps one child module: the parent reads the child from here on every forward, so a
+ * method can swap in a wrapper (LoRA around a linear layer, a trainable copy of a norm) without the
+ * parent knowing, and put the original back later.
+ *
+ * @param <M> what the slot may hold (a replacement must be of this kind and compute the same shapes)
+ */
+public final class Slot<M extends Module> {
+    private final String name;
+    private final Class<M> kind;
+    private M module;
+
+    Slot(String name, Class<M> kind, M module) {
+        this.name = name;
+        this.kind = kind;
+        this.module = kind.cast(Objects.requireNonNull(module, name));
+    }
+
+    /** The segment of the state-dict path this slot contributes ("" for a transparent one). */
+    public String name() {
+        return name;
+    }
+
+    public Class<M> kind() {
+        return kind;
+    }
+
+    public M get() {
+        return module;
+    }
+
+    /**
+     * Installs replacement and returns the module it replaces, which the caller now owns (a wrapper
+     * usually holds it as its base). The parent owns the replacement and closes it with itself.
+     */
+    public M replace(M replacement) {
+        Objects.requireNonNull(replacement, "replacement");
+        if (!kind.isInstance(replacement)) {
+            throw new Lora4jException("replace", name + ": a " + replacement.getClass().getSimpleName()
+                    + " cannot stand where a " + kind.getSimpleName() + " is expected");
+        }
+        if (!replacement.canReplace(module)) {
+            throw new Lora4jException("replace", name + ": " + replacement + " does not compute the shapes of " + module);
+        }
+        M previous = module;
+        module = replacement;
+        return previous;
+    }
+}

@@ -1,0 +1,62 @@
+package dev.lora4j.peft;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lora4j.nn.RandomKey;
+import dev.lora4j.t5.T5ForConditionalGeneration;
+import dev.lora4j.tensor.Tensor;
+import java.util.Map;
+
+/**
+ * A method attached to a model: the wrapped layers and hooks it installed, its trainable tensors, and
+ * the operations the facade ({@link PeftModel}) offers for every method. The model owns the tensors of
+ * installed wrappers; {@link #detach()} removes everything the method added and frees it, leaving the
+ * model exactly as it was before.
+ */
+public interface Adapter {
+    MethodConfig config();
+
+    T5ForConditionalGeneration model();
+
+    /** The tensors the optimizer updates, by model state-dict name (or the method's own name). */
+    Map<String, Tensor> trainableParameters();
+
+    /** The adapter's tensors under the reference file's keys, as saved in adapter_model.safetensors. */
+    Map<String, Tensor> stateDict();
+
+    /** adapter_config.json as the reference library writes it for this adapter. */
+    ObjectNode configJson(String baseModelNameOrPath);
+
+    /** Training mode: dropout on, masks keyed by key (call again before every micro-batch). */
+    void train(RandomKey key);
+
+    void eval();
+
+    /** Disabled, the model computes as its base alone (PEFT's disable_adapter). */
+    void setEnabled(boolean enabled);
+
+    /** Why merging is impossible for this adapter, or null when {@link #merge()} works. */
+    default String mergeRefusal() {
+        return config().method().name() + " cannot be merged into the base model's weights";
+    }
+
+    /** Folds the adapter into the base weights; the model then computes the same without it. */
+    default void merge() {
+        throw new dev.lora4j.tensor.Lora4jException("merge", mergeRefusal());
+    }
+
+    /** Undoes {@link #merge()}. */
+    default void unmerge() {
+        throw new dev.lora4j.tensor.Lora4jException("unmerge", mergeRefusal());
+    }
+
+    boolean isMerged();
+
+    /**
+     * Removes the method from the model and frees its tensors. When merged, the merge stays (PEFT's
+     * merge_and_unload); otherwise the model is exactly as before {@link PeftMethod#attach}.
+     */
+    void detach();
+
+    /** One line describing the adapter (settings and size), for logs and reports. */
+    String describe();
+}

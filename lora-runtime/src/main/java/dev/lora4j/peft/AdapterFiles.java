@@ -1,0 +1,92 @@
+package dev.lora4j.peft;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lora4j.io.AtomicFiles;
+import dev.lora4j.io.StrictJson;
+import dev.lora4j.io.TensorFiles;
+import dev.lora4j.tensor.Lora4jException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Adapter directories in PEFT's layout, for every method: {@code adapter_config.json} (the method's
+ * config with {@code peft_type}) and {@code adapter_model.safetensors} (the adapter's tensors under the
+ * reference's keys). Reading dispatches on peft_type through {@link PeftMethods}; files are written to a
+ * temporary file and renamed, so a failed save never leaves half a file.
+ */
+public final class AdapterFiles {
+    public static final String CONFIG_FILE = "adapter_config.json";
+    public static final String WEIGHTS_FILE = "adapter_model.safetensors";
+
+    private AdapterFiles() {}
+
+    /** The method's config from dir/adapter_config.json, read by the method its peft_type names. */
+    public static MethodConfig readConfig(Path dir) {
+        Path file = dir.resolve(CONFIG_FILE);
+        ObjectNode json = readJson(file);
+        JsonNode type = json.get("peft_type");
+        if (type == null || !type.isTextual()) {
+            throw new Lora4jException("adapter config", file + ": \"peft_type\" is missing or not a string");
+        }
+        PeftMethod method;
+        try {
+            method = PeftMethods.forType(type.textValue());
+        } catch (Lora4jException e) {
+            throw new Lora4jException("adapter config", file + ": " + e.getMessage(), e);
+        }
+        return method.readConfig(json, file.toString());
+    }
+
+    private static ObjectNode readJson(Path file) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new Lora4jException("adapter config", file + ": no such file (an adapter directory holds "
+                    + CONFIG_FILE + " and " + WEIGHTS_FILE + ")", e);
+        } catch (IOException e) {
+            throw new Lora4jException("adapter config", file + ": cannot read: " + e.getMessage(), e);
+        }
+        JsonNode root;
+        try {
+            root = StrictJson.parse(text);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new Lora4jException("adapter config", file + ": not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        if (root == null || !root.isObject()) {
+            throw new Lora4jException("adapter config", file + ": not a JSON object");
+        }
+        return (ObjectNode) root;
+    }
+
+    /** Writes dir/adapter_config.json and dir/adapter_model.safetensors (dir is created if missing). */
+    public static void save(Adapter adapter, Path dir, String baseModelNameOrPath) {
+        try {
+            Files.createDirectories(dir);
+            byte[] config = StrictJson.mapper().writerWithDefaultPrettyPrinter()
+                    .writeValueAsBytes(adapter.configJson(baseModelNameOrPath));
+            AtomicFiles.write(dir.resolve(CONFIG_FILE), config);
+        } catch (IOException e) {
+            throw new Lora4jException("adapter save", dir + ": cannot write " + CONFIG_FILE + ": " + e.getMessage(), e);
+        }
+        TensorFiles.save(adapter.stateDict(), Map.of("format", "pt"), dir.resolve(WEIGHTS_FILE));
+    }
+
+    /**
+     * Copies dir/adapter_model.safetensors into the adapter's tensors, requiring exactly the tensors its
+     * state dict names, with matching shapes.
+     */
+    public static void loadWeights(Adapter adapter, Path dir) {
+        try {
+            TensorFiles.copyInto(adapter.stateDict(), dir.resolve(WEIGHTS_FILE));
+        } catch (Lora4jException e) {
+            String detail = e.getMessage().replaceFirst("^safetensors: ", "").replace("missing tensors", "missing adapter tensors");
+            throw new Lora4jException("adapter load", detail, e);
+        }
+    }
+}

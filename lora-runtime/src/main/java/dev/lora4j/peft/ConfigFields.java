@@ -1,0 +1,112 @@
+package dev.lora4j.peft;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lora4j.tensor.Lora4jException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Typed, strict reads of an adapter_config.json object: a field of the wrong JSON type is an error
+ * naming the field and the source, never coerced (Jackson's asInt would read 4.5 as 4 and "x" as 0).
+ * A missing or null field takes the method's default, as PEFT's dataclass defaults do.
+ */
+public final class ConfigFields {
+    private final ObjectNode json;
+    private final String source;
+
+    public ConfigFields(ObjectNode json, String source) {
+        this.json = json;
+        this.source = source;
+    }
+
+    public String source() {
+        return source;
+    }
+
+    /** Whether the field is present and not null. */
+    public boolean has(String field) {
+        JsonNode n = json.get(field);
+        return n != null && !n.isNull();
+    }
+
+    public JsonNode raw(String field) {
+        return json.get(field);
+    }
+
+    public int integer(String field, int defaultValue) {
+        if (!has(field)) {
+            return defaultValue;
+        }
+        JsonNode n = json.get(field);
+        if (!n.isIntegralNumber() || !n.canConvertToInt()) {
+            throw error(field, "must be an integer, got " + n);
+        }
+        return n.intValue();
+    }
+
+    public double number(String field, double defaultValue) {
+        if (!has(field)) {
+            return defaultValue;
+        }
+        JsonNode n = json.get(field);
+        if (!n.isNumber()) {
+            throw error(field, "must be a number, got " + n);
+        }
+        return n.doubleValue();
+    }
+
+    public boolean bool(String field, boolean defaultValue) {
+        if (!has(field)) {
+            return defaultValue;
+        }
+        JsonNode n = json.get(field);
+        if (!n.isBoolean()) {
+            throw error(field, "must be true or false, got " + n);
+        }
+        return n.booleanValue();
+    }
+
+    public String text(String field, String defaultValue) {
+        if (!has(field)) {
+            return defaultValue;
+        }
+        JsonNode n = json.get(field);
+        if (!n.isTextual()) {
+            throw error(field, "must be a string, got " + n);
+        }
+        return n.textValue();
+    }
+
+    /** A list of strings, or null when the field is missing or null. */
+    public List<String> strings(String field) {
+        if (!has(field)) {
+            return null;
+        }
+        JsonNode n = json.get(field);
+        if (!n.isArray()) {
+            throw error(field, "must be a list of strings, got " + n);
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonNode item : n) {
+            if (!item.isTextual()) {
+                throw error(field, "must be a list of strings, got an element " + item);
+            }
+            out.add(item.textValue());
+        }
+        return out;
+    }
+
+    /** Refuses a feature lora4j does not implement when the field says it is used. */
+    public void unsupported(String field, java.util.function.Predicate<JsonNode> used, String what) {
+        JsonNode n = json.get(field);
+        if (n != null && !n.isNull() && used.test(n)) {
+            throw error(field, what + " is not supported by lora4j");
+        }
+    }
+
+    /** An error about one field, naming it and the source. */
+    public Lora4jException error(String field, String problem) {
+        return new Lora4jException("adapter config", source + ": \"" + field + "\" " + problem);
+    }
+}

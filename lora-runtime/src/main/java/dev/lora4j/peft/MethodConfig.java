@@ -1,0 +1,15 @@
+package dev.lora4j.peft;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * A method's settings, as the reference library's config class holds them (LoraConfig's fields for
+ * LoRA). Immutable.
+ */
+public interface MethodConfig {
+    /** The method these settings are for. */
+    PeftMethod method();
+
+    /** The settings as adapter_config.json writes them (PEFT's field names), without base-model fields. */
+    ObjectNode toJson();
+}

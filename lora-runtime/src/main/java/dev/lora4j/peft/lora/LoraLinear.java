@@ -1,0 +1,259 @@
+package dev.lora4j.peft.lora;
+
+import dev.lora4j.nn.LayerWrapper;
+import dev.lora4j.nn.Linear;
+import dev.lora4j.nn.LinearLayer;
+import dev.lora4j.nn.RandomKey;
+import dev.lora4j.nn.SharedInputLinears;
+import dev.lora4j.tensor.Autograd;
+import dev.lora4j.tensor.DType;
+import dev.lora4j.tensor.Generator;
+import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.tensor.Scope;
+import dev.lora4j.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A LoRA adapter over any linear layer: y = base(x) + s·(D(x)·Aᵀ)·Bᵀ, with A (r, in) and B (out, r)
+ * trainable, kept in float32 whatever the base dtype (as PEFT keeps them), s = alpha / r (alpha / √r
+ * with rsLoRA). Over a dense {@link Linear} the base GEMM and the update run as one fused native op;
+ * over any other linear layer (a quantized one) the base computes its output and an adapter-only
+ * native op adds the update to it. Dropout masks come from Philox at (seed, offset): the seed derives
+ * from the training {@link RandomKey} and this layer's path, the offset counts the elements drawn under
+ * that key, so masks are a function of (key, layer) alone.
+ *
+ * <p>Parameter names follow PEFT's: the base's stay as they were ({@code weight}), the adapter adds
+ * {@code lora_A.weight} and {@code lora_B.weight}. Adapters of layers reading one input (q, k, v) run
+ * as one grouped native call when the model asks for them together ({@link SharedInputLinears}).
+ */
+public final class LoraLinear extends LinearLayer implements LayerWrapper<LinearLayer>, SharedInputLinears.Groupable {
+    private final LinearLayer base;
+    private final String path;
+    private final Tensor loraA; // (r, in) float32
+    private final Tensor loraB; // (out, r) float32
+    private final LoraConfig config;
+    private final double scale;
+    private long dropoutSeed;
+    private long dropoutOffset;
+    private boolean training;
+    private boolean enabled = true;
+    private boolean merged;
+
+    /**
+     * Wraps base (taking ownership) at module path with a new adapter initialised as config says,
+     * drawing random init from gen.
+     */
+    public LoraLinear(LinearLayer base, String path, LoraConfig config, Generator gen) {
+        this.base = registerChild("", LinearLayer.class, base).get();
+        this.path = path;
+        this.config = config;
+        this.scale = config.scale();
+        long in = base.inFeatures();
+        long out = base.outFeatures();
+        int r = config.r();
+        var device = deviceOf(base);
+        Tensor[] ab = Scope.detached(() -> new Tensor[] {
+            Tensor.zeros(DType.FLOAT32, device, r, in), Tensor.zeros(DType.FLOAT32, device, out, r)});
+        this.loraA = registerParameter("lora_A.weight", ab[0]);
+        this.loraB = registerParameter("lora_B.weight", ab[1]);
+        try (var noGrad = Autograd.noGrad()) {
+            switch (config.initLoraWeights()) {
+                case DEFAULT -> kaimingUniform(loraA, in, gen);      // B stays zero: the adapter starts as identity
+                case GAUSSIAN -> loraA.normalInPlace(0, 1.0 / r, gen);
+                case RANDOM -> {
+                    kaimingUniform(loraA, in, gen);
+                    kaimingUniform(loraB, r, gen);
+                }
+            }
+        }
+        loraA.requiresGrad(true);
+        loraB.requiresGrad(true);
+    }
+
+    private static dev.lora4j.tensor.Device deviceOf(LinearLayer layer) {
+        return layer.namedParameters().values().iterator().next().device();
+    }
+
+    /** nn.init.kaiming_uniform_(w, a=√5), nn.Linear's default: bound = 1/√fan_in. */
+    private static void kaimingUniform(Tensor w, long fanIn, Generator gen) {
+        double bound = 1.0 / Math.sqrt(fanIn);
+        w.uniformInPlace(-bound, bound, gen);
+    }
+
+    @Override
+    public LinearLayer base() {
+        return base;
+    }
+
+    /** The module path this layer stands at. */
+    public String path() {
+        return path;
+    }
+
+    public Tensor loraA() {
+        return loraA;
+    }
+
+    public Tensor loraB() {
+        return loraB;
+    }
+
+    public LoraConfig config() {
+        return config;
+    }
+
+    public double scale() {
+        return scale;
+    }
+
+    /** Training mode, dropout keyed by key (when lora_dropout > 0); masks restart for every new key. */
+    public void train(RandomKey key) {
+        training = true;
+        dropoutSeed = key.derive(path);
+        dropoutOffset = 0;
+    }
+
+    /** Evaluation mode: no dropout. */
+    public void eval() {
+        training = false;
+    }
+
+    /** Disabled, the layer computes the base layer alone (PEFT's disable_adapter). */
+    public void setEnabled(boolean enabled) {
+        this.enabled = enabled;
+    }
+
+    public boolean isEnabled() {
+        return enabled;
+    }
+
+    public boolean isMerged() {
+        return merged;
+    }
+
+    private boolean active() {
+        return enabled && !merged;
+    }
+
+    private boolean dropout() {
+        return training && config.loraDropout() > 0;
+    }
+
+    /** This call's mask offset; later calls under the same key draw after it. */
+    private long takeOffset(long elements) {
+        long offset = dropoutOffset;
+        if (dropout()) {
+            dropoutOffset += elements;
+        }
+        return offset;
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        if (!active()) {
+            return base.forward(x);
+        }
+        long offset = takeOffset(x.numel());
+        if (base instanceof Linear dense) {
+            return LoraOps.loraLinear(x, dense.weight(), dense.bias(), loraA, loraB, scale, config.loraDropout(),
+                    dropoutSeed, offset, dropout());
+        }
+        return LoraOps.loraAdd(base.forward(x), x, loraA, loraB, scale, config.loraDropout(), dropoutSeed, offset,
+                dropout());
+    }
+
+    /**
+     * The grouped call: when every layer is an active LoRA layer over a dense base with the same
+     * dropout settings, their base GEMMs and adapters run in one native call over one packed weight.
+     * Returns null (each layer then runs alone) otherwise.
+     */
+    @Override
+    public List<Tensor> forwardGroup(List<LinearLayer> layers, Tensor x) {
+        return LoraGroups.forward(layers, x);
+    }
+
+    boolean groupable() {
+        return active() && base instanceof Linear dense && dense.bias() == null;
+    }
+
+    long dropoutSeed() {
+        return dropoutSeed;
+    }
+
+    boolean dropoutActive() {
+        return dropout();
+    }
+
+    long offsetFor(long elements) {
+        return takeOffset(elements);
+    }
+
+    /** Folds s·B·A into the base weight (PEFT's merge); the layer then computes the base alone. */
+    public void merge() {
+        if (merged) {
+            throw new Lora4jException("lora_merge", "the adapter is already merged");
+        }
+        addDelta(1.0);
+        merged = true;
+    }
+
+    /** Subtracts s·B·A from the base weight again (PEFT's unmerge). */
+    public void unmerge() {
+        if (!merged) {
+            throw new Lora4jException("lora_unmerge", "the adapter is not merged");
+        }
+        addDelta(-1.0);
+        merged = false;
+    }
+
+    /** Why this layer cannot merge, or null. */
+    String mergeRefusal() {
+        return base instanceof Linear ? null
+                : path + ": LoRA over a " + base.getClass().getSimpleName() + " cannot be merged into its weights";
+    }
+
+    /** s·B·A as a new float32 tensor (out, in): what merging adds to the weight. */
+    public Tensor delta() {
+        try (var noGrad = Autograd.noGrad()) {
+            return loraB.matmul(loraA).mul(scale);
+        }
+    }
+
+    private void addDelta(double sign) {
+        if (!(base instanceof Linear dense)) {
+            throw new Lora4jException("lora_merge", mergeRefusal());
+        }
+        Tensor w = dense.weight();
+        try (Scope scope = Scope.open(); var noGrad = Autograd.noGrad()) {
+            // Add in float32 and round once to the weight's dtype, as PEFT's merge does for bf16 bases.
+            w.copyFrom(w.to(DType.FLOAT32).add(delta(), sign));
+        }
+    }
+
+    /** Frees A and B only: the base goes back to the model (detach). */
+    void releaseAdapter() {
+        loraA.close();
+        loraB.close();
+    }
+
+    @Override
+    public long inFeatures() {
+        return base.inFeatures();
+    }
+
+    @Override
+    public long outFeatures() {
+        return base.outFeatures();
+    }
+
+    @Override
+    public DType computeDType() {
+        return base.computeDType();
+    }
+
+    /** The adapter's own parameters (what an adapter file holds), by local name. */
+    public List<Tensor> adapterTensors() {
+        return new ArrayList<>(List.of(loraA, loraB));
+    }
+}

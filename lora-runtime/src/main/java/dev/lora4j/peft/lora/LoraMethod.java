@@ -1,0 +1,124 @@
+package dev.lora4j.peft.lora;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lora4j.peft.Adapter;
+import dev.lora4j.peft.ConfigFields;
+import dev.lora4j.peft.ConfigOption;
+import dev.lora4j.peft.ConfigOption.Type;
+import dev.lora4j.peft.MethodConfig;
+import dev.lora4j.peft.PeftMethod;
+import dev.lora4j.t5.T5ForConditionalGeneration;
+import dev.lora4j.tensor.Lora4jException;
+import java.util.List;
+import java.util.Map;
+
+/** LoRA (PEFT's LORA): low-rank updates added to the outputs of chosen linear layers. */
+public final class LoraMethod implements PeftMethod {
+    public static final String PEFT_TYPE = "LORA";
+    /** The instance configs point to; the registry's instance behaves the same (the method is stateless). */
+    public static final LoraMethod INSTANCE = new LoraMethod();
+
+    @Override
+    public String peftType() {
+        return PEFT_TYPE;
+    }
+
+    @Override
+    public String name() {
+        return "lora";
+    }
+
+    @Override
+    public String description() {
+        return "LoRA: trainable low-rank updates s·B·A on chosen linear layers (PEFT's LoraConfig)";
+    }
+
+    @Override
+    public List<ConfigOption> options() {
+        return List.of(
+                new ConfigOption(List.of("--r"), "r", Type.INT, "R", "8", "LoRA rank, 1-256"),
+                new ConfigOption(List.of("--alpha", "--lora-alpha"), "lora_alpha", Type.NUMBER, "ALPHA", "8",
+                        "lora_alpha; the update is scaled by alpha/r"),
+                new ConfigOption(List.of("--lora-dropout"), "lora_dropout", Type.NUMBER, "P", "0",
+                        "dropout on the adapter's input"),
+                new ConfigOption(List.of("--targets", "--target-modules"), "target_modules", Type.MODULES, "NAMES", "q,v",
+                        "target_modules: comma-separated name suffixes (q,k,v,o,wi,wo,wi_0,wi_1), all-linear, or regex:PATTERN"),
+                new ConfigOption(List.of("--lora-bias"), "bias", Type.STRING, "BIAS", "none", "none, all or lora_only"),
+                new ConfigOption(List.of("--rslora", "--use-rslora"), "use_rslora", Type.FLAG, null, null,
+                        "scale by alpha/sqrt(r) (rsLoRA)"),
+                new ConfigOption(List.of("--lora-init", "--init-lora-weights"), "init_lora_weights", Type.STRING_OR_BOOLEAN,
+                        "INIT", "default", "default (A Kaiming-uniform, B zero), gaussian, or random (B non-zero too)",
+                        Map.of("default", "true", "random", "false")),
+                new ConfigOption(List.of("--modules-to-save"), "modules_to_save", Type.LIST, "NAMES", null,
+                        "modules trained fully and saved with the adapter (PEFT's modules_to_save)"));
+    }
+
+    @Override
+    public LoraConfig readConfig(ObjectNode json, String source) {
+        ConfigFields f = new ConfigFields(json, source);
+        f.unsupported("use_dora", JsonNode::asBoolean, "DoRA (use_dora)");
+        f.unsupported("fan_in_fan_out", JsonNode::asBoolean, "fan_in_fan_out (Conv1D layers)");
+        f.unsupported("lora_bias", JsonNode::asBoolean, "lora_bias");
+        f.unsupported("layers_to_transform", n -> true, "layers_to_transform");
+        f.unsupported("rank_pattern", n -> !n.isObject() || !n.isEmpty(), "rank_pattern");
+        f.unsupported("alpha_pattern", n -> !n.isObject() || !n.isEmpty(), "alpha_pattern");
+        if (!f.has("r")) {
+            throw f.error("r", "is missing");
+        }
+        int r = f.integer("r", 8);
+        double alpha = f.number("lora_alpha", 8);
+        double dropout = f.number("lora_dropout", 0);
+        LoraConfig.TargetModules targets = targetModules(f);
+        LoraConfig.Bias bias;
+        try {
+            bias = LoraConfig.Bias.fromPeft(f.text("bias", "none"));
+        } catch (Lora4jException e) {
+            throw f.error("bias", "must be none, all or lora_only, got " + json.get("bias"));
+        }
+        boolean rslora = f.bool("use_rslora", false);
+        LoraConfig.Init init = initWeights(f);
+        List<String> modulesToSave = f.strings("modules_to_save");
+        try {
+            return new LoraConfig(r, alpha, dropout, bias, rslora, init, targets,
+                    modulesToSave == null ? List.of() : modulesToSave);
+        } catch (Lora4jException e) {
+            throw new Lora4jException("adapter config", source + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static LoraConfig.Init initWeights(ConfigFields f) {
+        JsonNode n = f.raw("init_lora_weights");
+        if (n == null || n.isNull() || (n.isBoolean() && n.booleanValue())) {
+            return LoraConfig.Init.DEFAULT;
+        }
+        if (n.isBoolean()) {
+            return LoraConfig.Init.RANDOM;
+        }
+        if (n.isTextual() && n.textValue().equals("gaussian")) {
+            return LoraConfig.Init.GAUSSIAN;
+        }
+        throw f.error("init_lora_weights", "must be true, false or \"gaussian\" (lora4j does not implement " + n + ")");
+    }
+
+    private static LoraConfig.TargetModules targetModules(ConfigFields f) {
+        JsonNode n = f.raw("target_modules");
+        if (n != null && n.isTextual()) {
+            return n.textValue().equals("all-linear") ? LoraConfig.TargetModules.allLinear()
+                    : LoraConfig.TargetModules.regex(n.textValue());
+        }
+        List<String> names = f.strings("target_modules");
+        if (names == null || names.isEmpty()) {
+            throw f.error("target_modules", "must be a non-empty list of module names, \"all-linear\" or a regex");
+        }
+        return new LoraConfig.TargetModules.Names(names);
+    }
+
+    @Override
+    public Adapter attach(T5ForConditionalGeneration model, MethodConfig config, long seed) {
+        if (!(config instanceof LoraConfig lora)) {
+            throw new Lora4jException("lora", "not a LoRA config: " + config);
+        }
+        return LoraModel.wrap(model, lora, seed);
+    }
+}

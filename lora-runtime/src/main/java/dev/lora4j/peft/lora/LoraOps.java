@@ -1,0 +1,98 @@
+package dev.lora4j.peft.lora;
+
+import dev.lora4j.bindings.lora4j_h;
+import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.tensor.Native;
+import dev.lora4j.tensor.Tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+
+/**
+ * The fused LoRA op of the native layer: y = x·Wᵀ + b + s·(D(x)·Aᵀ)·Bᵀ with dropout D drawn from
+ * Philox4x32-10 at (seed, offset) and regenerated in backward rather than stored.
+ */
+public final class LoraOps {
+    private LoraOps() {}
+
+    /**
+     * One adapter. x (..., in), w (out, in), bias (out) or null, a (r, in), b (out, r); returns (..., out).
+     * With training false or p = 0 no dropout is applied.
+     */
+    public static Tensor loraLinear(Tensor x, Tensor w, Tensor bias, Tensor a, Tensor b, double scale, double p,
+                                    long seed, long offset, boolean training) {
+        try (var f = Native.frame()) {
+            MemorySegment out = f.pointerOut();
+            Native.check(lora4j_h.l4j_lora_linear(x.handle(), w.handle(), bias == null ? MemorySegment.NULL : bias.handle(),
+                    a.handle(), b.handle(), scale, p, seed, offset, training ? 1 : 0, out));
+            return Tensor.adopt(Native.readPointer(out));
+        }
+    }
+
+    /**
+     * The adapter alone over a base output computed elsewhere: y (..., out) + s·(D(x)·Aᵀ)·Bᵀ for
+     * x (..., in), a (r, in), b (out, r). The gradient of y passes through.
+     */
+    public static Tensor loraAdd(Tensor y, Tensor x, Tensor a, Tensor b, double scale, double p, long seed, long offset,
+                                 boolean training) {
+        try (var f = Native.frame()) {
+            MemorySegment out = f.pointerOut();
+            Native.check(lora4j_h.l4j_lora_add(y.handle(), x.handle(), a.handle(), b.handle(), scale, p, seed, offset,
+                    training ? 1 : 0, out));
+            return Tensor.adopt(Native.readPointer(out));
+        }
+    }
+
+    /** One LoRA adapter of a grouped call: its A (r, in), B (out_j, r) and scale. */
+    public record Adapter(Tensor a, Tensor b, double scale) {}
+
+    /**
+     * Several adapters reading the same x over one packed base weight (Σ out_j, in): adapter j adds to
+     * output columns [o_j, o_j + out_j) in order, with its own dropout mask (offset + j·numel(x)).
+     */
+    public static Tensor loraLinearGrouped(Tensor x, Tensor packedWeight, Tensor packedBias, List<Adapter> adapters,
+                                           double p, long seed, long offset, boolean training) {
+        if (adapters.isEmpty()) {
+            throw new Lora4jException("lora_linear_grouped", "at least one adapter is needed");
+        }
+        try (var f = Native.frame()) {
+            Tensor[] as = adapters.stream().map(Adapter::a).toArray(Tensor[]::new);
+            Tensor[] bs = adapters.stream().map(Adapter::b).toArray(Tensor[]::new);
+            MemorySegment scales = f.allocate((long) adapters.size() * Double.BYTES);
+            for (int i = 0; i < adapters.size(); i++) {
+                scales.setAtIndex(ValueLayout.JAVA_DOUBLE, i, adapters.get(i).scale());
+            }
+            MemorySegment out = f.pointerOut();
+            Native.check(lora4j_h.l4j_lora_linear_grouped(x.handle(), packedWeight.handle(),
+                    packedBias == null ? MemorySegment.NULL : packedBias.handle(), adapters.size(), f.handles(as),
+                    f.handles(bs), scales, p, seed, offset, training ? 1 : 0, out));
+            return Tensor.adopt(Native.readPointer(out));
+        }
+    }
+
+    /** x ⊙ mask / (1 - p) with exactly the mask {@link #loraLinear} draws at (seed, offset). */
+    public static Tensor dropout(Tensor x, double p, long seed, long offset) {
+        try (var f = Native.frame()) {
+            MemorySegment out = f.pointerOut();
+            Native.check(lora4j_h.l4j_lora_dropout(x.handle(), p, seed, offset, out));
+            return Tensor.adopt(Native.readPointer(out));
+        }
+    }
+
+    /** One Philox4x32-10 block: counter (4 words), key (2 words) → 4 words. */
+    public static int[] philox4x32(int[] counter, int[] key) {
+        if (counter.length != 4 || key.length != 2) {
+            throw new Lora4jException("philox4x32_10", "counter needs 4 words and key 2");
+        }
+        try (var f = Native.frame()) {
+            MemorySegment c = f.allocate(16);
+            MemorySegment k = f.allocate(8);
+            MemorySegment out = f.allocate(16);
+            MemorySegment.copy(counter, 0, c, ValueLayout.JAVA_INT, 0, 4);
+            MemorySegment.copy(key, 0, k, ValueLayout.JAVA_INT, 0, 2);
+            Native.check(lora4j_h.l4j_philox4x32_10(c, k, out));
+            return out.toArray(ValueLayout.JAVA_INT);
+        }
+    }
+}

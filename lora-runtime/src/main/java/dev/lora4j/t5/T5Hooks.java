@@ -1,0 +1,175 @@
+package dev.lora4j.t5;
+
+import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The points where a method attaches to a T5 model without replacing a layer. Each kind of hook is
+ * fired from exactly one place in the model, and that place serves training, scoring and generation
+ * (greedy and beam) alike:
+ * <ul>
+ *   <li>{@link InputHook}: sees the encoder's input embeddings and keep-mask and may prepend rows
+ *       (prompt tuning, P-tuning); the extended mask is the one cross-attention uses;</li>
+ *   <li>{@link PrefixHook}: extra keys and values for one attention (prefix tuning); the position bias
+ *       then covers the longer key range with the queries offset by the prefix length, exactly as a
+ *       transformers cache of that length would, and generation pre-fills its cache with it;</li>
+ *   <li>{@link SublayerHook}: sees a sublayer's residual input, normed input and output (after dropout,
+ *       before the residual add) and may change the output (bottleneck adapters).</li>
+ * </ul>
+ * Several hooks of one kind apply in the order they were added. Adding returns a {@link Registration}
+ * that removes the hook again.
+ */
+public final class T5Hooks {
+    /** The encoder or the decoder. */
+    public enum Stack {
+        ENCODER, DECODER
+    }
+
+    /** Self-attention or cross-attention (decoder only). */
+    public enum AttentionKind {
+        SELF, CROSS
+    }
+
+    /** T5's three sublayers: layer.0 self-attention, layer.1 cross-attention (decoder), the FFN last. */
+    public enum SublayerKind {
+        SELF_ATTENTION, CROSS_ATTENTION, FEED_FORWARD
+    }
+
+    /** One attention of the model: stack, block index, and which attention of the block. */
+    public record AttentionSite(Stack stack, int layer, AttentionKind kind) {}
+
+    /** One sublayer of the model. */
+    public record SublayerSite(Stack stack, int layer, SublayerKind kind) {}
+
+    /**
+     * Encoder input: embeddings (B, S, d_model) and keep-mask (B, S) bool, false at padding.
+     */
+    public record EncoderInput(Tensor embeddings, Tensor keep) {}
+
+    /** Extra keys and values (N, heads, P, d_kv) that every query of the attention may see. */
+    public record Prefix(Tensor keys, Tensor values) {
+        public Prefix {
+            if (keys.dim() != 4 || !java.util.Arrays.equals(keys.shape(), values.shape())) {
+                throw new Lora4jException("prefix", "prefix keys and values must both be (N, heads, P, d_kv), got "
+                        + java.util.Arrays.toString(keys.shape()) + " and " + java.util.Arrays.toString(values.shape()));
+            }
+        }
+
+        public long length() {
+            return keys.size(2);
+        }
+    }
+
+    /** Prompt tuning's point: returns the input to encode (the same, or with rows prepended). */
+    @FunctionalInterface
+    public interface InputHook {
+        EncoderInput apply(EncoderInput input);
+    }
+
+    /** Prefix tuning's point: the prefix for rows (batch) of one attention, or null for none there. */
+    @FunctionalInterface
+    public interface PrefixHook {
+        Prefix prefix(AttentionSite site, long rows);
+    }
+
+    /** Adapters' point: the sublayer's new output (B, T, d_model). */
+    @FunctionalInterface
+    public interface SublayerHook {
+        /**
+         * @param residual the sublayer's input, the residual stream (B, T, d_model)
+         * @param normed   the input after the sublayer's layer norm (B, T, d_model)
+         * @param output   what the sublayer adds to the residual stream (after dropout)
+         */
+        Tensor apply(SublayerSite site, Tensor residual, Tensor normed, Tensor output);
+    }
+
+    /** Removes the hook it was returned for. Idempotent. */
+    public interface Registration extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    private final List<InputHook> inputHooks = new ArrayList<>();
+    private final List<PrefixHook> prefixHooks = new ArrayList<>();
+    private final List<SublayerHook> sublayerHooks = new ArrayList<>();
+
+    T5Hooks() {}
+
+    public Registration addInputHook(InputHook hook) {
+        return add(inputHooks, hook);
+    }
+
+    public Registration addPrefixHook(PrefixHook hook) {
+        return add(prefixHooks, hook);
+    }
+
+    public Registration addSublayerHook(SublayerHook hook) {
+        return add(sublayerHooks, hook);
+    }
+
+    /** Whether no hook of any kind is attached. */
+    public boolean isEmpty() {
+        return inputHooks.isEmpty() && prefixHooks.isEmpty() && sublayerHooks.isEmpty();
+    }
+
+    private static <H> Registration add(List<H> hooks, H hook) {
+        Objects.requireNonNull(hook, "hook");
+        hooks.add(hook);
+        return () -> hooks.remove(hook);
+    }
+
+    // ---- firing: each called from exactly one place of the model ----------------------------------
+
+    EncoderInput input(EncoderInput input) {
+        for (InputHook hook : inputHooks) {
+            EncoderInput next = hook.apply(input);
+            long batch = input.embeddings().size(0);
+            if (next.embeddings().dim() != 3 || next.embeddings().size(0) != batch
+                    || next.embeddings().size(2) != input.embeddings().size(2)
+                    || next.keep().dim() != 2 || next.keep().size(0) != batch
+                    || next.keep().size(1) != next.embeddings().size(1)) {
+                throw new Lora4jException("input hook", "an input hook must return embeddings (B, S', d_model) and a "
+                        + "keep-mask (B, S') for the same batch; got " + next.embeddings() + " and " + next.keep());
+            }
+            input = next;
+        }
+        return input;
+    }
+
+    /** The prefix of one attention: every hook's prefixes concatenated in order, or null for none. */
+    Prefix prefix(AttentionSite site, long rows, int heads, int dKv) {
+        Prefix combined = null;
+        for (PrefixHook hook : prefixHooks) {
+            Prefix p = hook.prefix(site, rows);
+            if (p == null) {
+                continue;
+            }
+            long[] shape = p.keys().shape();
+            if (shape[0] != rows || shape[1] != heads || shape[3] != dKv) {
+                throw new Lora4jException("prefix hook", site + ": prefix must be (" + rows + ", " + heads + ", P, " + dKv
+                        + "), got " + java.util.Arrays.toString(shape));
+            }
+            combined = combined == null ? p
+                    : new Prefix(Tensor.cat(2, combined.keys(), p.keys()), Tensor.cat(2, combined.values(), p.values()));
+        }
+        return combined;
+    }
+
+    Tensor sublayer(SublayerSite site, Tensor residual, Tensor normed, Tensor output) {
+        for (SublayerHook hook : sublayerHooks) {
+            output = hook.apply(site, residual, normed, output);
+        }
+        return output;
+    }
+
+    boolean hasPrefixHooks() {
+        return !prefixHooks.isEmpty();
+    }
+
+    boolean hasSublayerHooks() {
+        return !sublayerHooks.isEmpty();
+    }
+}
