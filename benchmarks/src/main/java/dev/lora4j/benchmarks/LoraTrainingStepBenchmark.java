@@ -40,8 +40,8 @@ import org.openjdk.jmh.runner.IterationType;
 /**
  * One whole LoRA training step of FLAN-T5 (issue 7), as {@code Trainer} takes it, on DialogSum's real
  * length distribution: the model of the {@code shape}'s config with random weights (float32), LoRA
- * r = {@code r}, alpha = {@code loraAlpha}, dropout = {@code loraDropout} on q and v (PEFT's default
- * targets for T5), the model's own dropout (0.1 in the FLAN-T5 configs) active, AdamW (lr 1e-3, betas
+ * r = {@code r}, alpha = {@code loraAlpha}, dropout = {@code loraDropout} on {@code targets} (default q
+ * and v, PEFT's default targets for T5; or all-linear), the model's own dropout (0.1 in the FLAN-T5 configs) active, AdamW (lr 1e-3, betas
  * 0.9/0.999, eps 1e-8, weight decay 0.01) over the LoRA parameters.
  *
  * <p>One call = one step: dropout reseeded and train mode set as Trainer does, the batch's tensors made
@@ -98,6 +98,10 @@ public class LoraTrainingStepBenchmark {
     @Param("-1")
     public double modelDropout;
 
+    /** target_modules: comma-separated names (PEFT's default for T5: q,v) or all-linear. */
+    @Param("q,v")
+    public String targets;
+
     /** libtorch intra-op threads; the Python side must use the same. */
     @Param("1")
     public int threads;
@@ -143,7 +147,9 @@ public class LoraTrainingStepBenchmark {
             default -> throw new IllegalArgumentException("dtype must be float32 or bfloat16, got " + dtype);
         };
         model = T5ForConditionalGeneration.fromConfig(config, MODEL_SEED, dev, baseType);
-        LoraConfig loraConfig = LoraConfig.defaults().withR(r).withAlpha(loraAlpha).withDropout(loraDropout);
+        LoraConfig loraConfig = LoraConfig.defaults().withR(r).withAlpha(loraAlpha).withDropout(loraDropout)
+                .withTargets(targets.equals("all-linear") ? LoraConfig.TargetModules.allLinear()
+                        : LoraConfig.TargetModules.names(targets.split(",")));
         lora = LoraModel.wrap(model, loraConfig, DialogSumBatches.SEED);
         trainable = new ArrayList<>(lora.trainableParameters().values());
         optimizer = new AdamW(trainable, new AdamW.Options(LEARNING_RATE, 0.9, 0.999, 1e-8, 0.01, false));
@@ -152,7 +158,8 @@ public class LoraTrainingStepBenchmark {
         ObjectNode p = record.root().putObject("params");
         p.put("shape", shape).put("batch_size", batchSize).put("max_source_length", maxSourceLength)
                 .put("max_target_length", maxTargetLength).put("r", r).put("lora_alpha", loraAlpha)
-                .put("lora_dropout", loraDropout).put("model_dropout", config.dropoutRate()).put("threads", threads).put("device", device).put("dtype", dtype)
+                .put("lora_dropout", loraDropout).put("targets", targets)
+                .put("grouped", System.getProperty("lora4j.lora.grouped", "true")).put("model_dropout", config.dropoutRate()).put("threads", threads).put("device", device).put("dtype", dtype)
                 .put("warmup_steps", params.getWarmup().getCount()).put("measured_steps", params.getMeasurement().getCount());
         ParameterCounts counts = lora.parameterCounts();
         record.root().put("trainable_parameters", counts.trainable()).put("total_parameters", counts.total())

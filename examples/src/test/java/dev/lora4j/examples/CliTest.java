@@ -301,7 +301,8 @@ class CliTest {
         assertTrue(missing.err().contains("nope.jsonl"), missing.err());
         Run method = run("finetune", "-m", config.toString(), "--train", TRAIN.toString(), "--method", "qlora", "-o", dir.resolve("r2").toString());
         assertEquals(1, method.code());
-        assertTrue(method.err().contains("--method must be lora or full"), method.err());
+        assertTrue(method.err().contains("--method must be one of full, ") && method.err().contains("lora")
+                && method.err().contains("\"qlora\""), method.err());
         Run noModel = run("summarize", "-m", dir.resolve("missing-model").toString(), TEST.toString());
         assertEquals(1, noModel.code());
         assertTrue(noModel.err().contains("missing-model"), noModel.err());

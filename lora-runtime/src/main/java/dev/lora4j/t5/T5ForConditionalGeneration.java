@@ -154,6 +154,7 @@ public final class T5ForConditionalGeneration extends Module {
     @Override
     public void close() {
         eval();
+        hooks.closeAll();
         super.close();
     }
 

@@ -92,6 +92,7 @@ public final class T5Hooks {
         void close();
     }
 
+    private final List<AutoCloseable> owned = new ArrayList<>();
     private final List<InputHook> inputHooks = new ArrayList<>();
     private final List<PrefixHook> prefixHooks = new ArrayList<>();
     private final List<SublayerHook> sublayerHooks = new ArrayList<>();
@@ -110,9 +111,42 @@ public final class T5Hooks {
         return add(sublayerHooks, hook);
     }
 
-    /** Whether no hook of any kind is attached. */
+    /**
+     * Hands the model something a method keeps outside the module tree (its prompt table, say), to be
+     * closed with the model unless the method releases it first by closing the returned registration.
+     * So a model closed with a method still attached frees everything, as it does for wrapped layers.
+     */
+    public Registration own(AutoCloseable resource) {
+        Objects.requireNonNull(resource, "resource");
+        owned.add(resource);
+        return () -> {
+            if (owned.remove(resource)) {
+                closeQuietly(resource);
+            }
+        };
+    }
+
+    /** Whether no hook of any kind is attached and nothing is owned. */
     public boolean isEmpty() {
-        return inputHooks.isEmpty() && prefixHooks.isEmpty() && sublayerHooks.isEmpty();
+        return inputHooks.isEmpty() && prefixHooks.isEmpty() && sublayerHooks.isEmpty() && owned.isEmpty();
+    }
+
+    /** Closes what methods handed over and removes every hook (the model is closing). */
+    void closeAll() {
+        List<AutoCloseable> resources = new ArrayList<>(owned);
+        owned.clear();
+        resources.forEach(T5Hooks::closeQuietly);
+        inputHooks.clear();
+        prefixHooks.clear();
+        sublayerHooks.clear();
+    }
+
+    private static void closeQuietly(AutoCloseable resource) {
+        try {
+            resource.close();
+        } catch (Exception e) {
+            throw new Lora4jException("hooks", "closing a method's resource failed: " + e.getMessage());
+        }
     }
 
     private static <H> Registration add(List<H> hooks, H hook) {

@@ -1,5 +1,7 @@
 package dev.lora4j.tensor;
 
+import dev.lora4j.internal.NativeShutdown;
+import dev.lora4j.internal.Native;
 import dev.lora4j.bindings.lora4j_h;
 
 import java.io.File;

@@ -1,5 +1,7 @@
 package dev.lora4j.tensor;
 
+import dev.lora4j.internal.TensorHandles;
+import dev.lora4j.internal.Native;
 import dev.lora4j.bindings.lora4j_h;
 
 import java.lang.foreign.MemorySegment;
@@ -57,8 +59,22 @@ public final class Tensor implements AutoCloseable {
         }
     }
 
-    /** Takes ownership of a handle a native call returned (internal: every op ends here). */
-    public static Tensor adopt(MemorySegment handle) {
+    static {
+        TensorHandles.install(new TensorHandles.Access() {
+            @Override
+            public MemorySegment handle(Tensor tensor) {
+                return tensor.handle();
+            }
+
+            @Override
+            public Tensor adopt(MemorySegment handle) {
+                return Tensor.adopt(handle);
+            }
+        });
+    }
+
+    /** Takes ownership of a handle a native call returned (every op ends here). */
+    static Tensor adopt(MemorySegment handle) {
         if (handle.equals(MemorySegment.NULL)) {
             throw new Lora4jException("tensor", "native call returned a null tensor handle");
         }
@@ -66,7 +82,7 @@ public final class Tensor implements AutoCloseable {
     }
 
     /** The native handle, for direct calls into {@code lora4j_h}. Throws if the tensor is closed. */
-    public MemorySegment handle() {
+    MemorySegment handle() {
         if (cleanable == null || state.closedExplicitly) {
             throw new Lora4jException("tensor", "use of a closed tensor");
         }

@@ -2,7 +2,8 @@ package dev.lora4j.train;
 
 import dev.lora4j.bindings.lora4j_h;
 import dev.lora4j.tensor.Lora4jException;
-import dev.lora4j.tensor.Native;
+import dev.lora4j.internal.Native;
+import dev.lora4j.internal.TensorHandles;
 import dev.lora4j.tensor.Tensor;
 
 import java.lang.foreign.MemorySegment;
@@ -90,14 +91,14 @@ public final class AdamW implements AutoCloseable {
             Native.check(lora4j_h.l4j_adamw_get_state(handle(), paramIndex, m, v, step));
             MemorySegment mh = Native.readPointer(m);
             MemorySegment vh = Native.readPointer(v);
-            return new State(mh.equals(MemorySegment.NULL) ? null : Tensor.adopt(mh),
-                    vh.equals(MemorySegment.NULL) ? null : Tensor.adopt(vh), Native.readLong(step));
+            return new State(mh.equals(MemorySegment.NULL) ? null : TensorHandles.adopt(mh),
+                    vh.equals(MemorySegment.NULL) ? null : TensorHandles.adopt(vh), Native.readLong(step));
         }
     }
 
     /** Restores parameter i's state (copied; shapes must match the parameter). */
     public void setState(int paramIndex, Tensor expAvg, Tensor expAvgSq, long step) {
-        Native.check(lora4j_h.l4j_adamw_set_state(handle(), paramIndex, expAvg.handle(), expAvgSq.handle(), step));
+        Native.check(lora4j_h.l4j_adamw_set_state(handle(), paramIndex, TensorHandles.of(expAvg), TensorHandles.of(expAvgSq), step));
     }
 
     private MemorySegment handle() {

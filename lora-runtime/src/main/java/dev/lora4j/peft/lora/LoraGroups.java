@@ -16,13 +16,18 @@ import java.util.List;
  * measure the step both ways in one run.
  */
 final class LoraGroups {
-    static final boolean ENABLED = Boolean.parseBoolean(System.getProperty("lora4j.lora.grouped", "true"));
+    private static volatile boolean enabled = Boolean.parseBoolean(System.getProperty("lora4j.lora.grouped", "true"));
 
     private LoraGroups() {}
 
+    /** Switches grouping (tests compare both ways; the benchmark uses the system property). */
+    static void setEnabled(boolean value) {
+        enabled = value;
+    }
+
     /** Every layer's output for x, or null when fewer than two layers can be grouped. */
     static List<Tensor> forward(List<LinearLayer> layers, Tensor x) {
-        if (!ENABLED) {
+        if (!enabled) {
             return null;
         }
         List<LoraLinear> group = new ArrayList<>();

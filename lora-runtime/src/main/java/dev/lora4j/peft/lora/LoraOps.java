@@ -2,7 +2,8 @@ package dev.lora4j.peft.lora;
 
 import dev.lora4j.bindings.lora4j_h;
 import dev.lora4j.tensor.Lora4jException;
-import dev.lora4j.tensor.Native;
+import dev.lora4j.internal.Native;
+import dev.lora4j.internal.TensorHandles;
 import dev.lora4j.tensor.Tensor;
 
 import java.lang.foreign.MemorySegment;
@@ -24,9 +25,9 @@ public final class LoraOps {
                                     long seed, long offset, boolean training) {
         try (var f = Native.frame()) {
             MemorySegment out = f.pointerOut();
-            Native.check(lora4j_h.l4j_lora_linear(x.handle(), w.handle(), bias == null ? MemorySegment.NULL : bias.handle(),
-                    a.handle(), b.handle(), scale, p, seed, offset, training ? 1 : 0, out));
-            return Tensor.adopt(Native.readPointer(out));
+            Native.check(lora4j_h.l4j_lora_linear(TensorHandles.of(x), TensorHandles.of(w), bias == null ? MemorySegment.NULL : TensorHandles.of(bias),
+                    TensorHandles.of(a), TensorHandles.of(b), scale, p, seed, offset, training ? 1 : 0, out));
+            return TensorHandles.adopt(Native.readPointer(out));
         }
     }
 
@@ -38,9 +39,9 @@ public final class LoraOps {
                                  boolean training) {
         try (var f = Native.frame()) {
             MemorySegment out = f.pointerOut();
-            Native.check(lora4j_h.l4j_lora_add(y.handle(), x.handle(), a.handle(), b.handle(), scale, p, seed, offset,
+            Native.check(lora4j_h.l4j_lora_add(TensorHandles.of(y), TensorHandles.of(x), TensorHandles.of(a), TensorHandles.of(b), scale, p, seed, offset,
                     training ? 1 : 0, out));
-            return Tensor.adopt(Native.readPointer(out));
+            return TensorHandles.adopt(Native.readPointer(out));
         }
     }
 
@@ -64,10 +65,10 @@ public final class LoraOps {
                 scales.setAtIndex(ValueLayout.JAVA_DOUBLE, i, adapters.get(i).scale());
             }
             MemorySegment out = f.pointerOut();
-            Native.check(lora4j_h.l4j_lora_linear_grouped(x.handle(), packedWeight.handle(),
-                    packedBias == null ? MemorySegment.NULL : packedBias.handle(), adapters.size(), f.handles(as),
+            Native.check(lora4j_h.l4j_lora_linear_grouped(TensorHandles.of(x), TensorHandles.of(packedWeight),
+                    packedBias == null ? MemorySegment.NULL : TensorHandles.of(packedBias), adapters.size(), f.handles(as),
                     f.handles(bs), scales, p, seed, offset, training ? 1 : 0, out));
-            return Tensor.adopt(Native.readPointer(out));
+            return TensorHandles.adopt(Native.readPointer(out));
         }
     }
 
@@ -75,8 +76,8 @@ public final class LoraOps {
     public static Tensor dropout(Tensor x, double p, long seed, long offset) {
         try (var f = Native.frame()) {
             MemorySegment out = f.pointerOut();
-            Native.check(lora4j_h.l4j_lora_dropout(x.handle(), p, seed, offset, out));
-            return Tensor.adopt(Native.readPointer(out));
+            Native.check(lora4j_h.l4j_lora_dropout(TensorHandles.of(x), p, seed, offset, out));
+            return TensorHandles.adopt(Native.readPointer(out));
         }
     }
 

@@ -86,6 +86,34 @@ class LoraOpsTest {
         return out;
     }
 
+    /**
+     * The adapter-only op over a base output computed elsewhere (here x·Wᵀ + b, so W and b get their
+     * gradients through it): the same float64 reference, so LoRA over any linear layer computes what
+     * the fused op computes over a dense one.
+     */
+    @ParameterizedTest
+    @ValueSource(doubles = {0.0, 0.1, 0.5})
+    void theAdapterOnlyOpMatchesTheFloat64Reference(double p) {
+        try (Scope scope = Scope.open(); Generator g = new Generator(12)) {
+            Tensor x = randn(g, 2, 5, 16);
+            Tensor w = randn(g, 12, 16);
+            Tensor bias = randn(g, 12);
+            Tensor a = randn(g, 4, 16);
+            Tensor b = randn(g, 12, 4);
+            Tensor dy = randn(g, 2, 5, 12);
+            Tensor[] added = gradients(x, w, bias, a, b, dy,
+                    () -> LoraOps.loraAdd(x.linear(w, bias), x, a, b, 1.5, p, 99, 7, true));
+            Tensor[] ref = gradients(x, w, bias, a, b, dy, () -> reference(x, w, bias, a, b, 1.5, p, 99, 7));
+            String[] names = {"y", "dx", "dw", "dbias", "dA", "dB"};
+            for (int i = 0; i < names.length; i++) {
+                assertArrayEquals(ref[i].toDoubleArray(), added[i].toDoubleArray(), TOL, names[i] + " at p=" + p);
+            }
+            Lora4jException e = assertThrows(Lora4jException.class,
+                    () -> LoraOps.loraAdd(randn(g, 2, 5, 11), x, a, b, 1.0, 0.0, 0, 0, false));
+            assertTrue(e.getMessage().contains("does not write"), e.getMessage());
+        }
+    }
+
     @Test
     void finiteDifferenceGradientCheck() {
         try (Scope scope = Scope.open(); Generator g = new Generator(3)) {

@@ -1,6 +1,9 @@
-package dev.lora4j.tensor;
+package dev.lora4j.internal;
 
 import dev.lora4j.bindings.lora4j_h;
+import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.tensor.NativeLibrary;
+import dev.lora4j.tensor.Tensor;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -100,7 +103,7 @@ public final class Native {
         public MemorySegment handles(Tensor... tensors) {
             MemorySegment seg = allocate((long) tensors.length * ValueLayout.ADDRESS.byteSize());
             for (int i = 0; i < tensors.length; i++) {
-                seg.setAtIndex(ValueLayout.ADDRESS, i, tensors[i].handle());
+                seg.setAtIndex(ValueLayout.ADDRESS, i, TensorHandles.of(tensors[i]));
             }
             return seg;
         }

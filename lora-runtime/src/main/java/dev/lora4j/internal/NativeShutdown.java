@@ -1,4 +1,4 @@
-package dev.lora4j.tensor;
+package dev.lora4j.internal;
 
 import java.time.Duration;
 import java.util.Map;
@@ -15,7 +15,7 @@ import java.util.concurrent.locks.LockSupport;
  * where the exiting JVM stops them safely. Native calls made by other shutdown hooks still run: a thread
  * is held at the gate for at most {@link #HOLD} and then released.
  */
-final class NativeShutdown {
+public final class NativeShutdown {
     /** How long the hook waits for threads to come out of native code before letting the exit go on. */
     static final Duration WAIT = Duration.ofSeconds(60);
     /** How long a thread is held at the closed gate. */
@@ -28,7 +28,7 @@ final class NativeShutdown {
     private NativeShutdown() {}
 
     /** Installs the hook once, when the library is loaded. */
-    static synchronized void install() {
+    public static synchronized void install() {
         if (hook != null) {
             return;
         }
