@@ -1,5 +1,6 @@
 package dev.lora4j.examples;
 
+import dev.lora4j.peft.ParameterCounts;
 import dev.lora4j.examples.demo.DemoListener;
 import dev.lora4j.examples.demo.DemoPipeline;
 import dev.lora4j.examples.demo.DemoRecipe;
@@ -107,7 +108,7 @@ final class DemoCommand implements Callable<Integer> {
                 method("untuned", "the pretrained base alone (span corruption only)", r.before(), "-",
                         pretrain == null ? "cached" : Evaluations.formatSeconds(pretrain.wallSeconds()) + " pretraining", r),
                 method("lora", "LoRA r=" + r.recipe().loraRank() + " on " + String.join(",", r.recipe().loraTargets()), r.after(),
-                        Evaluations.formatParams(r.trainableParameters(), r.totalParameters()),
+                        new ParameterCounts(r.trainableParameters(), r.totalParameters()).brief(),
                         finetune == null ? "-" : Evaluations.formatSeconds(finetune.wallSeconds()), r));
         List<SampleRow> samples = new ArrayList<>();
         for (DemoSample s : r.samples()) {

@@ -112,7 +112,7 @@ final class EvalCommand implements Callable<Integer> {
                 ParameterCounts counts = peft.parameterCounts();
                 Summarizer summarizer = new Summarizer(model, tokenizer, template, generationOptions.maxSourceLength, generation, batchSize);
                 runs.add(new MethodRun(Evaluations.run(adapter.getKey(), summarizer, null, examples, scorer, log),
-                        peft.describe() + " from " + adapter.getValue(), Evaluations.formatParams(counts.trainable(), counts.total()), "-"));
+                        peft.describe() + " from " + adapter.getValue(), counts.brief(), "-"));
             }
         }
         for (Map.Entry<String, Path> tuned : finetuned.entrySet()) {

@@ -124,7 +124,4 @@ final class Evaluations {
         return s >= 60 ? String.format(Locale.ROOT, "%d min %02d s", s / 60, s % 60) : String.format(Locale.ROOT, "%.1f s", seconds);
     }
 
-    static String formatParams(long trainable, long total) {
-        return String.format(Locale.ROOT, "%.2f M (%.2f%%)", trainable / 1e6, 100.0 * trainable / total);
-    }
 }

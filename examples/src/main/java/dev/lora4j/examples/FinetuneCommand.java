@@ -147,7 +147,7 @@ final class FinetuneCommand implements Callable<Integer> {
             }
             ParameterCounts counts = adapters != null ? adapters.parameterCounts()
                     : ParameterCounts.of(model.namedParameters().values());
-            String trainableText = Evaluations.formatParams(counts.trainable(), counts.total());
+            String trainableText = counts.brief();
             log.printf("model: %s, %s trainable of %.2f M parameters%n", modelOptions.model, trainableText, counts.total() / 1e6);
 
             Path latest = Checkpoint.latest(runDir);

@@ -69,7 +69,7 @@ final class InfoCommand implements Callable<Integer> {
             try (T5ForConditionalGeneration m = configOnly
                     ? T5ForConditionalGeneration.fromConfig(config, 0, Device.CPU, DType.FLOAT32)
                     : T5ForConditionalGeneration.load(model, Device.CPU, DType.FLOAT32)) {
-                long total = m.namedParameters().values().stream().mapToLong(t -> t.numel()).sum();
+                long total = ParameterCounts.of(m.namedParameters().values()).total();
                 System.out.printf(Locale.ROOT, "  parameters     %,d (%.1f M)%n", total, total / 1e6);
                 if (adapter != null) {
                     PeftModel peft = PeftModel.load(m, adapter, 0);

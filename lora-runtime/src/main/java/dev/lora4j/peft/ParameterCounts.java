@@ -28,6 +28,11 @@ public record ParameterCounts(long trainable, long total) {
         return total == 0 ? 0 : 100.0 * trainable / total;
     }
 
+    /** "0.29 M (0.38%)": trainable parameters in millions and their share, for tables. */
+    public String brief() {
+        return String.format(Locale.ROOT, "%.2f M (%.2f%%)", trainable / 1e6, trainablePercent());
+    }
+
     /** "trainable 294,912 of 77,256,064 (0.382%)". */
     @Override
     public String toString() {
