@@ -1,5 +1,6 @@
 package dev.lora4j.examples;
 
+import dev.lora4j.data.DataUse;
 import dev.lora4j.data.DialogueExample;
 import dev.lora4j.data.SummarizationPrompt;
 import dev.lora4j.eval.RougeScorer;
@@ -79,7 +80,7 @@ final class EvalCommand implements Callable<Integer> {
         PrintStream log = System.out;
         Path dir = out != null ? out : Path.of("runs", "eval-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         Tokenizer tokenizer = modelOptions.loadTokenizer();
-        List<DialogueExample> examples = dataOptions.read(testFile, log);
+        List<DialogueExample> examples = dataOptions.read(testFile, DataUse.EVALUATE, log);
         SummarizationPrompt template = generationOptions.template();
         GenerationConfig generation = generationOptions.config();
         RougeScorer scorer = Evaluations.scorer(!noStemmer);
@@ -88,7 +89,7 @@ final class EvalCommand implements Callable<Integer> {
             if (shotsFile == null) {
                 throw new Lora4jException("cli", "--shots above 0 needs --shots-from FILE (solved examples, e.g. the training split)");
             }
-            shotPool = dataOptions.read(shotsFile, log);
+            shotPool = dataOptions.read(shotsFile, DataUse.EVALUATE, log);
         }
         log.printf("evaluating on %d examples of %s%n", examples.size(), testFile);
 

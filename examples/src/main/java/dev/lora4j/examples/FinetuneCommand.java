@@ -2,7 +2,9 @@ package dev.lora4j.examples;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lora4j.data.DataUse;
 import dev.lora4j.data.DialogueExample;
+import dev.lora4j.data.PreparedData;
 import dev.lora4j.data.SummarizationEncoder;
 import dev.lora4j.data.SummarizationPrompt;
 import dev.lora4j.data.TokenizedExample;
@@ -116,12 +118,12 @@ final class FinetuneCommand implements Callable<Integer> {
         Tokenizer tokenizer = modelOptions.loadTokenizer();
         SummarizationPrompt template = generationOptions.template();
         SummarizationEncoder encoder = new SummarizationEncoder(tokenizer, template, generationOptions.maxSourceLength, maxTargetLength);
-        List<DialogueExample> train = dataOptions.read(trainFile, log);
-        List<DialogueExample> validation = validationFile == null ? List.of() : dataOptions.read(validationFile, log);
+        List<DialogueExample> train = dataOptions.read(trainFile, DataUse.TRAIN, log);
+        List<DialogueExample> validation = validationFile == null ? List.of() : dataOptions.read(validationFile, DataUse.EVALUATE, log);
         List<TokenizedExample> trainSet = encoder.encodeAll(train);
         TrainerConfig config = trainOptions.config();
-        List<TokenizedExample> evalSet = config.evalEvery() > 0 ? encoder.encodeAll(validation) : List.of();
-        log.printf("data: %d training examples (%s), %d validation%n", train.size(), trainFile, validation.size());
+        List<TokenizedExample> evalSet = config.evalEvery() > 0 ? encoder.encodeAll(PreparedData.pairs(validation)) : List.of();
+        log.printf("data: %d training pairs (%s), %d validation examples%n", train.size(), trainFile, validation.size());
 
         try (T5ForConditionalGeneration model = modelOptions.loadModel()) {
             LoraModel adapters = null;

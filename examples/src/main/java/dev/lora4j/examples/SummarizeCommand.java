@@ -1,6 +1,7 @@
 package dev.lora4j.examples;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lora4j.data.DataUse;
 import dev.lora4j.data.DialogueExample;
 import dev.lora4j.data.SummarizationPrompt;
 import dev.lora4j.peft.PeftAdapter;
@@ -56,7 +57,7 @@ final class SummarizeCommand implements Callable<Integer> {
         boolean dataFile = !stdin && (!dataOptions.format.equals("auto") || isDataFileName(input));
         List<DialogueExample> examples;
         if (dataFile) {
-            examples = dataOptions.read(Path.of(input), System.err);
+            examples = dataOptions.read(Path.of(input), DataUse.GENERATE, System.err);
         } else {
             String text = stdin ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8) : Files.readString(Path.of(input));
             if (text.isBlank()) {
