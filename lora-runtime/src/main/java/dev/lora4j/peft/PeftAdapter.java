@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lora4j.io.AtomicFiles;
+import dev.lora4j.io.JsonFields;
 import dev.lora4j.io.TensorFiles;
 import dev.lora4j.t5.T5ForConditionalGeneration;
 import dev.lora4j.tensor.Lora4jException;
@@ -110,20 +111,25 @@ public final class PeftAdapter {
         unsupported(file, o, "layers_to_transform", n -> !n.isNull(), "layers_to_transform");
         unsupported(file, o, "rank_pattern", n -> n.isObject() && !n.isEmpty(), "rank_pattern");
         unsupported(file, o, "alpha_pattern", n -> n.isObject() && !n.isEmpty(), "alpha_pattern");
-        if (!o.path("r").canConvertToInt()) {
-            throw new Lora4jException("peft_load", file + ": missing or invalid \"r\"");
-        }
-        int r = o.get("r").asInt();
-        double alpha = o.path("lora_alpha").asDouble(8);
-        double dropout = o.path("lora_dropout").asDouble(0);
+        // Strict reads: a mistyped field is an error naming it, never a silent default or truncation.
+        int r = JsonFields.requiredInt(o, "r", file);
+        double alpha = JsonFields.optionalNumber(o, "lora_alpha", 8, file);
+        double dropout = JsonFields.optionalNumber(o, "lora_dropout", 0, file);
         LoraConfig.TargetModules targets = targetModules(file, o.path("target_modules"));
-        LoraConfig.Bias bias = LoraConfig.Bias.fromPeft(o.path("bias").asText("none"));
-        boolean rslora = o.path("use_rslora").asBoolean(false);
+        LoraConfig.Bias bias = LoraConfig.Bias.fromPeft(JsonFields.optionalString(o, "bias", "none", file));
+        boolean rslora = JsonFields.optionalBoolean(o, "use_rslora", false, file);
         JsonNode init = o.path("init_lora_weights");
-        LoraConfig.Init initWeights = init.isTextual() && init.asText().equals("gaussian") ? LoraConfig.Init.GAUSSIAN
-                : init.isBoolean() && !init.asBoolean() ? LoraConfig.Init.RANDOM : LoraConfig.Init.DEFAULT;
-        List<String> modulesToSave = new ArrayList<>();
-        o.path("modules_to_save").forEach(n -> modulesToSave.add(n.asText()));
+        LoraConfig.Init initWeights;
+        if (init.isMissingNode() || init.isNull() || (init.isBoolean() && init.booleanValue())) {
+            initWeights = LoraConfig.Init.DEFAULT;
+        } else if (init.isBoolean()) {
+            initWeights = LoraConfig.Init.RANDOM;
+        } else if (init.isTextual() && init.textValue().equals("gaussian")) {
+            initWeights = LoraConfig.Init.GAUSSIAN;
+        } else {
+            throw new Lora4jException("peft_load", file + ": field \"init_lora_weights\" must be true, false or \"gaussian\", got " + init);
+        }
+        List<String> modulesToSave = JsonFields.optionalStringList(o, "modules_to_save", file);
         try {
             return new LoraConfig(r, alpha, dropout, bias, rslora, initWeights, targets, modulesToSave);
         } catch (Lora4jException e) {
@@ -144,7 +150,12 @@ public final class PeftAdapter {
         }
         if (n.isArray() && !n.isEmpty()) {
             List<String> names = new ArrayList<>();
-            n.forEach(x -> names.add(x.asText()));
+            for (JsonNode x : n) {
+                if (!x.isTextual()) {
+                    throw new Lora4jException("peft_load", file + ": \"target_modules\" must hold strings, got " + x);
+                }
+                names.add(x.textValue());
+            }
             return new LoraConfig.TargetModules.Names(names);
         }
         throw new Lora4jException("peft_load", file + ": \"target_modules\" must be a non-empty list or a regex");
