@@ -38,6 +38,12 @@ final class LoraOptions {
     List<String> modulesToSave = List.of();
 
     LoraConfig config() {
+        OptionChecks.between("--r", r, 1, 256);
+        OptionChecks.positive("--alpha", alpha);
+        OptionChecks.inHalfOpen("--lora-dropout", dropout, 0, 1);
+        if (!List.of("none", "all", "lora_only").contains(bias.toLowerCase(Locale.ROOT))) {
+            throw new Lora4jException("cli", "--lora-bias must be none, all or lora_only, got " + bias);
+        }
         return new LoraConfig(r, alpha, dropout, LoraConfig.Bias.fromPeft(bias.toLowerCase(Locale.ROOT)), rslora, initMode(),
                 targetModules(targets), modulesToSave);
     }
