@@ -1,5 +1,6 @@
 package dev.lora4j.examples;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lora4j.data.DataUse;
@@ -11,6 +12,9 @@ import dev.lora4j.data.TokenizedExample;
 import dev.lora4j.eval.RougeScorer;
 import dev.lora4j.examples.report.TrainingCurves;
 import dev.lora4j.examples.report.TrainingProgress;
+import dev.lora4j.io.DirectoryLock;
+import dev.lora4j.io.FiniteCheck;
+import dev.lora4j.peft.LoraConfig;
 import dev.lora4j.peft.LoraModel;
 import dev.lora4j.peft.PeftAdapter;
 import dev.lora4j.summarize.Summarizer;
@@ -36,7 +40,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * Fine-tunes a T5 model on dialogue summarization, with LoRA (PEFT's semantics) or fully, into a run
@@ -99,6 +105,9 @@ final class FinetuneCommand implements Callable<Integer> {
     @Mixin
     TrainOptions trainOptions;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws IOException {
         PrintStream log = System.out;
@@ -110,18 +119,61 @@ final class FinetuneCommand implements Callable<Integer> {
         if (!lora && initAdapter != null) {
             throw new Lora4jException("cli", "--init-adapter needs --method lora");
         }
+        modelOptions.check(System.err);
+        // Every option is checked before any data is read or any file written.
+        TrainerConfig config = trainOptions.config();
+        if (lora) {
+            loraOptions.config();
+        }
+        generationOptions.config();
+        OptionChecks.atLeast("--max-target-length", maxTargetLength, 1);
+        OptionChecks.atLeast("--rouge-every", rougeEvery, 0);
+        OptionChecks.atLeast("--rouge-samples", rougeSamples, 1);
+        OptionChecks.atLeast("--eval-samples", evalSamples, 0);
+        OptionChecks.atLeast("--eval-batch-size", evalBatchSize, 1);
+        OptionChecks.atLeast("--report-samples", reportSamples, 0);
+        if (validationFile == null && (rougeEvery > 0 || config.evalEvery() > 0)) {
+            throw new Lora4jException("cli", (rougeEvery > 0 ? "--rouge-every" : "--eval-every") + " evaluates on validation data: "
+                    + "it needs --validation FILE");
+        }
+        LoraConfig initConfig = null;
+        if (initAdapter != null) {
+            initConfig = PeftAdapter.readConfig(initAdapter);
+            LoraChecks.initAdapterAgrees(initConfig, initAdapter.resolve(PeftAdapter.CONFIG_FILE), loraOptions,
+                    spec.commandLine().getParseResult());
+            FiniteCheck.directory(initAdapter); // a NaN adapter would otherwise look like a learning rate too high
+        }
         Path runDir = out != null ? out : Path.of("runs", "finetune-" + method + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        Files.createDirectories(runDir);
-        writeRunConfig(runDir);
+        OutputPaths.requireDirectory("--out", runDir);
+        OutputPaths.refuseInputs("--out", runDir, inputs());
+        // One process per run directory: two would interleave metrics.jsonl and overwrite checkpoints.
+        try (DirectoryLock lock = DirectoryLock.acquire(runDir, "lora4j finetune", "--out")) {
+            int stale = Checkpoint.removeStaleTemporaries(runDir);
+            if (stale > 0) {
+                log.println("removed " + stale + " unfinished checkpoint folder(s) left by an interrupted run");
+            }
+            writeRunConfig(runDir, config);
+            return train(runDir, lora, config, initConfig, log);
+        }
+    }
 
+    private Map<String, Path> inputs() {
+        Map<String, Path> in = new java.util.LinkedHashMap<>();
+        in.put("--train", trainFile);
+        in.put("--validation", validationFile);
+        in.put("--model", modelOptions.model);
+        in.put("--init-adapter", initAdapter);
+        return in;
+    }
+
+    private int train(Path runDir, boolean lora, TrainerConfig config, LoraConfig initConfig, PrintStream log) throws IOException {
         Tokenizer tokenizer = modelOptions.loadTokenizer();
         SummarizationPrompt template = generationOptions.template();
         SummarizationEncoder encoder = new SummarizationEncoder(tokenizer, template, generationOptions.maxSourceLength, maxTargetLength);
         List<DialogueExample> train = dataOptions.read(trainFile, DataUse.TRAIN, log);
         List<DialogueExample> validation = validationFile == null ? List.of() : dataOptions.read(validationFile, DataUse.EVALUATE, log);
         List<TokenizedExample> trainSet = encoder.encodeAll(train);
-        TrainerConfig config = trainOptions.config();
         List<TokenizedExample> evalSet = config.evalEvery() > 0 ? encoder.encodeAll(PreparedData.pairs(validation)) : List.of();
         log.printf("data: %d training pairs (%s), %d validation examples%n", train.size(), trainFile, validation.size());
 
@@ -129,6 +181,8 @@ final class FinetuneCommand implements Callable<Integer> {
             LoraModel adapters = null;
             TrainableModel trainable;
             if (lora) {
+                LoraChecks.modulesToSave(model, initConfig != null ? initConfig.modulesToSave() : loraOptions.modulesToSave,
+                        initConfig != null ? "modules_to_save of " + initAdapter.resolve(PeftAdapter.CONFIG_FILE) : "--modules-to-save");
                 adapters = initAdapter != null ? PeftAdapter.load(model, initAdapter) : LoraModel.wrap(model, loraOptions.config(), config.seed());
                 trainable = TrainableModel.lora(adapters, modelOptions.model.toString());
             } else {
@@ -235,11 +289,14 @@ final class FinetuneCommand implements Callable<Integer> {
      * Records the command's settings; a run directory that already holds a different run's settings is
      * refused rather than resumed with settings it was not started with.
      */
-    private void writeRunConfig(Path runDir) throws IOException {
+    private void writeRunConfig(Path runDir, TrainerConfig trainer) {
         ObjectNode config = JSON.createObjectNode();
         config.put("model", modelOptions.model.toString());
+        config.put("random_init", modelOptions.randomInit);
         config.put("init_seed", modelOptions.initSeed);
         config.put("dtype", modelOptions.dtype);
+        config.put("tokenizer", modelOptions.tokenizer);
+        config.put("tokenizer_compat", modelOptions.compat.name().toLowerCase(Locale.ROOT));
         config.put("train", trainFile.toString());
         config.put("validation", validationFile == null ? null : validationFile.toString());
         config.put("method", method);
@@ -247,16 +304,30 @@ final class FinetuneCommand implements Callable<Integer> {
         config.put("prompt", generationOptions.prompt);
         config.put("max_source_length", generationOptions.maxSourceLength);
         config.put("max_target_length", maxTargetLength);
-        config.set("lora", JSON.valueToTree(Map.of("r", loraOptions.r, "alpha", loraOptions.alpha, "dropout", loraOptions.dropout,
-                "targets", loraOptions.targets, "bias", loraOptions.bias, "rslora", loraOptions.rslora, "init", loraOptions.init)));
-        config.set("trainer", JSON.valueToTree(trainOptions.config()));
+        ObjectNode data = config.putObject("data");
+        data.put("format", dataOptions.format);
+        data.put("limit", dataOptions.limit);
+        data.put("on_invalid", dataOptions.onInvalid);
+        data.put("dialogue_field", dataOptions.dialogueField);
+        data.put("summary_field", dataOptions.summaryField);
+        data.put("id_field", dataOptions.idField);
+        ObjectNode l = config.putObject("lora");
+        l.put("r", loraOptions.r).put("alpha", loraOptions.alpha).put("dropout", loraOptions.dropout).put("targets", loraOptions.targets)
+                .put("bias", loraOptions.bias).put("rslora", loraOptions.rslora).put("init", loraOptions.init)
+                .put("modules_to_save", String.join(",", loraOptions.modulesToSave));
+        config.set("trainer", JSON.valueToTree(trainer));
         Path file = runDir.resolve("run-config.json");
         if (Files.exists(file) && Checkpoint.latest(runDir) != null) {
-            var previous = JSON.readTree(file.toFile());
-            // Compared as parsed text: a long written here reads back as an int node.
-            if (!previous.equals(JSON.readTree(config.toString()))) {
-                throw new Lora4jException("cli", runDir + " holds a run with other settings (see its run-config.json); "
-                        + "resume it with the same options or choose another --out");
+            JsonNode previous;
+            try {
+                previous = JSON.readTree(file.toFile());
+            } catch (IOException e) {
+                throw new Lora4jException("cli", file + " cannot be read (" + e.getMessage() + "): the run cannot be resumed; choose another --out");
+            }
+            List<String> differences = RunSettings.differences(previous, config);
+            if (!differences.isEmpty()) {
+                throw new Lora4jException("cli", runDir + " holds a run started with other settings: " + String.join("; ", differences)
+                        + ". Resume it with the same options, or choose another --out");
             }
         }
         OutputFiles.writeString(file, config.toPrettyString());
