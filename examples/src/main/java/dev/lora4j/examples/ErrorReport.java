@@ -28,6 +28,11 @@ final class ErrorReport {
     private static final Pattern NAMES_RECORD = Pattern.compile("Names\\[names=\\[([^\\]]*)\\]\\]");
     private static final Pattern REGEX_RECORD = Pattern.compile("Regex\\[pattern=([^\\]]*)\\]");
 
+    // Lora4jException prefixes its message with an internal operation label ("cli: ", "peft_load: ");
+    // wrapped messages repeat them mid-line. They mean nothing to a user of the command line.
+    private static final Pattern OP_LABELS = Pattern.compile("(^|: )(?:cli|data|peft_load|peft_save|json|non-finite|lock|output|report|"
+            + "checkpoint|t5 config|safetensors|rouge|summarize|io|lora|lora_config|schedule|trainer|evaluate|tokenizer): ");
+
     private ErrorReport() {}
 
     /** The one-line message for e (never a stack trace: that is --debug's). */
@@ -54,6 +59,11 @@ final class ErrorReport {
 
     static String clean(String message) {
         String m = message;
+        String previous;
+        do {
+            previous = m;
+            m = OP_LABELS.matcher(m).replaceAll("$1");
+        } while (!m.equals(previous));
         Matcher location = JACKSON_LOCATION.matcher(m);
         m = location.replaceAll(r -> " (line " + r.group(1) + ", column " + r.group(2) + ")");
         m = JACKSON_SOURCE.matcher(m).replaceAll("");
