@@ -67,7 +67,7 @@ class TrainingDataCliTest extends LiveTensorCheck {
     }
 
     @Test
-    void summarizeReadsTheDialogueOnlyHiddenTestFile() {
+    void summarizeReadsTheDialogueOnlyHiddenTestFile() throws IOException {
         Path hidden = CliTest.sharedData("dialogsum/dialogsum.hiddentest.dialogue.jsonl");
         CliTest.Run r = CliTest.run("summarize", "-m", CliFixtures.config().toString(), "--random-init", "--limit", "2",
                 "--max-new-tokens", "4", "--max-source-length", "48", hidden.toString());
