@@ -149,11 +149,11 @@ final class FinetuneCommand implements Callable<Integer> {
         OutputPaths.refuseInputs("--out", runDir, inputs());
         // One process per run directory: two would interleave metrics.jsonl and overwrite checkpoints.
         try (DirectoryLock lock = DirectoryLock.acquire(runDir, "lora4j finetune", "--out")) {
+            writeRunConfig(runDir, config); // refuses a run with other settings before anything is changed
             int stale = Checkpoint.removeStaleTemporaries(runDir);
             if (stale > 0) {
                 log.println("removed " + stale + " unfinished checkpoint folder(s) left by an interrupted run");
             }
-            writeRunConfig(runDir, config);
             return train(runDir, lora, config, initConfig, log);
         }
     }

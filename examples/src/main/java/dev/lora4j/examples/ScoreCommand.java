@@ -81,8 +81,8 @@ final class ScoreCommand implements Callable<Integer> {
             rouge = scorer.scoreCorpusMulti(refs, preds);
         } catch (Lora4jException e) {
             // "example N" is line N of text files; for JSONL, the line of its N-th row.
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^example (\\d+)").matcher(e.getMessage());
-            String message = e.getMessage();
+            String message = ErrorReport.clean(e.getMessage());
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^example (\\d+)").matcher(message);
             if (m.find()) {
                 int example = Integer.parseInt(m.group(1));
                 int line = jsonl ? jsonlLines.get(example - 1) : example;

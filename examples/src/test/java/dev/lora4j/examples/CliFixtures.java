@@ -60,8 +60,13 @@ final class CliFixtures {
 
     /** finetune arguments on the tiny config: one quick step unless extra says otherwise. */
     static String[] finetune(Path out, String... extra) throws IOException {
+        return finetune(out, TRAIN, 2, extra);
+    }
+
+    /** finetune arguments on the tiny config with another training file and batch size. */
+    static String[] finetune(Path out, Path train, int batchSize, String... extra) throws IOException {
         java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("finetune", "-m", config().toString(), "--random-init",
-                "--train", TRAIN.toString(), "--limit", "4", "--steps", "1", "--batch-size", "2", "--max-source-length", "48",
+                "--train", train.toString(), "--limit", "4", "--steps", "1", "--batch-size", Integer.toString(batchSize), "--max-source-length", "48",
                 "--max-target-length", "12", "--threads", "2", "-o", out.toString()));
         args.addAll(java.util.List.of(extra));
         return args.toArray(String[]::new);

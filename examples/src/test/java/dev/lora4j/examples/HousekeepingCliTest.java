@@ -40,17 +40,18 @@ class HousekeepingCliTest extends LiveTensorCheck {
     void scoreRefusesAHugeLineQuicklyNamingTheLimit() throws IOException {
         Path predictions = dir.resolve("p.txt");
         Path references = dir.resolve("r.txt");
-        String huge = "word ".repeat(2_000_000) + "\n";
+        String huge = "word ".repeat(500_000) + "\n";
         Files.writeString(predictions, "short summary\n" + huge);
         Files.writeString(references, "short summary\n" + huge);
         long start = System.nanoTime();
-        CliTest.Run r = CliTest.run("score", "--predictions", predictions.toString(), "--references", references.toString());
-        assertTrue((System.nanoTime() - start) / 1e9 < 30, "refused quickly");
+        CliTest.Run r = CliTest.run("score", "--predictions", predictions.toString(), "--references", references.toString(),
+                "--no-stemmer");
+        assertTrue((System.nanoTime() - start) / 1e9 < 20, "refused quickly");
         assertEquals(1, r.code());
-        assertTrue(r.err().contains(predictions + ": line 2: ROUGE-L of a 2000000-token prediction"), r.err());
+        assertTrue(r.err().contains(predictions + ": line 2: ROUGE-L of a 500000-token prediction"), r.err());
         assertTrue(r.err().contains("over the limit of 25000000"), r.err());
         CliTest.Run ngrams = CliTest.run("score", "--predictions", predictions.toString(), "--references", references.toString(),
-                "--types", "rouge1");
+                "--types", "rouge1", "--no-stemmer");
         assertEquals(0, ngrams.code(), "ROUGE-1 has no such limit: " + ngrams.err());
     }
 

@@ -55,14 +55,14 @@ class OutputSafetyCliTest extends LiveTensorCheck {
 
     @Test
     void summarizeNeverWritesOverItsInput() throws IOException {
-        Path input = CliFixtures.jsonl(dir.resolve("dialogues.jsonl"), "#Person1#: Hi. #Person2#: Hello.", "They greet.");
+        Path input = CliFixtures.jsonl(dir.resolve("dialogsum.dialogues.jsonl"), "#Person1#: Hi. #Person2#: Hello.", "They greet.");
         byte[] before = Files.readAllBytes(input);
         CliTest.Run same = CliTest.run("summarize", "-m", CliFixtures.config().toString(), "--random-init", "--output", input.toString(),
                 input.toString());
         assertEquals(1, same.code());
         assertTrue(same.err().contains("--output " + input + " is the INPUT file"), same.err());
         // Another spelling of the same file.
-        Path other = dir.resolve(".").resolve("sub/../dialogues.jsonl");
+        Path other = dir.resolve(".").resolve("sub/../dialogsum.dialogues.jsonl");
         Files.createDirectories(dir.resolve("sub"));
         CliTest.Run spelled = CliTest.run("summarize", "-m", CliFixtures.config().toString(), "--random-init", "--output", other.toString(),
                 input.toString());

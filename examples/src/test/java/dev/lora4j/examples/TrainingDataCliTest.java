@@ -30,7 +30,7 @@ class TrainingDataCliTest extends LiveTensorCheck {
     @Test
     void finetuneTrainsOnEveryPairOfARepeatedDialogue() throws IOException {
         Path data = repeatedDialogue();
-        CliTest.Run r = CliTest.run(CliFixtures.finetune(dir.resolve("run"), "--train", data.toString(), "--batch-size", "3"));
+        CliTest.Run r = CliTest.run(CliFixtures.finetune(dir.resolve("run"), data, 3));
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("3 rows read, 3 used (0 merged), 0 skipped -> 3 training pairs"), r.out());
         assertTrue(r.out().contains("data: 3 training pairs"), r.out());
@@ -81,8 +81,8 @@ class TrainingDataCliTest extends LiveTensorCheck {
         Path data = dir.resolve("with-empty.jsonl");
         Files.writeString(data, Files.readString(repeatedDialogue())
                 + "{\"fname\": \"r4\", \"dialogue\": \"\", \"summary\": \"x\", \"topic\": \"t\"}\n");
-        CliTest.Run r = CliTest.run(CliFixtures.finetune(dir.resolve("run"), "--train", data.toString(), "--format", "dialogsum",
-                "--on-invalid", "skip", "--batch-size", "3"));
+        CliTest.Run r = CliTest.run(CliFixtures.finetune(dir.resolve("run"), data, 3, "--format", "dialogsum",
+                "--on-invalid", "skip"));
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("4 rows read, 3 used (0 merged), 1 skipped (line 4: empty dialogue) -> 3 training pairs"), r.out());
     }
