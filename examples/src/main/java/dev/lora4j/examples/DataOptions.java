@@ -58,6 +58,12 @@ final class DataOptions {
         if (limit != null && limit < 1) {
             throw new Lora4jException("cli", "--limit must be positive, got " + limit);
         }
+        if (java.nio.file.Files.isDirectory(file)) {
+            throw new Lora4jException("cli", file + " is a directory, not a data file: name a .jsonl, .csv or .json file");
+        }
+        if (!java.nio.file.Files.exists(file)) {
+            throw new Lora4jException("cli", file + " does not exist");
+        }
         boolean labels = use != DataUse.GENERATE;
         LoadedDataset loaded = switch (resolveFormat(file)) {
             case "dialogsum" -> labels ? DialogueDatasets.dialogSum(file, options)

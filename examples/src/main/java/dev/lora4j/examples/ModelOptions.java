@@ -95,6 +95,9 @@ final class ModelOptions {
         if (!Files.exists(model)) {
             throw new Lora4jException("cli", "--model " + model + " does not exist");
         }
+        if (Files.isDirectory(model) && !Files.isRegularFile(model.resolve("config.json"))) {
+            throw new Lora4jException("cli", "--model " + model + " holds no config.json: not a T5 checkpoint directory");
+        }
         Path weightsDir = isConfigOnly() ? model.toAbsolutePath().getParent() : model;
         boolean weightsThere = hasWeights(weightsDir);
         if (isConfigOnly() && !randomInit) {

@@ -70,6 +70,10 @@ final class SummarizeCommand implements Callable<Integer> {
             inputs.put("--adapter", adapter);
             OutputPaths.refuseInputs("--output", output, inputs);
         }
+        if (adapter != null) {
+            PeftAdapter.readConfig(adapter); // inputs are checked before the dialogues are read
+            FiniteCheck.directory(adapter);
+        }
         boolean dataFile = !stdin && (!dataOptions.format.equals("auto") || isDataFileName(input));
         List<DialogueExample> examples;
         if (dataFile) {
@@ -80,9 +84,6 @@ final class SummarizeCommand implements Callable<Integer> {
                 throw new Lora4jException("cli", (stdin ? "standard input" : input) + " holds no dialogue");
             }
             examples = List.of(new DialogueExample("input", text.strip(), List.of(), null));
-        }
-        if (adapter != null) {
-            FiniteCheck.directory(adapter);
         }
         List<String> summaries;
         try (T5ForConditionalGeneration model = modelOptions.loadModel()) {

@@ -46,6 +46,15 @@ class ErrorMessagesCliTest extends LiveTensorCheck {
         Path huge = dir.resolve("huge.txt");
         Files.write(huge, new byte[TextInput.MAX_BYTES + 1]);
         assertTrue(errorLine(summarize(huge.toString())).contains("too much for one dialogue"));
+        String trainDir = errorLine(CliTest.run(CliFixtures.finetune(dir.resolve("run"), dir, 2)));
+        assertTrue(trainDir.contains(dir + " is a directory, not a data file"), trainDir);
+        String unreadable = errorLine(CliTest.run(CliFixtures.finetune(dir.resolve("run"), dir, 2, "--format", "jsonl")));
+        assertTrue(unreadable.contains(dir + " is a directory"), unreadable);
+        Path dialogue = Files.writeString(dir.resolve("ok.txt"), "#Person1#: Hi. #Person2#: Hello.");
+        String noAdapter = errorLine(summarize("--adapter", dir.toString(), dialogue.toString()));
+        assertTrue(noAdapter.contains(dir + " holds no adapter_config.json"), noAdapter);
+        String noConfig = errorLine(CliTest.run("summarize", "-m", dir.toString(), dialogue.toString()));
+        assertTrue(noConfig.contains("--model " + dir + " holds no config.json"), noConfig);
         String missing = errorLine(CliTest.run("score", "--predictions", dir.resolve("nope.txt").toString(), "--references",
                 dir.resolve("nope.txt").toString()));
         assertTrue(missing.contains("nope.txt does not exist"), missing);

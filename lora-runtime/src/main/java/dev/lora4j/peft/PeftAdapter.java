@@ -92,6 +92,9 @@ public final class PeftAdapter {
     /** Reads adapter_config.json, rejecting PEFT features lora4j does not implement. */
     public static LoraConfig readConfig(Path dir) {
         Path file = dir.resolve(CONFIG_FILE);
+        if (!Files.isRegularFile(file)) {
+            throw new Lora4jException("peft_load", dir + " holds no " + CONFIG_FILE + ": not a PEFT adapter directory");
+        }
         JsonNode o;
         try {
             o = JSON.readTree(Files.readString(file, StandardCharsets.UTF_8));
