@@ -102,7 +102,7 @@ final class Evaluations {
             HtmlReport.writeJson(data, dir.resolve("report.json"));
             HtmlReport.write(data, html);
         } catch (IOException e) {
-            throw new Lora4jException("report", "cannot write the report in " + dir + ": " + e.getMessage(), e);
+            throw new Lora4jException("report", "cannot write the report in " + dir + ": " + IoMessages.describe(e), e);
         }
         return html;
     }

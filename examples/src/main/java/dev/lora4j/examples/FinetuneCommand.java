@@ -322,7 +322,7 @@ final class FinetuneCommand implements Callable<Integer> {
             try {
                 previous = JSON.readTree(file.toFile());
             } catch (IOException e) {
-                throw new Lora4jException("cli", file + " cannot be read (" + e.getMessage() + "): the run cannot be resumed; choose another --out");
+                throw new Lora4jException("cli", file + " cannot be read (" + ErrorReport.clean(e.getMessage()) + "): the run cannot be resumed; choose another --out");
             }
             List<String> differences = RunSettings.differences(previous, config);
             if (!differences.isEmpty()) {
