@@ -3,7 +3,6 @@ package dev.lora4j.examples;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lora4j.data.DataUse;
 import dev.lora4j.data.DialogueExample;
-import dev.lora4j.data.SummarizationPrompt;
 import dev.lora4j.io.FiniteCheck;
 import dev.lora4j.peft.PeftAdapter;
 import dev.lora4j.summarize.Summarizer;
