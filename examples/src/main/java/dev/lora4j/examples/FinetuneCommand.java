@@ -143,6 +143,10 @@ final class FinetuneCommand implements Callable<Integer> {
                     spec.commandLine().getParseResult());
             FiniteCheck.directory(initAdapter); // a NaN adapter would otherwise look like a learning rate too high
         }
+        // Inputs are read before the run directory is touched: a bad file leaves nothing behind.
+        Tokenizer tokenizer = modelOptions.loadTokenizer();
+        List<DialogueExample> train = dataOptions.read(trainFile, DataUse.TRAIN, log);
+        List<DialogueExample> validation = validationFile == null ? List.of() : dataOptions.read(validationFile, DataUse.EVALUATE, log);
         Path runDir = out != null ? out : Path.of("runs", "finetune-" + method + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         OutputPaths.requireDirectory("--out", runDir);
@@ -154,7 +158,7 @@ final class FinetuneCommand implements Callable<Integer> {
             if (stale > 0) {
                 log.println("removed " + stale + " unfinished checkpoint folder(s) left by an interrupted run");
             }
-            return train(runDir, lora, config, initConfig, log);
+            return train(runDir, lora, config, initConfig, tokenizer, train, validation, log);
         }
     }
 
@@ -167,12 +171,10 @@ final class FinetuneCommand implements Callable<Integer> {
         return in;
     }
 
-    private int train(Path runDir, boolean lora, TrainerConfig config, LoraConfig initConfig, PrintStream log) throws IOException {
-        Tokenizer tokenizer = modelOptions.loadTokenizer();
+    private int train(Path runDir, boolean lora, TrainerConfig config, LoraConfig initConfig, Tokenizer tokenizer,
+                      List<DialogueExample> train, List<DialogueExample> validation, PrintStream log) throws IOException {
         SummarizationPrompt template = generationOptions.template();
         SummarizationEncoder encoder = new SummarizationEncoder(tokenizer, template, generationOptions.maxSourceLength, maxTargetLength);
-        List<DialogueExample> train = dataOptions.read(trainFile, DataUse.TRAIN, log);
-        List<DialogueExample> validation = validationFile == null ? List.of() : dataOptions.read(validationFile, DataUse.EVALUATE, log);
         List<TokenizedExample> trainSet = encoder.encodeAll(train);
         List<TokenizedExample> evalSet = config.evalEvery() > 0 ? encoder.encodeAll(PreparedData.pairs(validation)) : List.of();
         log.printf("data: %d training pairs (%s), %d validation examples%n", train.size(), trainFile, validation.size());

@@ -48,6 +48,7 @@ class ErrorMessagesCliTest extends LiveTensorCheck {
         assertTrue(errorLine(summarize(huge.toString())).contains("too much for one dialogue"));
         String trainDir = errorLine(CliTest.run(CliFixtures.finetune(dir.resolve("run"), dir, 2)));
         assertTrue(trainDir.contains(dir + " is a directory, not a data file"), trainDir);
+        assertFalse(Files.exists(dir.resolve("run")), "a bad input leaves no run directory");
         String unreadable = errorLine(CliTest.run(CliFixtures.finetune(dir.resolve("run"), dir, 2, "--format", "jsonl")));
         assertTrue(unreadable.contains(dir + " is a directory"), unreadable);
         Path dialogue = Files.writeString(dir.resolve("ok.txt"), "#Person1#: Hi. #Person2#: Hello.");
