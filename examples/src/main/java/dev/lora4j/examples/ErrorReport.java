@@ -38,6 +38,9 @@ final class ErrorReport {
     /** The one-line message for e (never a stack trace: that is --debug's). */
     static String describe(Throwable e) {
         Throwable t = e;
+        if (t instanceof picocli.CommandLine.ExecutionException x && x.getCause() != null) {
+            t = x.getCause(); // an Error the execution strategy wrapped (see Main)
+        }
         if (t instanceof UncheckedIOException u && u.getCause() != null) {
             t = u.getCause();
         }

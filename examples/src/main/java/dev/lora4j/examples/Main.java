@@ -31,6 +31,15 @@ public final class Main implements Runnable {
      */
     static CommandLine commandLine() {
         return new CommandLine(new Main())
+                // picocli hands only Exceptions to the handler; an OutOfMemoryError (a huge input) or a
+                // StackOverflowError would escape with a bare stack trace, so they are wrapped.
+                .setExecutionStrategy(parsed -> {
+                    try {
+                        return new CommandLine.RunLast().execute(parsed);
+                    } catch (VirtualMachineError e) {
+                        throw new CommandLine.ExecutionException(lastCommand(parsed), "", e);
+                    }
+                })
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
                     cmd.getErr().println(cmd.getColorScheme().errorText("error: " + ErrorReport.describe(e)));
                     if (debug(parsed) || "1".equals(System.getenv("LORA4J_DEBUG"))) {
@@ -38,6 +47,14 @@ public final class Main implements Runnable {
                     }
                     return 1;
                 });
+    }
+
+    private static CommandLine lastCommand(CommandLine.ParseResult parsed) {
+        CommandLine.ParseResult p = parsed;
+        while (p.subcommand() != null) {
+            p = p.subcommand();
+        }
+        return p.commandSpec().commandLine();
     }
 
     private static boolean debug(CommandLine.ParseResult parsed) {

@@ -80,6 +80,27 @@ class ErrorMessagesCliTest extends LiveTensorCheck {
     }
 
     @Test
+    void runningOutOfHeapIsOneLineOfAdvice() throws Exception {
+        // A separate JVM with a small heap: the in-process tests share theirs.
+        Path big = dir.resolve("big.txt");
+        byte[] line = "word word word word word word word word word word word word word word word\n".getBytes();
+        try (var out = new java.io.BufferedOutputStream(Files.newOutputStream(big))) {
+            for (int i = 0; i < 600_000; i++) {
+                out.write(line);
+            }
+        }
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(javaBin, "-Xmx32m", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "score", "--predictions", big.toString(), "--references", big.toString(), "--types", "rouge1")
+                .redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(1, p.exitValue(), output);
+        assertTrue(output.startsWith("error: out of memory (Java heap)"), output);
+        assertFalse(output.contains("\tat "), output);
+    }
+
+    @Test
     void debugAddsTheStackTrace() throws IOException {
         CliTest.Run plain = summarize(dir.toString());
         assertFalse(plain.err().contains("\tat "));
@@ -99,6 +120,8 @@ class ErrorMessagesCliTest extends LiveTensorCheck {
         assertEquals("x.json: bad (line 3, column 7)",
                 ErrorReport.clean("x.json: bad\n at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 3, column: 7]"));
         assertEquals("out of memory (Java heap)", ErrorReport.describe(new OutOfMemoryError("Java heap space")).substring(0, 25));
+        assertEquals("out of memory (Java heap)", ErrorReport.describe(new picocli.CommandLine.ExecutionException(
+                Main.commandLine(), "", new OutOfMemoryError("Java heap space"))).substring(0, 25), "as Main's strategy wraps it");
         assertTrue(ErrorReport.describe(new java.nio.file.NoSuchFileException("/x/y")).equals("/x/y: no such file or directory"));
         assertTrue(ErrorReport.describe(new java.nio.file.FileSystemException("/x/y", null, "Is a directory"))
                 .equals("/x/y: is a directory"));
