@@ -50,7 +50,7 @@ final class ErrorReport {
                     + "or raise the heap with JAVA_TOOL_OPTIONS=-Xmx8g";
             case StackOverflowError so -> "the input nests too deeply to process (stack overflow): check the file";
             case IOException io -> IoMessages.describe(io);
-            case Lora4jException l -> l.getMessage();
+            case Lora4jException l -> withIoReason(l.getMessage(), l);
             default -> null;
         };
         if (message == null) {
@@ -58,6 +58,22 @@ final class ErrorReport {
                     + " (a bug in lora4j: rerun with --debug for the stack trace and report it)";
         }
         return clean(message);
+    }
+
+    /**
+     * Library messages end with a wrapped I/O exception's message, which for Java's file-system
+     * exceptions is only the path ("x.safetensors: cannot read: x.safetensors"): that tail becomes the
+     * reason (and the path, when the message does not name it already).
+     */
+    private static String withIoReason(String message, Throwable e) {
+        for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+            if (c instanceof IOException io && io.getMessage() != null && message.endsWith(io.getMessage())) {
+                String head = message.substring(0, message.length() - io.getMessage().length());
+                String file = io instanceof java.nio.file.FileSystemException fs ? fs.getFile() : null;
+                return head + (file != null && head.contains(file) ? IoMessages.reason(io) : IoMessages.describe(io));
+            }
+        }
+        return message;
     }
 
     static String clean(String message) {

@@ -54,6 +54,10 @@ class ErrorMessagesCliTest extends LiveTensorCheck {
         Path dialogue = Files.writeString(dir.resolve("ok.txt"), "#Person1#: Hi. #Person2#: Hello.");
         String noAdapter = errorLine(summarize("--adapter", dir.toString(), dialogue.toString()));
         assertTrue(noAdapter.contains(dir + " holds no adapter_config.json"), noAdapter);
+        Path noWeights = CliFixtures.adapterWithConfig(dir.resolve("no-weights"), c -> {});
+        Files.delete(noWeights.resolve("adapter_model.safetensors"));
+        String weights = errorLine(summarize("--adapter", noWeights.toString(), dialogue.toString()));
+        assertTrue(weights.endsWith(noWeights.resolve("adapter_model.safetensors") + ": cannot read: no such file or directory"), weights);
         String noConfig = errorLine(CliTest.run("summarize", "-m", dir.toString(), dialogue.toString()));
         assertTrue(noConfig.contains("--model " + dir + " holds no config.json"), noConfig);
         String missing = errorLine(CliTest.run("score", "--predictions", dir.resolve("nope.txt").toString(), "--references",
