@@ -9,6 +9,7 @@ import dev.lora4j.eval.RougeScorer;
 import dev.lora4j.examples.report.TrainingCurves;
 import dev.lora4j.io.DirectoryLock;
 import dev.lora4j.io.FiniteCheck;
+import dev.lora4j.io.StaleTemporaries;
 import dev.lora4j.peft.LoraModel;
 import dev.lora4j.peft.PeftAdapter;
 import dev.lora4j.summarize.InContextPrompts;
@@ -126,6 +127,7 @@ final class EvalCommand implements Callable<Integer> {
         log.printf("evaluating on %d examples of %s%n", examples.size(), testFile);
 
         try (DirectoryLock lock = DirectoryLock.acquire(dir, "lora4j eval", "-o")) {
+            StaleTemporaries.remove(dir); // half-written files of a killed earlier attempt
             EvalResume resume = new EvalResume(dir, commonSettings());
             List<MethodRun> runs = new ArrayList<>();
             T5ForConditionalGeneration base = null; // loaded once for all baselines, and only if one must be generated

@@ -14,6 +14,7 @@ import dev.lora4j.examples.report.TrainingCurves;
 import dev.lora4j.examples.report.TrainingProgress;
 import dev.lora4j.io.DirectoryLock;
 import dev.lora4j.io.FiniteCheck;
+import dev.lora4j.io.StaleTemporaries;
 import dev.lora4j.peft.LoraConfig;
 import dev.lora4j.peft.LoraModel;
 import dev.lora4j.peft.PeftAdapter;
@@ -155,8 +156,10 @@ final class FinetuneCommand implements Callable<Integer> {
         try (DirectoryLock lock = DirectoryLock.acquire(runDir, "lora4j finetune", "--out")) {
             writeRunConfig(runDir, config); // refuses a run with other settings before anything is changed
             int stale = Checkpoint.removeStaleTemporaries(runDir);
-            if (stale > 0) {
-                log.println("removed " + stale + " unfinished checkpoint folder(s) left by an interrupted run");
+            int files = StaleTemporaries.remove(runDir);
+            if (stale + files > 0) {
+                log.println("removed " + stale + " unfinished checkpoint folder(s) and " + files
+                        + " temporary file(s) left by an interrupted run");
             }
             return train(runDir, lora, config, initConfig, tokenizer, train, validation, log);
         }

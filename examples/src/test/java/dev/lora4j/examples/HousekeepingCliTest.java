@@ -61,14 +61,17 @@ class HousekeepingCliTest extends LiveTensorCheck {
         assertEquals(0, CliTest.run(CliFixtures.finetune(run)).code());
         Path stale = run.resolve("checkpoints/step-00000001.tmp-0123");
         Files.createDirectories(stale.resolve("weights"));
+        Path staleFile = run.resolve("final/adapter_model.safetensors.tmp-0123456789abcdef");
+        Files.writeString(staleFile, "half");
         CliTest.Run differs = CliTest.run(CliFixtures.finetune(run, "--r", "4", "--lr", "0.01"));
         assertEquals(1, differs.code());
         assertTrue(differs.err().contains("--r (the run has 8, this command 4)"), differs.err());
         assertTrue(differs.err().contains("--lr (the run has 0.001, this command 0.01)"), differs.err());
         CliTest.Run housekeeping = CliTest.run(CliFixtures.finetune(run, "--keep-checkpoints", "5", "--log-every", "3"));
         assertEquals(0, housekeeping.code(), housekeeping.err());
-        assertTrue(housekeeping.out().contains("removed 1 unfinished checkpoint folder"), housekeeping.out());
+        assertTrue(housekeeping.out().contains("removed 1 unfinished checkpoint folder(s) and 1 temporary file(s)"), housekeeping.out());
         assertFalse(Files.exists(stale));
+        assertFalse(Files.exists(staleFile));
     }
 
     @Test
