@@ -186,6 +186,9 @@ final class FinetuneCommand implements Callable<Integer> {
             LoraModel adapters = null;
             TrainableModel trainable;
             if (lora) {
+                if (initConfig == null) {
+                    LoraChecks.targetsMatch(model, loraOptions.config().targetModules());
+                }
                 LoraChecks.modulesToSave(model, initConfig != null ? initConfig.modulesToSave() : loraOptions.modulesToSave,
                         initConfig != null ? "modules_to_save of " + initAdapter.resolve(PeftAdapter.CONFIG_FILE) : "--modules-to-save");
                 adapters = initAdapter != null ? PeftAdapter.load(model, initAdapter) : LoraModel.wrap(model, loraOptions.config(), config.seed());

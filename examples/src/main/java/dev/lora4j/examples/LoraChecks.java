@@ -56,6 +56,23 @@ final class LoraChecks {
     }
 
     /**
+     * Each name of --targets must match some linear layer: PEFT only fails when none matches, so a typo
+     * in one of several names would leave that layer silently unadapted.
+     */
+    static void targetsMatch(T5ForConditionalGeneration model, LoraConfig.TargetModules targets) {
+        if (!(targets instanceof LoraConfig.TargetModules.Names names)) {
+            return;
+        }
+        for (String name : names.names()) {
+            boolean found = model.linearLayers().keySet().stream().anyMatch(path -> path.equals(name) || path.endsWith("." + name));
+            if (!found) {
+                throw new Lora4jException("cli", "--targets names '" + name + "', which matches no linear layer of this model "
+                        + "(T5's are q, k, v, o, wi or wi_0/wi_1, wo, lm_head)");
+            }
+        }
+    }
+
+    /**
      * Each modules_to_save entry must name a module holding parameters (as PEFT matches it: the module
      * path or its last parts). {@code lm_head} of a model whose head is tied to the embeddings has no
      * weight of its own, so training it would train nothing.

@@ -31,6 +31,13 @@ class IgnoredOptionsCliTest extends LiveTensorCheck {
     }
 
     @Test
+    void everyTargetNameMustMatchALayer() throws IOException {
+        CliTest.Run typo = CliTest.run(CliFixtures.finetune(dir.resolve("a"), "--targets", "q,vv"));
+        assertEquals(1, typo.code());
+        assertTrue(typo.err().contains("--targets names 'vv', which matches no linear layer"), typo.err());
+    }
+
+    @Test
     void modulesToSaveMustNameAModule() throws IOException {
         CliTest.Run none = CliTest.run(CliFixtures.finetune(dir.resolve("a"), "--modules-to-save", "classifier"));
         assertEquals(1, none.code());

@@ -108,9 +108,10 @@ public final class PeftAdapter {
         if (!type.equals("LORA")) {
             throw new Lora4jException("peft_load", file + ": peft_type " + type + " is not supported (only LORA)");
         }
-        unsupported(file, o, "use_dora", JsonNode::asBoolean, "DoRA");
-        unsupported(file, o, "fan_in_fan_out", JsonNode::asBoolean, "fan_in_fan_out (Conv1D layers)");
-        unsupported(file, o, "lora_bias", JsonNode::asBoolean, "lora_bias");
+        unsupported(file, o, "use_dora", n -> JsonFields.optionalBoolean(o, "use_dora", false, file), "DoRA");
+        unsupported(file, o, "fan_in_fan_out", n -> JsonFields.optionalBoolean(o, "fan_in_fan_out", false, file),
+                "fan_in_fan_out (Conv1D layers)");
+        unsupported(file, o, "lora_bias", n -> JsonFields.optionalBoolean(o, "lora_bias", false, file), "lora_bias");
         unsupported(file, o, "layers_to_transform", n -> !n.isNull(), "layers_to_transform");
         unsupported(file, o, "rank_pattern", n -> n.isObject() && !n.isEmpty(), "rank_pattern");
         unsupported(file, o, "alpha_pattern", n -> n.isObject() && !n.isEmpty(), "alpha_pattern");
