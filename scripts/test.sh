@@ -23,4 +23,8 @@ log "testing the bindings generator"
 
 log "running Java tests (Maven wrapper; first run downloads Maven 3.9.16 and dependencies)"
 ./mvnw -B -ntp ${CI:+--no-transfer-progress} install -Dlora4j.python="$VENV/bin/python" "$@"
+if [ "${LORA4J_FUZZ:-1}" != 0 ]; then
+  log "bounded fuzzing of every fuzz target (scripts/fuzz.sh; LORA4J_FUZZ=0 skips it)"
+  bash scripts/fuzz.sh
+fi
 log "all tests passed"

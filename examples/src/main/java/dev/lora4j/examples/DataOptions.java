@@ -1,6 +1,7 @@
 package dev.lora4j.examples;
 
 import dev.lora4j.data.CsvDialogueReader;
+import dev.lora4j.data.DataUse;
 import dev.lora4j.data.DialogueDatasets;
 import dev.lora4j.data.DialogueExample;
 import dev.lora4j.data.FieldMapping;
@@ -8,8 +9,8 @@ import dev.lora4j.data.JsonArrayDialogueReader;
 import dev.lora4j.data.JsonlDialogueReader;
 import dev.lora4j.data.LoadedDataset;
 import dev.lora4j.data.OnInvalid;
+import dev.lora4j.data.PreparedData;
 import dev.lora4j.data.ReadOptions;
-import dev.lora4j.data.ReferenceGrouping;
 import dev.lora4j.tensor.Lora4jException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -19,8 +20,8 @@ import picocli.CommandLine.Option;
 
 /**
  * How dialogue files are read: the format (guessed from the name unless given), field names for generic
- * JSONL/CSV/JSON files, what to do with invalid rows, and an optional limit. Skipped rows are always
- * reported, never dropped silently.
+ * JSONL/CSV/JSON files, what to do with invalid rows, and an optional limit. Every command prints how many
+ * rows it read, used, merged and skipped: nothing is dropped silently.
  */
 final class DataOptions {
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "auto",
@@ -44,41 +45,53 @@ final class DataOptions {
     @Option(names = "--limit", paramLabel = "N", description = "Use only the first N examples of each file.")
     Integer limit;
 
-    List<DialogueExample> read(Path file, PrintStream log) {
+    /**
+     * Reads file for use and prints one line accounting for every row (read, used, merged, skipped).
+     * Only evaluation merges rows of the same dialogue; generation needs no summary field.
+     */
+    List<DialogueExample> read(Path file, DataUse use, PrintStream log) {
         ReadOptions options = ReadOptions.defaults().withOnInvalid(switch (onInvalid.toLowerCase(Locale.ROOT)) {
             case "fail" -> OnInvalid.FAIL;
             case "skip" -> OnInvalid.SKIP;
             default -> throw new Lora4jException("cli", "--on-invalid must be fail or skip, got " + onInvalid);
         });
+        if (limit != null && limit < 1) {
+            throw new Lora4jException("cli", "--limit must be positive, got " + limit);
+        }
+        if (java.nio.file.Files.isDirectory(file)) {
+            throw new Lora4jException("cli", file + " is a directory, not a data file: name a .jsonl, .csv or .json file");
+        }
+        if (!java.nio.file.Files.exists(file)) {
+            throw new Lora4jException("cli", file + " does not exist");
+        }
+        boolean labels = use != DataUse.GENERATE;
         LoadedDataset loaded = switch (resolveFormat(file)) {
-            case "dialogsum" -> DialogueDatasets.dialogSum(file, options);
-            case "hf-csv" -> DialogueDatasets.huggingFaceCsv(file, options);
-            case "samsum" -> DialogueDatasets.samsum(file, options);
-            case "jsonl" -> JsonlDialogueReader.read(file, mapping(), options);
-            case "csv" -> CsvDialogueReader.read(file, mapping(), options);
-            case "json" -> JsonArrayDialogueReader.read(file, mapping(), options);
+            case "dialogsum" -> labels ? DialogueDatasets.dialogSum(file, options)
+                    : JsonlDialogueReader.read(file, FieldMapping.DIALOGSUM_DIALOGUE_ONLY, options);
+            case "hf-csv" -> labels ? DialogueDatasets.huggingFaceCsv(file, options)
+                    : CsvDialogueReader.read(file, unlabeled(FieldMapping.HUGGING_FACE_CSV), options);
+            case "samsum" -> labels ? DialogueDatasets.samsum(file, options)
+                    : JsonArrayDialogueReader.read(file, unlabeled(FieldMapping.SAMSUM), options);
+            case "jsonl" -> JsonlDialogueReader.read(file, mapping(labels), options);
+            case "csv" -> CsvDialogueReader.read(file, mapping(labels), options);
+            case "json" -> JsonArrayDialogueReader.read(file, mapping(labels), options);
             default -> throw new Lora4jException("cli", "unknown --format " + format
                     + " (expected dialogsum, hf-csv, samsum, jsonl, csv or json)");
         };
-        if (loaded.report().skippedCount() > 0) {
-            log.println(loaded.report().describe());
-        }
-        // The Hugging Face DialogSum test split repeats a dialogue once per reference: score them together.
-        List<DialogueExample> examples = ReferenceGrouping.byDialogue(loaded.examples());
-        if (examples.isEmpty()) {
+        PreparedData prepared = PreparedData.of(loaded, use, limit);
+        log.println(prepared.describe());
+        if (prepared.examples().isEmpty()) {
             throw new Lora4jException("data", file + ": no examples");
         }
-        if (limit != null) {
-            if (limit < 1) {
-                throw new Lora4jException("cli", "--limit must be positive, got " + limit);
-            }
-            examples = examples.subList(0, Math.min(limit, examples.size()));
-        }
-        return examples;
+        return prepared.examples();
     }
 
-    private FieldMapping mapping() {
-        return new FieldMapping(idField.isEmpty() ? null : idField, dialogueField, List.of(summaryField), null);
+    private static FieldMapping unlabeled(FieldMapping m) {
+        return new FieldMapping(m.idField(), m.dialogueField(), List.of(), null);
+    }
+
+    private FieldMapping mapping(boolean labels) {
+        return new FieldMapping(idField.isEmpty() ? null : idField, dialogueField, labels ? List.of(summaryField) : List.of(), null);
     }
 
     private String resolveFormat(Path file) {

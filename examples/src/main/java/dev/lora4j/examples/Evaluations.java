@@ -61,7 +61,7 @@ final class Evaluations {
                                 List<MethodRun> runs, List<DialogueExample> examples, int samples, List<Path> plots,
                                 List<String> notes) {
         for (MethodRun run : runs) {
-            writePredictions(dir.resolve("predictions").resolve(run.evaluation().method() + ".jsonl"), run.evaluation(), examples);
+            writePredictions(OutputPaths.inside(dir, "predictions/" + run.evaluation().method() + ".jsonl"), run.evaluation(), examples);
         }
         ObjectNode scores = JSON.createObjectNode();
         for (MethodRun run : runs) {
@@ -102,12 +102,12 @@ final class Evaluations {
             HtmlReport.writeJson(data, dir.resolve("report.json"));
             HtmlReport.write(data, html);
         } catch (IOException e) {
-            throw new Lora4jException("report", "cannot write the report in " + dir + ": " + e.getMessage(), e);
+            throw new Lora4jException("report", "cannot write the report in " + dir + ": " + IoMessages.describe(e), e);
         }
         return html;
     }
 
-    private static void writePredictions(Path file, SummaryEvaluation e, List<DialogueExample> examples) {
+    static void writePredictions(Path file, SummaryEvaluation e, List<DialogueExample> examples) {
         StringBuilder out = new StringBuilder();
         for (int i = 0; i < examples.size(); i++) {
             ObjectNode row = JSON.createObjectNode();

@@ -1,18 +1,23 @@
 package dev.lora4j.examples;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.lora4j.peft.MethodConfig;
-import dev.lora4j.peft.ParameterCounts;
-import dev.lora4j.peft.PeftMethod;
-import dev.lora4j.peft.PeftModel;
+import dev.lora4j.data.DataUse;
 import dev.lora4j.data.DialogueExample;
+import dev.lora4j.data.PreparedData;
 import dev.lora4j.data.SummarizationEncoder;
 import dev.lora4j.data.SummarizationPrompt;
 import dev.lora4j.data.TokenizedExample;
 import dev.lora4j.eval.RougeScorer;
 import dev.lora4j.examples.report.TrainingCurves;
 import dev.lora4j.examples.report.TrainingProgress;
+import dev.lora4j.io.DirectoryLock;
+import dev.lora4j.io.FiniteCheck;
+import dev.lora4j.io.StaleTemporaries;
+import dev.lora4j.peft.MethodConfig;
+import dev.lora4j.peft.ParameterCounts;
+import dev.lora4j.peft.PeftModel;
 import dev.lora4j.summarize.Summarizer;
 import dev.lora4j.summarize.SummaryEvaluation;
 import dev.lora4j.t5.GenerationConfig;
@@ -111,36 +116,73 @@ final class FinetuneCommand implements Callable<Integer> {
         if (full && initAdapter != null) {
             throw new Lora4jException("cli", "--init-adapter needs an adapter method, not --method full");
         }
+        modelOptions.check(System.err);
+        // Every option is checked before any data is read or any file written.
+        TrainerConfig config = trainOptions.config();
         MethodConfig methodConfig = null;
         if (initAdapter != null) {
             methodConfig = PeftModel.readConfig(initAdapter);
             MethodOptions.requireAgreement(spec, methodConfig, "--init-adapter " + initAdapter);
             method = methodConfig.method().name();
+            FiniteCheck.directory(initAdapter); // a NaN adapter would otherwise look like a learning rate too high
         } else if (!full) {
-            PeftMethod peftMethod = MethodOptions.method(method);
-            methodConfig = MethodOptions.config(spec, peftMethod);
+            methodConfig = MethodOptions.config(spec, MethodOptions.method(method));
         }
+        generationOptions.config();
+        OptionChecks.atLeast("--max-target-length", maxTargetLength, 1);
+        OptionChecks.atLeast("--rouge-every", rougeEvery, 0);
+        OptionChecks.atLeast("--rouge-samples", rougeSamples, 1);
+        OptionChecks.atLeast("--eval-samples", evalSamples, 0);
+        OptionChecks.atLeast("--eval-batch-size", evalBatchSize, 1);
+        OptionChecks.atLeast("--report-samples", reportSamples, 0);
+        if (validationFile == null && (rougeEvery > 0 || config.evalEvery() > 0)) {
+            throw new Lora4jException("cli", (rougeEvery > 0 ? "--rouge-every" : "--eval-every") + " evaluates on validation data: "
+                    + "it needs --validation FILE");
+        }
+        // Inputs are read before the run directory is touched: a bad file leaves nothing behind.
+        Tokenizer tokenizer = modelOptions.loadTokenizer();
+        List<DialogueExample> train = dataOptions.read(trainFile, DataUse.TRAIN, log);
+        List<DialogueExample> validation = validationFile == null ? List.of() : dataOptions.read(validationFile, DataUse.EVALUATE, log);
         Path runDir = out != null ? out : Path.of("runs", "finetune-" + method + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        Files.createDirectories(runDir);
-        writeRunConfig(runDir, methodConfig);
+        OutputPaths.requireDirectory("--out", runDir);
+        OutputPaths.refuseInputs("--out", runDir, inputs());
+        // One process per run directory: two would interleave metrics.jsonl and overwrite checkpoints.
+        try (DirectoryLock lock = DirectoryLock.acquire(runDir, "lora4j finetune", "--out")) {
+            writeRunConfig(runDir, config, methodConfig); // refuses a run with other settings before anything is changed
+            int stale = Checkpoint.removeStaleTemporaries(runDir);
+            int files = StaleTemporaries.remove(runDir);
+            if (stale + files > 0) {
+                log.println("removed " + stale + " unfinished checkpoint folder(s) and " + files
+                        + " temporary file(s) left by an interrupted run");
+            }
+            return train(runDir, full, config, methodConfig, tokenizer, train, validation, log);
+        }
+    }
 
-        Tokenizer tokenizer = modelOptions.loadTokenizer();
+    private Map<String, Path> inputs() {
+        Map<String, Path> in = new java.util.LinkedHashMap<>();
+        in.put("--train", trainFile);
+        in.put("--validation", validationFile);
+        in.put("--model", modelOptions.model);
+        in.put("--init-adapter", initAdapter);
+        return in;
+    }
+
+    private int train(Path runDir, boolean full, TrainerConfig config, MethodConfig methodConfig, Tokenizer tokenizer,
+                      List<DialogueExample> train, List<DialogueExample> validation, PrintStream log) throws IOException {
         SummarizationPrompt template = generationOptions.template();
         SummarizationEncoder encoder = new SummarizationEncoder(tokenizer, template, generationOptions.maxSourceLength, maxTargetLength);
-        List<DialogueExample> train = dataOptions.read(trainFile, log);
-        List<DialogueExample> validation = validationFile == null ? List.of() : dataOptions.read(validationFile, log);
         List<TokenizedExample> trainSet = encoder.encodeAll(train);
-        TrainerConfig config = trainOptions.config();
-        List<TokenizedExample> evalSet = config.evalEvery() > 0 ? encoder.encodeAll(validation) : List.of();
-        log.printf("data: %d training examples (%s), %d validation%n", train.size(), trainFile, validation.size());
+        List<TokenizedExample> evalSet = config.evalEvery() > 0 ? encoder.encodeAll(PreparedData.pairs(validation)) : List.of();
+        log.printf("data: %d training pairs (%s), %d validation examples%n", train.size(), trainFile, validation.size());
 
         try (T5ForConditionalGeneration model = modelOptions.loadModel()) {
             PeftModel adapters = null;
             TrainableModel trainable;
             if (!full) {
                 adapters = initAdapter != null ? PeftModel.load(model, initAdapter, config.seed())
-                        : PeftModel.wrap(model, methodConfig, config.seed());
+                        : MethodOptions.wrap(model, methodConfig, config.seed());
                 trainable = TrainableModel.adapter(adapters, modelOptions.model.toString());
             } else {
                 trainable = TrainableModel.full(model);
@@ -225,11 +267,14 @@ final class FinetuneCommand implements Callable<Integer> {
      * Records the command's settings; a run directory that already holds a different run's settings is
      * refused rather than resumed with settings it was not started with.
      */
-    private void writeRunConfig(Path runDir, MethodConfig methodConfig) throws IOException {
+    private void writeRunConfig(Path runDir, TrainerConfig trainer, MethodConfig methodConfig) {
         ObjectNode config = JSON.createObjectNode();
         config.put("model", modelOptions.model.toString());
+        config.put("random_init", modelOptions.randomInit);
         config.put("init_seed", modelOptions.initSeed);
         config.put("dtype", modelOptions.dtype);
+        config.put("tokenizer", modelOptions.tokenizer);
+        config.put("tokenizer_compat", modelOptions.compat.name().toLowerCase(Locale.ROOT));
         config.put("train", trainFile.toString());
         config.put("validation", validationFile == null ? null : validationFile.toString());
         config.put("method", method);
@@ -237,15 +282,27 @@ final class FinetuneCommand implements Callable<Integer> {
         config.put("prompt", generationOptions.prompt);
         config.put("max_source_length", generationOptions.maxSourceLength);
         config.put("max_target_length", maxTargetLength);
+        ObjectNode data = config.putObject("data");
+        data.put("format", dataOptions.format);
+        data.put("limit", dataOptions.limit);
+        data.put("on_invalid", dataOptions.onInvalid);
+        data.put("dialogue_field", dataOptions.dialogueField);
+        data.put("summary_field", dataOptions.summaryField);
+        data.put("id_field", dataOptions.idField);
         config.set("method_config", methodConfig == null ? null : methodConfig.toJson());
-        config.set("trainer", JSON.valueToTree(trainOptions.config()));
+        config.set("trainer", JSON.valueToTree(trainer));
         Path file = runDir.resolve("run-config.json");
         if (Files.exists(file) && Checkpoint.latest(runDir) != null) {
-            var previous = JSON.readTree(file.toFile());
-            // Compared as parsed text: a long written here reads back as an int node.
-            if (!previous.equals(JSON.readTree(config.toString()))) {
-                throw new Lora4jException("cli", runDir + " holds a run with other settings (see its run-config.json); "
-                        + "resume it with the same options or choose another --out");
+            JsonNode previous;
+            try {
+                previous = JSON.readTree(file.toFile());
+            } catch (IOException e) {
+                throw new Lora4jException("cli", file + " cannot be read (" + ErrorReport.clean(e.getMessage()) + "): the run cannot be resumed; choose another --out");
+            }
+            List<String> differences = RunSettings.differences(previous, config);
+            if (!differences.isEmpty()) {
+                throw new Lora4jException("cli", runDir + " holds a run started with other settings: " + String.join("; ", differences)
+                        + ". Resume it with the same options, or choose another --out");
             }
         }
         OutputFiles.writeString(file, config.toPrettyString());

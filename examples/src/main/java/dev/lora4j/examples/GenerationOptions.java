@@ -24,6 +24,9 @@ final class GenerationOptions {
     }
 
     GenerationConfig config() {
+        OptionChecks.atLeast("--max-source-length", maxSourceLength, 2);
+        OptionChecks.atLeast("--max-new-tokens", maxNewTokens, 1);
+        OptionChecks.atLeast("--beams", beams, 1);
         return beams == 1 ? GenerationConfig.greedy(maxNewTokens) : GenerationConfig.beams(beams, maxNewTokens);
     }
 

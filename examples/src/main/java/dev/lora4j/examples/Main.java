@@ -1,6 +1,5 @@
 package dev.lora4j.examples;
 
-import dev.lora4j.tensor.Lora4jException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -13,6 +12,10 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT,
+            description = "On failure, print the stack trace after the error line.")
+    boolean debug;
+
     @Override
     public void run() {
         spec.commandLine().usage(System.out);
@@ -23,22 +26,45 @@ public final class Main implements Runnable {
     }
 
     /**
-     * The command line with lora4j's error handling: a failure prints one line naming the problem and
-     * exits 1; the stack trace is shown only with LORA4J_DEBUG=1 (or for errors that are bugs here).
+     * The command line with lora4j's error handling: a failure prints one line naming the problem (see
+     * {@link ErrorReport}) and exits 1; the stack trace is shown only with --debug (or LORA4J_DEBUG=1).
      */
     static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
         MethodOptions.install(cli.getSubcommands().get("finetune").getCommandSpec());
         return cli
+                // picocli hands only Exceptions to the handler; an OutOfMemoryError (a huge input) or a
+                // StackOverflowError would escape with a bare stack trace, so they are wrapped.
+                .setExecutionStrategy(parsed -> {
+                    try {
+                        return new CommandLine.RunLast().execute(parsed);
+                    } catch (VirtualMachineError e) {
+                        throw new CommandLine.ExecutionException(lastCommand(parsed), "", e);
+                    }
+                })
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
-                    boolean expected = e instanceof Lora4jException || e instanceof java.io.IOException
-                            || e instanceof java.io.UncheckedIOException;
-                    String message = expected ? e.getMessage() : e.getClass().getName() + ": " + e.getMessage();
-                    cmd.getErr().println(cmd.getColorScheme().errorText("error: " + message));
-                    if (!expected || "1".equals(System.getenv("LORA4J_DEBUG"))) {
+                    cmd.getErr().println(cmd.getColorScheme().errorText("error: " + ErrorReport.describe(e)));
+                    if (debug(parsed) || "1".equals(System.getenv("LORA4J_DEBUG"))) {
                         e.printStackTrace(cmd.getErr());
                     }
                     return 1;
                 });
+    }
+
+    private static CommandLine lastCommand(CommandLine.ParseResult parsed) {
+        CommandLine.ParseResult p = parsed;
+        while (p.subcommand() != null) {
+            p = p.subcommand();
+        }
+        return p.commandSpec().commandLine();
+    }
+
+    private static boolean debug(CommandLine.ParseResult parsed) {
+        for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption("--debug")) {
+                return true;
+            }
+        }
+        return false;
     }
 }

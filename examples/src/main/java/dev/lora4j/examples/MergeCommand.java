@@ -1,11 +1,15 @@
 package dev.lora4j.examples;
 
+import dev.lora4j.io.FiniteCheck;
 import dev.lora4j.peft.PeftModel;
 import dev.lora4j.t5.T5ForConditionalGeneration;
 import dev.lora4j.tensor.Lora4jException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -27,24 +31,57 @@ final class MergeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        modelOptions.check(System.err);
         if (Files.exists(out)) {
+            if (!Files.isDirectory(out)) {
+                throw new Lora4jException("cli", "-o " + out + " is a file: name a new or empty directory");
+            }
             try (Stream<Path> entries = Files.list(out)) {
                 if (entries.findAny().isPresent()) {
-                    throw new Lora4jException("cli", out + " is not empty: merging will not overwrite a checkpoint");
+                    throw new Lora4jException("cli", out + " is not empty: merging will not overwrite a checkpoint; choose a new -o");
                 }
             }
         }
-        try (T5ForConditionalGeneration model = modelOptions.loadModel()) {
-            PeftModel peft = PeftModel.load(model, adapter, 0);
-            String refusal = peft.mergeRefusal();
-            if (refusal != null) {
-                throw new Lora4jException("cli", adapter + ": " + refusal);
+        FiniteCheck.directory(adapter);
+        // Written beside the target and renamed into place: a failed or killed merge leaves no partial
+        // checkpoint behind, so a retry never finds -o "not empty".
+        Path target = out.toAbsolutePath().normalize();
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp-" + UUID.randomUUID());
+        try {
+            String described;
+            try (T5ForConditionalGeneration model = modelOptions.loadModel()) {
+                PeftModel peft = PeftModel.load(model, adapter, 0);
+                String refusal = peft.mergeRefusal();
+                if (refusal != null) {
+                    throw new Lora4jException("cli", adapter + ": " + refusal);
+                }
+                described = peft.describe();
+                T5ForConditionalGeneration merged = peft.mergeAndUnload();
+                // An overflow in W + BA (float16) would save a checkpoint that summarizes to nothing.
+                FiniteCheck.tensors(merged.namedParameters(), "the merged model");
+                merged.save(tmp);
+                TokenizerCopy.into(modelOptions.tokenizerDirectory(), tmp);
             }
-            String described = peft.describe();
-            peft.mergeAndUnload().save(out);
-            TokenizerCopy.into(modelOptions.tokenizerDirectory(), out);
+            if (Files.exists(target)) {
+                Files.delete(target); // empty, checked above
+            }
+            Files.createDirectories(target.getParent());
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
             System.out.printf("merged %s (%s) into %s%n", adapter, described, out);
+        } finally {
+            deleteTree(tmp);
         }
         return 0;
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 }

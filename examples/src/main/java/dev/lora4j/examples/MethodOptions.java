@@ -1,11 +1,14 @@
 package dev.lora4j.examples;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lora4j.peft.ConfigOption;
 import dev.lora4j.peft.MethodConfig;
 import dev.lora4j.peft.PeftMethod;
 import dev.lora4j.peft.PeftMethods;
+import dev.lora4j.peft.PeftModel;
+import dev.lora4j.t5.T5ForConditionalGeneration;
 import dev.lora4j.tensor.Lora4jException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -105,11 +108,7 @@ final class MethodOptions {
         try {
             return method.readConfig(json, "the command line");
         } catch (Lora4jException e) {
-            String message = e.getMessage();
-            for (Map.Entry<String, String> f : optionOfField.entrySet()) {
-                message = message.replace("\"" + f.getKey() + "\"", f.getValue());
-            }
-            throw new Lora4jException("cli", message.replaceFirst("^adapter config: ", ""), e);
+            throw new Lora4jException("cli", withOptionNames(e.getMessage(), method), e);
         }
     }
 
@@ -127,6 +126,7 @@ final class MethodOptions {
                     + methodOption.<String>getValue());
         }
         ObjectNode saved = loaded.toJson();
+        List<String> conflicts = new ArrayList<>();
         for (PeftMethod method : PeftMethods.all()) {
             for (ConfigOption option : method.options()) {
                 OptionSpec given = spec.findOption(option.name());
@@ -138,17 +138,51 @@ final class MethodOptions {
                     throw new Lora4jException("cli", option.name() + " is an option of --method " + method.name()
                             + ", but " + source + " holds a " + loaded.method().name() + " adapter");
                 }
-                var value = option.type() == ConfigOption.Type.FLAG
+                JsonNode value = option.type() == ConfigOption.Type.FLAG
                         ? JsonNodeFactory.instance.booleanNode(given.<Boolean>getValue())
                         : option.toJson(given.<String>getValue());
-                var stored = saved.get(option.field());
+                JsonNode stored = saved.get(option.field());
                 if (stored == null || !sameValue(stored, value)) {
-                    throw new Lora4jException("cli", option.name() + " " + (given.getValue() == null ? "" : given.getValue())
-                            + " disagrees with " + source + " (" + option.field() + " = " + stored + "); drop the option "
-                            + "or start a fresh adapter");
+                    conflicts.add(option.name() + " is " + render(value) + " but its \"" + option.field() + "\" is "
+                            + (stored == null ? "not set" : render(stored)));
                 }
             }
         }
+        if (!conflicts.isEmpty()) {
+            throw new Lora4jException("cli", source + " decides the " + loaded.method().name() + " settings, but "
+                    + String.join("; ", conflicts) + ": drop those options or give the adapter's values");
+        }
+    }
+
+    /**
+     * Attaches a fresh adapter, with the method's checks of the config against this model; an error
+     * about a config field names the option that set it.
+     */
+    static PeftModel wrap(T5ForConditionalGeneration model, MethodConfig config, long seed) {
+        try {
+            return PeftModel.wrap(model, config, seed);
+        } catch (Lora4jException e) {
+            throw new Lora4jException("cli", withOptionNames(e.getMessage(), config.method()), e);
+        }
+    }
+
+    /** A method's message about its fields, with each field named by its option instead. */
+    private static String withOptionNames(String message, PeftMethod method) {
+        for (ConfigOption option : method.options()) {
+            message = message.replace("field \"" + option.field() + "\"", option.name())
+                    .replace("\"" + option.field() + "\"", option.name());
+        }
+        return message.replaceFirst("^[a-z ]+: (the command line: )?", "");
+    }
+
+    /** A JSON value as an option would spell it: lists comma-joined in sorted order, strings bare. */
+    private static String render(JsonNode value) {
+        if (value.isArray()) {
+            java.util.Set<String> items = new java.util.TreeSet<>();
+            value.forEach(n -> items.add(n.asText()));
+            return String.join(",", items);
+        }
+        return value.isTextual() ? value.textValue() : value.toString();
     }
 
     /** JSON equality that treats 8 and 8.0 as equal and compares lists as sets (target_modules). */

@@ -1,5 +1,6 @@
 package dev.lora4j.examples;
 
+import dev.lora4j.io.FiniteCheck;
 import dev.lora4j.t5.T5Config;
 import dev.lora4j.t5.T5ForConditionalGeneration;
 import dev.lora4j.tensor.DType;
@@ -9,22 +10,28 @@ import dev.lora4j.tensor.NativeLibrary;
 import dev.lora4j.tokenizer.ByT5Tokenizer;
 import dev.lora4j.tokenizer.T5Tokenizer;
 import dev.lora4j.tokenizer.Tokenizer;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /**
  * Which model and tokenizer a command works on. {@code --model} names a local Hugging Face T5 checkpoint
- * directory (config.json + safetensors + tokenizer files) or a config.json alone, which builds a randomly
- * initialised model of that shape (no pretrained weights can be downloaded everywhere: tests and
- * benchmarks use this).
+ * directory (config.json + safetensors + tokenizer files), or with {@code --random-init} a randomly
+ * initialised model of a config's shape (no pretrained weights can be downloaded everywhere: tests and
+ * benchmarks use this). Random weights are never chosen implicitly: a config.json alone without the flag
+ * is an error, and with it every command says so in its first lines.
  */
 final class ModelOptions {
     enum Compat { FILE, TRANSFORMERS5 }
 
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "PATH",
-            description = "A T5 checkpoint directory, or a config.json alone (random initialisation).")
+            description = "A T5 checkpoint directory, or a config.json with --random-init.")
     Path model;
+
+    @Option(names = "--random-init", description = "Build a randomly initialised model of --model's config (a config.json, or "
+            + "a directory's) instead of loading weights: for tests and benchmarks, not for real summaries.")
+    boolean randomInit;
 
     @Option(names = "--tokenizer", paramLabel = "PATH|byt5",
             description = "Tokenizer directory or file (tokenizer.json / spiece.model), or 'byt5' for bytes. Default: the model directory's.")
@@ -46,6 +53,8 @@ final class ModelOptions {
     @Option(names = "--init-seed", paramLabel = "SEED", defaultValue = "0",
             description = "Seed of the random initialisation when --model is a config alone (default: ${DEFAULT-VALUE}).")
     long initSeed;
+
+    private boolean weightsChecked; // eval loads the model once per method; the files are checked once
 
     @Option(names = "--threads", paramLabel = "N", description = "CPU threads for libtorch (default: libtorch's choice).")
     Integer threads;
@@ -78,20 +87,59 @@ final class ModelOptions {
         return Files.isRegularFile(model);
     }
 
-    /** The checkpoint, or a random model of the config's shape. */
-    T5ForConditionalGeneration loadModel() {
-        applyThreads();
+    /**
+     * Checks --model before any work and says, on err, when the model will be random: every command calls
+     * this first, so the warning is among the first lines of its output.
+     */
+    void check(PrintStream err) {
         if (!Files.exists(model)) {
             throw new Lora4jException("cli", "--model " + model + " does not exist");
         }
-        if (isConfigOnly()) {
-            return T5ForConditionalGeneration.fromConfig(T5Config.load(model), initSeed, device(), dtype());
+        if (Files.isDirectory(model) && !Files.isRegularFile(model.resolve("config.json"))) {
+            throw new Lora4jException("cli", "--model " + model + " holds no config.json: not a T5 checkpoint directory");
+        }
+        Path weightsDir = isConfigOnly() ? model.toAbsolutePath().getParent() : model;
+        boolean weightsThere = hasWeights(weightsDir);
+        if (isConfigOnly() && !randomInit) {
+            throw new Lora4jException("cli", "--model " + model + " is a config.json alone, which gives a randomly initialised model"
+                    + (weightsThere ? "; " + weightsDir + " holds the weights: pass -m " + weightsDir + " to load them"
+                    : ": pass --random-init if that is what you want, or -m with a checkpoint directory"));
+        }
+        if (randomInit) {
+            err.println("warning: --random-init: the model is randomly initialised (seed " + initSeed + ") with the shape of "
+                    + configFile() + ", not loaded; its summaries are noise until trained");
+            if (weightsThere) {
+                err.println("warning: " + weightsDir + " holds model weights, which --random-init ignores: drop --random-init "
+                        + "and pass -m " + weightsDir + " to use them");
+            }
+        }
+    }
+
+    /** The checkpoint, or with --random-init a random model of the config's shape. */
+    T5ForConditionalGeneration loadModel() {
+        applyThreads();
+        check(new PrintStream(java.io.OutputStream.nullOutputStream()));
+        if (randomInit) {
+            return T5ForConditionalGeneration.fromConfig(T5Config.load(configFile()), initSeed, device(), dtype());
+        }
+        // NaN/Inf in a weight would otherwise surface as empty summaries or a NaN loss, far from the cause.
+        if (!weightsChecked) {
+            FiniteCheck.directory(model);
+            weightsChecked = true;
         }
         return T5ForConditionalGeneration.load(model, device(), dtype());
     }
 
+    private Path configFile() {
+        return isConfigOnly() ? model : model.resolve("config.json");
+    }
+
     T5Config config() {
-        return T5Config.load(isConfigOnly() ? model : model.resolve("config.json"));
+        return T5Config.load(configFile());
+    }
+
+    private static boolean hasWeights(Path dir) {
+        return Files.isRegularFile(dir.resolve("model.safetensors")) || Files.isRegularFile(dir.resolve("model.safetensors.index.json"));
     }
 
     Tokenizer loadTokenizer() {

@@ -17,7 +17,7 @@ final class OutputFiles {
             Files.createDirectories(parent);
             AtomicFiles.write(file, text.getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
-            throw new Lora4jException("output", "cannot write " + file + ": " + e.getMessage(), e);
+            throw new Lora4jException("output", "cannot write " + file + ": " + IoMessages.reason(e), e);
         }
     }
 }

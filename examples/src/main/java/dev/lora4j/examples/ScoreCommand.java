@@ -44,6 +44,8 @@ final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON (precision, recall, F per type) instead of a table.")
     boolean json;
 
+    private final List<Integer> jsonlLines = new ArrayList<>(); // the line of each JSONL row
+
     @Override
     public Integer call() throws IOException {
         List<String> preds = new ArrayList<>();
@@ -74,7 +76,20 @@ final class ScoreCommand implements Callable<Integer> {
                     : "no references: pass --references FILE or a JSONL file with \"references\"");
         }
         RougeScorer scorer = RougeScorer.builder().types(types.toArray(String[]::new)).useStemmer(!noStemmer).build();
-        CorpusRouge rouge = scorer.scoreCorpusMulti(refs, preds);
+        CorpusRouge rouge;
+        try {
+            rouge = scorer.scoreCorpusMulti(refs, preds);
+        } catch (Lora4jException e) {
+            // "example N" is line N of text files; for JSONL, the line of its N-th row.
+            String message = ErrorReport.clean(e.getMessage());
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^example (\\d+)").matcher(message);
+            if (m.find()) {
+                int example = Integer.parseInt(m.group(1));
+                int line = jsonl ? jsonlLines.get(example - 1) : example;
+                message = "line " + line + message.substring(m.end());
+            }
+            throw new Lora4jException("cli", predictions + ": " + message, e);
+        }
         if (json) {
             ObjectNode out = new ObjectMapper().createObjectNode();
             out.put("examples", rouge.size());
@@ -99,11 +114,18 @@ final class ScoreCommand implements Callable<Integer> {
         ObjectMapper mapper = new ObjectMapper();
         List<String> rows = lines(predictions);
         for (int i = 0; i < rows.size(); i++) {
+            if (rows.get(i).isBlank()) {
+                continue; // blank lines are not rows, as in every JSONL reader here
+            }
+            jsonlLines.add(i + 1);
             JsonNode row;
             try {
                 row = mapper.readTree(rows.get(i));
             } catch (IOException e) {
-                throw new Lora4jException("cli", predictions + " line " + (i + 1) + ": not JSON: " + e.getMessage());
+                throw new Lora4jException("cli", predictions + " line " + (i + 1) + ": not JSON: " + ErrorReport.clean(e.getMessage()));
+            }
+            if (row == null || !row.isObject()) {
+                throw new Lora4jException("cli", predictions + " line " + (i + 1) + ": not a JSON object");
             }
             JsonNode p = row.get("prediction");
             if (p == null || !p.isTextual()) {
@@ -116,24 +138,34 @@ final class ScoreCommand implements Callable<Integer> {
                     throw new Lora4jException("cli", predictions + " line " + (i + 1) + ": \"references\" must be a non-empty array");
                 }
                 List<String> list = new ArrayList<>();
-                r.forEach(n -> list.add(n.asText()));
+                for (JsonNode n : r) {
+                    if (!n.isTextual()) {
+                        throw new Lora4jException("cli", predictions + " line " + (i + 1) + ": \"references\" must hold strings, got " + n);
+                    }
+                    list.add(n.textValue());
+                }
                 refs.add(list);
             }
         }
     }
 
-    private static List<String> lines(Path file) throws IOException {
+    /**
+     * The file's lines as Python iterates a text file: a final newline ends the last line and adds none,
+     * but empty lines before it are examples (empty summaries), as rouge-score counts them.
+     */
+    private static List<String> lines(Path file) {
+        if (Files.isDirectory(file)) {
+            throw new Lora4jException("cli", file + " is a directory: give a file with one summary per line");
+        }
         if (!Files.isRegularFile(file)) {
             throw new Lora4jException("cli", file + " does not exist");
         }
-        List<String> out = new ArrayList<>();
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            out.add(line);
+        try {
+            return Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new Lora4jException("cli", file + " is not valid UTF-8 text: save it as UTF-8");
+        } catch (IOException e) {
+            throw new Lora4jException("cli", "cannot read " + file + ": " + IoMessages.reason(e), e);
         }
-        // A final newline does not make an extra empty example.
-        while (!out.isEmpty() && out.getLast().isEmpty()) {
-            out.removeLast();
-        }
-        return out;
     }
 }

@@ -1,9 +1,10 @@
 package dev.lora4j.examples;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lora4j.peft.PeftModel;
+import dev.lora4j.data.DataUse;
 import dev.lora4j.data.DialogueExample;
-import dev.lora4j.data.SummarizationPrompt;
+import dev.lora4j.io.FiniteCheck;
+import dev.lora4j.peft.PeftModel;
 import dev.lora4j.summarize.Summarizer;
 import dev.lora4j.t5.GenerationConfig;
 import dev.lora4j.t5.T5ForConditionalGeneration;
@@ -14,7 +15,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -52,19 +55,35 @@ final class SummarizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        modelOptions.check(System.err);
+        GenerationConfig generation = generationOptions.config();
+        OptionChecks.atLeast("--batch-size", batchSize, 1);
         boolean stdin = input == null || input.equals("-");
+        if (output != null) {
+            if (Files.isDirectory(output)) {
+                throw new Lora4jException("cli", "--output " + output + " is a directory: name a file");
+            }
+            Map<String, Path> inputs = new LinkedHashMap<>();
+            inputs.put("INPUT", stdin ? null : Path.of(input));
+            inputs.put("--model", modelOptions.model);
+            inputs.put("--adapter", adapter);
+            OutputPaths.refuseInputs("--output", output, inputs);
+        }
+        if (adapter != null) {
+            PeftModel.readConfig(adapter); // inputs are checked before the dialogues are read
+            FiniteCheck.directory(adapter);
+        }
         boolean dataFile = !stdin && (!dataOptions.format.equals("auto") || isDataFileName(input));
         List<DialogueExample> examples;
         if (dataFile) {
-            examples = dataOptions.read(Path.of(input), System.err);
+            examples = dataOptions.read(Path.of(input), DataUse.GENERATE, System.err);
         } else {
-            String text = stdin ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8) : Files.readString(Path.of(input));
+            String text = stdin ? TextInput.read(System.in, "standard input") : TextInput.read(Path.of(input));
             if (text.isBlank()) {
                 throw new Lora4jException("cli", (stdin ? "standard input" : input) + " holds no dialogue");
             }
             examples = List.of(new DialogueExample("input", text.strip(), List.of(), null));
         }
-        GenerationConfig generation = generationOptions.config();
         List<String> summaries;
         try (T5ForConditionalGeneration model = modelOptions.loadModel()) {
             if (adapter != null) {

@@ -28,7 +28,7 @@ final class TokenizerCopy {
                 }
             }
         } catch (IOException e) {
-            throw new Lora4jException("cli", "cannot copy tokenizer files from " + source + " to " + target + ": " + e.getMessage(), e);
+            throw new Lora4jException("cli", "cannot copy tokenizer files from " + source + " to " + target + ": " + IoMessages.describe(e), e);
         }
     }
 }

@@ -1,7 +1,10 @@
 package dev.lora4j.examples;
 
+import dev.lora4j.tensor.Lora4jException;
 import dev.lora4j.train.LrSchedule;
 import dev.lora4j.train.TrainerConfig;
+import java.util.List;
+import java.util.Locale;
 import picocli.CommandLine.Option;
 
 /** The trainer's settings as options; defaults are those of TrainerConfig.defaults(). */
@@ -63,6 +66,27 @@ final class TrainOptions {
     long seed;
 
     TrainerConfig config() {
+        OptionChecks.positive("--lr", learningRate);
+        OptionChecks.atLeast("--steps", steps, 1);
+        OptionChecks.between("--warmup", warmup, 0, steps);
+        OptionChecks.atLeast("--batch-size", batchSize, 1);
+        OptionChecks.atLeast("--grad-accum", gradAccumulation, 1);
+        OptionChecks.inHalfOpen("--beta1", beta1, 0, 1);
+        OptionChecks.inHalfOpen("--beta2", beta2, 0, 1);
+        OptionChecks.positive("--eps", eps);
+        OptionChecks.nonNegative("--weight-decay", weightDecay);
+        OptionChecks.nonNegative("--max-grad-norm", maxGradNorm);
+        OptionChecks.atLeast("--eval-every", evalEvery, 0);
+        OptionChecks.atLeast("--patience", patience, 0);
+        OptionChecks.atLeast("--checkpoint-every", checkpointEvery, 0);
+        OptionChecks.atLeast("--keep-checkpoints", keepCheckpoints, 1);
+        OptionChecks.atLeast("--log-every", logEvery, 1);
+        if (!List.of("constant", "linear", "cosine").contains(schedule.strip().toLowerCase(Locale.ROOT))) {
+            throw new Lora4jException("cli", "--schedule must be constant, linear or cosine, got " + schedule);
+        }
+        if (patience > 0 && evalEvery == 0) {
+            throw new Lora4jException("cli", "--patience counts validation evaluations: it needs --eval-every N (and --validation)");
+        }
         // Always checkpoint at the end at least, so a run directory can be resumed or extended.
         int every = checkpointEvery > 0 ? checkpointEvery : steps;
         return new TrainerConfig(learningRate, beta1, beta2, eps, weightDecay, LrSchedule.parse(schedule), warmup, steps,

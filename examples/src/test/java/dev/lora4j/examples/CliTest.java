@@ -77,7 +77,7 @@ class CliTest {
     }
 
     static String[] finetuneArgs(Path out, String... extra) {
-        List<String> args = new ArrayList<>(List.of("finetune", "-m", config.toString(), "--train", TRAIN.toString(),
+        List<String> args = new ArrayList<>(List.of("finetune", "-m", config.toString(), "--random-init", "--train", TRAIN.toString(),
                 "--validation", TEST.toString(), "--limit", "24", "--steps", "4", "--batch-size", "4", "--lr", "5e-3",
                 "--checkpoint-every", "2", "--lora-dropout", "0.1", "--targets", "q,v,wo", "--eval-every", "2",
                 "--rouge-every", "2", "--rouge-samples", "2", "--eval-samples", "3", "--max-source-length", "96",
@@ -170,7 +170,7 @@ class CliTest {
     @Test
     void evalComparesOriginalInContextAndAdapterAndScoreAgreesWithRougeScore() throws Exception {
         Path out = dir.resolve("eval");
-        Run r = run("eval", "-m", config.toString(), "--test", TEST.toString(), "--limit", "4", "--adapter",
+        Run r = run("eval", "-m", config.toString(), "--random-init", "--test", TEST.toString(), "--limit", "4", "--adapter",
                 "tuned=" + tunedRun.resolve("final"), "--shots", "0,1", "--shots-from", TRAIN.toString(), "--max-source-length", "256",
                 "--max-new-tokens", "8", "-o", out.toString());
         assertEquals(0, r.code(), r.err());
@@ -203,14 +203,14 @@ class CliTest {
     @Test
     void mergedCheckpointSummarizesAsTheAdapterDoes() throws IOException {
         Path merged = dir.resolve("merged");
-        Run m = run("merge", "-m", config.toString(), "--adapter", tunedRun.resolve("final").toString(), "-o", merged.toString());
+        Run m = run("merge", "-m", config.toString(), "--random-init", "--adapter", tunedRun.resolve("final").toString(), "-o", merged.toString());
         assertEquals(0, m.code(), m.err());
-        Run again = run("merge", "-m", config.toString(), "--adapter", tunedRun.resolve("final").toString(), "-o", merged.toString());
+        Run again = run("merge", "-m", config.toString(), "--random-init", "--adapter", tunedRun.resolve("final").toString(), "-o", merged.toString());
         assertEquals(1, again.code());
         assertTrue(again.err().contains("not empty"), again.err());
 
         String[] common = {"--limit", "3", "--max-new-tokens", "8", "--max-source-length", "96", TEST.toString()};
-        Run withAdapter = run(concat(new String[] {"summarize", "-m", config.toString(), "--adapter", tunedRun.resolve("final").toString()}, common));
+        Run withAdapter = run(concat(new String[] {"summarize", "-m", config.toString(), "--random-init", "--adapter", tunedRun.resolve("final").toString()}, common));
         Run withMerged = run(concat(new String[] {"summarize", "-m", merged.toString(), "--tokenizer", "byt5"}, common));
         assertEquals(0, withAdapter.code(), withAdapter.err());
         assertEquals(3, withAdapter.out().lines().count());
@@ -222,7 +222,7 @@ class CliTest {
         // A real model directory (a merged checkpoint of the tuned run), served by a local fake of the
         // Hugging Face hub: weights through LFS on a separate "CDN" host, as huggingface.co serves them.
         Path merged = dir.resolve("merged");
-        assertEquals(0, run("merge", "-m", config.toString(), "--adapter", tunedRun.resolve("final").toString(), "-o",
+        assertEquals(0, run("merge", "-m", config.toString(), "--random-init", "--adapter", tunedRun.resolve("final").toString(), "-o",
                 merged.toString()).code());
         List<Path> served;
         try (Stream<Path> files = Files.list(merged)) {
@@ -296,10 +296,10 @@ class CliTest {
 
     @Test
     void badInputNamesTheProblem() {
-        Run missing = run("finetune", "-m", config.toString(), "--train", dir.resolve("nope.jsonl").toString(), "-o", dir.resolve("r").toString());
+        Run missing = run("finetune", "-m", config.toString(), "--random-init", "--train", dir.resolve("nope.jsonl").toString(), "-o", dir.resolve("r").toString());
         assertEquals(1, missing.code());
         assertTrue(missing.err().contains("nope.jsonl"), missing.err());
-        Run method = run("finetune", "-m", config.toString(), "--train", TRAIN.toString(), "--method", "qlora", "-o", dir.resolve("r2").toString());
+        Run method = run("finetune", "-m", config.toString(), "--random-init", "--train", TRAIN.toString(), "--method", "qlora", "-o", dir.resolve("r2").toString());
         assertEquals(1, method.code());
         assertTrue(method.err().contains("--method must be one of full, ") && method.err().contains("lora")
                 && method.err().contains("\"qlora\""), method.err());

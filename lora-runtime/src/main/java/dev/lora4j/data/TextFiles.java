@@ -27,7 +27,10 @@ final class TextFiles {
         try {
             bytes = Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new Lora4jException("data", "cannot read " + file + ": " + e.getMessage(), e);
+            // A FileSystemException's message repeats the path; its reason alone says what went wrong.
+            String reason = e instanceof java.nio.file.NoSuchFileException ? "no such file"
+                    : e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null ? fs.getReason() : e.getMessage();
+            throw new Lora4jException("data", "cannot read " + file + ": " + reason, e);
         }
         CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)

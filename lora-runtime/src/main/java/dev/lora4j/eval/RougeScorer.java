@@ -26,6 +26,9 @@ import java.util.Map;
  * thread-safe.
  */
 public final class RougeScorer {
+    /** The largest reference × prediction token product ROUGE-L / -Lsum computes (see requireLcsWithinLimit). */
+    public static final long MAX_LCS_CELLS = 25_000_000L;
+
     private final List<RougeType> types;
     private final RougeTokenizer tokenizer;
 
@@ -52,6 +55,7 @@ public final class RougeScorer {
         requireText(prediction, "prediction");
         List<String> referenceTokens = tokenizer.tokenize(reference);
         List<String> predictionTokens = tokenizer.tokenize(prediction);
+        requireLcsWithinLimit(referenceTokens.size(), predictionTokens.size());
         Map<RougeType, Score> result = new LinkedHashMap<>();
         for (RougeType type : types) {
             Score score = switch (type.kind()) {
@@ -105,9 +109,27 @@ public final class RougeScorer {
         requireSameSize(references, predictions);
         List<RougeScores> perExample = new ArrayList<>(predictions.size());
         for (int i = 0; i < predictions.size(); i++) {
-            perExample.add(scoreMulti(references.get(i), predictions.get(i)));
+            try {
+                perExample.add(scoreMulti(references.get(i), predictions.get(i)));
+            } catch (Lora4jException e) {
+                throw new Lora4jException("rouge", "example " + (i + 1) + ": " + e.getMessage(), e);
+            }
         }
         return CorpusRouge.average(types, perExample);
+    }
+
+    /**
+     * ROUGE-L and -Lsum fill a reference × prediction table (rouge-score does too, in Python, for minutes
+     * on a megabyte line); summaries are at most a few hundred tokens, so a text far beyond that is a
+     * mistake (a whole file on one line) and is refused instead of running for minutes.
+     */
+    private void requireLcsWithinLimit(long referenceTokens, long predictionTokens) {
+        boolean lcs = types.stream().anyMatch(t -> t.kind() != RougeType.Kind.NGRAM);
+        if (lcs && referenceTokens * predictionTokens > MAX_LCS_CELLS) {
+            throw new Lora4jException("rouge", "ROUGE-L of a " + predictionTokens + "-token prediction against a " + referenceTokens
+                    + "-token reference needs " + referenceTokens * predictionTokens + " table cells, over the limit of " + MAX_LCS_CELLS
+                    + " (e.g. 5000 x 5000 tokens): these are not summaries (a file on one line?); shorten them or score only rouge1/rouge2");
+        }
     }
 
     private static Score lcsScore(List<String> referenceTokens, List<String> predictionTokens) {

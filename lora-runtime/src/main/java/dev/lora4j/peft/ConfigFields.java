@@ -40,7 +40,7 @@ public final class ConfigFields {
         }
         JsonNode n = json.get(field);
         if (!n.isIntegralNumber() || !n.canConvertToInt()) {
-            throw error(field, "must be an integer, got " + n);
+            throw error(field, "must be an integer, got " + shown(n));
         }
         return n.intValue();
     }
@@ -51,7 +51,7 @@ public final class ConfigFields {
         }
         JsonNode n = json.get(field);
         if (!n.isNumber()) {
-            throw error(field, "must be a number, got " + n);
+            throw error(field, "must be a number, got " + shown(n));
         }
         return n.doubleValue();
     }
@@ -62,7 +62,7 @@ public final class ConfigFields {
         }
         JsonNode n = json.get(field);
         if (!n.isBoolean()) {
-            throw error(field, "must be true or false, got " + n);
+            throw error(field, "must be true or false, got " + shown(n));
         }
         return n.booleanValue();
     }
@@ -73,7 +73,7 @@ public final class ConfigFields {
         }
         JsonNode n = json.get(field);
         if (!n.isTextual()) {
-            throw error(field, "must be a string, got " + n);
+            throw error(field, "must be a string, got " + shown(n));
         }
         return n.textValue();
     }
@@ -85,12 +85,12 @@ public final class ConfigFields {
         }
         JsonNode n = json.get(field);
         if (!n.isArray()) {
-            throw error(field, "must be a list of strings, got " + n);
+            throw error(field, "must be a list of strings, got " + shown(n));
         }
         List<String> out = new ArrayList<>();
         for (JsonNode item : n) {
             if (!item.isTextual()) {
-                throw error(field, "must be a list of strings, got an element " + item);
+                throw error(field, "must be a list of strings, got an element " + shown(item));
             }
             out.add(item.textValue());
         }
@@ -107,6 +107,23 @@ public final class ConfigFields {
 
     /** An error about one field, naming it and the source. */
     public Lora4jException error(String field, String problem) {
-        return new Lora4jException("adapter config", source + ": \"" + field + "\" " + problem);
+        return new Lora4jException("adapter config", source + ": field \"" + field + "\" " + problem);
+    }
+
+    /** The value as written, with its JSON type, e.g. {@code "x" (a string)}. */
+    public static String shown(JsonNode n) {
+        String text = n.toString();
+        if (text.length() > 40) {
+            text = text.substring(0, 40) + "...";
+        }
+        String type = switch (n.getNodeType()) {
+            case STRING -> "a string";
+            case NUMBER -> n.isIntegralNumber() ? "an integer" : "a decimal number";
+            case BOOLEAN -> "a boolean";
+            case ARRAY -> "a list";
+            case OBJECT -> "an object";
+            default -> n.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
+        };
+        return text + " (" + type + ")";
     }
 }

@@ -36,6 +36,14 @@ public interface PeftMethod {
     MethodConfig readConfig(ObjectNode json, String source);
 
     /**
+     * Checks a config against a model before a fresh adapter is attached ({@link PeftModel#wrap}):
+     * settings that would silently do nothing there (a target that matches no layer) are errors naming
+     * the field ({@code field "target_modules"}). Adapters loaded from files are not held to this: PEFT
+     * accepts what its own files say.
+     */
+    default void check(T5ForConditionalGeneration model, MethodConfig config) {}
+
+    /**
      * Attaches a new adapter to model: freezes what the method freezes, wraps slots and adds hooks,
      * initialises its tensors from seed.
      */

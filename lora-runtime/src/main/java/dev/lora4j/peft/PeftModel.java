@@ -27,8 +27,12 @@ public final class PeftModel {
         this.adapter = adapter;
     }
 
-    /** Attaches a new adapter of config's method to model; random initialisation and dropout derive from seed. */
+    /**
+     * Attaches a new adapter of config's method to model, after the method's checks of the config against
+     * the model ({@link PeftMethod#check}); random initialisation and dropout derive from seed.
+     */
     public static PeftModel wrap(T5ForConditionalGeneration model, MethodConfig config, long seed) {
+        config.method().check(model, config);
         return new PeftModel(config.method().attach(model, config, seed));
     }
 

@@ -4,6 +4,8 @@ import dev.lora4j.data.SummarizationPrompt;
 import dev.lora4j.t5.GenerationConfig;
 import dev.lora4j.t5.T5ForConditionalGeneration;
 import dev.lora4j.t5.T5Generation;
+import dev.lora4j.t5.T5Output;
+import dev.lora4j.tensor.Autograd;
 import dev.lora4j.tensor.Lora4jException;
 import dev.lora4j.tensor.Scope;
 import dev.lora4j.tensor.Tensor;
@@ -93,6 +95,9 @@ public final class Summarizer {
             long[][] generated = generateBatch(batch);
             for (int k = start; k < end; k++) {
                 out[order[k]] = tokenizer.decode(toInts(generated[k - start]), true);
+                if (out[order[k]].isEmpty()) {
+                    requireFiniteOutput(encoded[order[k]], order[k]);
+                }
             }
             progress.accept(end - start);
         }
@@ -117,6 +122,28 @@ public final class Summarizer {
             Tensor inputIds = Tensor.of(ids, rows.length, length);
             Tensor attention = Tensor.of(mask, rows.length, length);
             return T5Generation.generate(model, inputIds, attention, generation);
+        }
+    }
+
+    /**
+     * An empty summary is what NaN logits decode to (every argmax lands on padding), so it is the one
+     * case checked: the first decoding step of that input must give finite logits. One extra forward
+     * pass, only for empty summaries; non-empty ones cost nothing.
+     */
+    private void requireFiniteOutput(int[] source, int index) {
+        long[] ids = new long[source.length];
+        long[] mask = new long[source.length];
+        for (int i = 0; i < source.length; i++) {
+            ids[i] = source[i];
+            mask[i] = 1;
+        }
+        try (Scope scope = Scope.open(); var noGrad = Autograd.noGrad()) {
+            Tensor decoderStart = Tensor.of(new long[] {model.config().decoderStartTokenId()}, 1, 1);
+            T5Output output = model.forward(Tensor.of(ids, 1, ids.length), Tensor.of(mask, 1, ids.length), decoderStart, null);
+            if (!output.logits().allFinite()) {
+                throw new Lora4jException("summarize", "the model's output is NaN or infinite for input " + (index + 1)
+                        + ": its weights hold non-finite values, or a half-precision dtype overflowed (try float32)");
+            }
         }
     }
 

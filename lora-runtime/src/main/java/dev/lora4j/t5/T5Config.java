@@ -73,6 +73,11 @@ public record T5Config(
         positive("num_decoder_layers", numDecoderLayers);
         positive("num_heads", numHeads);
         positive("relative_attention_num_buckets", relativeAttentionNumBuckets);
+        // The encoder halves the buckets per direction and half of those hold exact distances: below 4
+        // no bucket holds an exact distance and the log-spaced formula divides by zero.
+        if (relativeAttentionNumBuckets < 4) {
+            throw invalid("\"relative_attention_num_buckets\" must be at least 4, got " + relativeAttentionNumBuckets);
+        }
         positive("relative_attention_max_distance", relativeAttentionMaxDistance);
         if (!(dropoutRate >= 0 && dropoutRate < 1)) {
             throw invalid("dropout_rate must be in [0, 1), got " + dropoutRate);

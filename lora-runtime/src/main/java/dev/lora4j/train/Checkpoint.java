@@ -127,6 +127,28 @@ public final class Checkpoint {
         }
     }
 
+    /**
+     * Deletes the temporary directories ({@code step-N.tmp-*}) that a run killed while writing a checkpoint
+     * leaves behind; they are never resumed from and would otherwise pile up. Only safe while the caller
+     * holds the run directory's lock (another process may be writing one). Returns how many went.
+     */
+    public static int removeStaleTemporaries(Path runDir) {
+        Path root = checkpointsDir(runDir);
+        if (!Files.isDirectory(root)) {
+            return 0;
+        }
+        int removed = 0;
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root, "step-*.tmp-*")) {
+            for (Path d : dirs) {
+                deleteTree(d);
+                removed++;
+            }
+        } catch (IOException e) {
+            throw new Lora4jException("checkpoint", "cannot remove stale temporary checkpoints in " + root + ": " + e.getMessage(), e);
+        }
+        return removed;
+    }
+
     /** The newest complete checkpoint of a run, or null if it has none. */
     public static Path latest(Path runDir) {
         Path root = checkpointsDir(runDir);

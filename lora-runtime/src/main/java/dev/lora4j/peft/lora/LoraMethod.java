@@ -79,6 +79,15 @@ public final class LoraMethod implements PeftMethod {
         boolean rslora = f.bool("use_rslora", false);
         LoraConfig.Init init = initWeights(f);
         List<String> modulesToSave = f.strings("modules_to_save");
+        if (r < 1 || r > 256) {
+            throw f.error("r", "must be in [1, 256], got " + r);
+        }
+        if (!(alpha > 0) || Double.isInfinite(alpha)) {
+            throw f.error("lora_alpha", "must be positive, got " + alpha);
+        }
+        if (!(dropout >= 0 && dropout < 1)) {
+            throw f.error("lora_dropout", "must be in [0, 1), got " + dropout);
+        }
         try {
             return new LoraConfig(r, alpha, dropout, bias, rslora, init, targets,
                     modulesToSave == null ? List.of() : modulesToSave);
@@ -112,6 +121,40 @@ public final class LoraMethod implements PeftMethod {
             throw f.error("target_modules", "must be a non-empty list of module names, \"all-linear\" or a regex");
         }
         return new LoraConfig.TargetModules.Names(names);
+    }
+
+    /**
+     * Each name of target_modules must match a linear layer (PEFT fails only when none does, so a typo in
+     * one of several names would leave that layer silently unadapted), and each modules_to_save entry must
+     * name a module with parameters; lm_head of a model whose head is tied to the embeddings has none.
+     */
+    @Override
+    public void check(T5ForConditionalGeneration model, MethodConfig config) {
+        LoraConfig lora = (LoraConfig) config;
+        if (lora.targetModules() instanceof LoraConfig.TargetModules.Names names) {
+            for (String name : names.names()) {
+                boolean found = model.slots(dev.lora4j.nn.LinearLayer.class).keySet().stream()
+                        .anyMatch(path -> path.equals(name) || path.endsWith("." + name));
+                if (!found) {
+                    throw new Lora4jException("lora", "field \"target_modules\" names '" + name + "', which matches no linear "
+                            + "layer of this model (T5's are q, k, v, o, wi or wi_0/wi_1, wo, lm_head)");
+                }
+            }
+        }
+        for (String module : lora.modulesToSave()) {
+            if (module.equals(T5ForConditionalGeneration.LM_HEAD) && model.isLmHeadTied()) {
+                throw new Lora4jException("lora", "field \"modules_to_save\" names lm_head, but this model's head is tied to "
+                        + "the input embeddings (tie_word_embeddings): it has no weight of its own; name shared to train the "
+                        + "embeddings (and so the head)");
+            }
+            boolean found = model.namedParameters().keySet().stream()
+                    .anyMatch(name -> name.startsWith(module + ".") || name.contains("." + module + "."));
+            if (!found) {
+                throw new Lora4jException("lora", "field \"modules_to_save\" names '" + module + "', which is no module of "
+                        + "this model with parameters (examples: shared, lm_head, encoder.final_layer_norm, "
+                        + "decoder.block.0.layer.2.DenseReluDense.wo)");
+            }
+        }
     }
 
     @Override
