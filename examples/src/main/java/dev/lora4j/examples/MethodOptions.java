@@ -127,10 +127,11 @@ final class MethodOptions {
         }
         ObjectNode saved = loaded.toJson();
         List<String> conflicts = new ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
         for (PeftMethod method : PeftMethods.all()) {
             for (ConfigOption option : method.options()) {
                 OptionSpec given = spec.findOption(option.name());
-                if (given == null || !parsed.hasMatchedOption(given)) {
+                if (given == null || !parsed.hasMatchedOption(given) || !seen.add(option.name())) {
                     continue;
                 }
                 boolean ownOption = loaded.method().options().stream().anyMatch(o -> o.name().equals(option.name()));

@@ -43,6 +43,10 @@ public final class AdapterFiles {
     }
 
     private static ObjectNode readJson(Path file) {
+        if (!Files.isRegularFile(file) && Files.isDirectory(file.getParent())) {
+            throw new Lora4jException("adapter config", file.getParent() + " holds no " + CONFIG_FILE
+                    + ": not an adapter directory (one holds " + CONFIG_FILE + " and " + WEIGHTS_FILE + ")");
+        }
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
@@ -56,7 +60,9 @@ public final class AdapterFiles {
         try {
             root = StrictJson.parse(text);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new Lora4jException("adapter config", file + ": not valid JSON: " + e.getOriginalMessage(), e);
+            var at = e.getLocation();
+            String where = at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
+            throw new Lora4jException("adapter config", file + ": not valid JSON" + where + ": " + e.getOriginalMessage(), e);
         }
         if (root == null || !root.isObject()) {
             throw new Lora4jException("adapter config", file + ": not a JSON object");

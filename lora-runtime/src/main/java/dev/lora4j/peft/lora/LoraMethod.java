@@ -80,13 +80,13 @@ public final class LoraMethod implements PeftMethod {
         LoraConfig.Init init = initWeights(f);
         List<String> modulesToSave = f.strings("modules_to_save");
         if (r < 1 || r > 256) {
-            throw f.error("r", "must be in [1, 256], got " + r);
+            throw f.error("r", "must be between 1 and 256, got " + r);
         }
         if (!(alpha > 0) || Double.isInfinite(alpha)) {
-            throw f.error("lora_alpha", "must be positive, got " + alpha);
+            throw f.error("lora_alpha", "must be a positive number, got " + alpha);
         }
         if (!(dropout >= 0 && dropout < 1)) {
-            throw f.error("lora_dropout", "must be in [0, 1), got " + dropout);
+            throw f.error("lora_dropout", "must be at least 0.0 and below 1.0, got " + dropout);
         }
         try {
             return new LoraConfig(r, alpha, dropout, bias, rslora, init, targets,
