@@ -13,6 +13,7 @@ module dev.lora4j {
     requires java.net.http;
     requires java.logging;
 
+    exports dev.lora4j;
     exports dev.lora4j.data;
     exports dev.lora4j.eval;
     exports dev.lora4j.hub;

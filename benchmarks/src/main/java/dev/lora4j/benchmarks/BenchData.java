@@ -1,7 +1,7 @@
 package dev.lora4j.benchmarks;
 
 import dev.lora4j.t5.T5Config;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -11,7 +11,7 @@ import dev.lora4j.data.SummarizationEncoder;
 import dev.lora4j.data.SummarizationPrompt;
 import dev.lora4j.data.TokenizedExample;
 import dev.lora4j.io.AtomicFiles;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import dev.lora4j.tokenizer.T5Tokenizer;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,6 +1,7 @@
 package dev.lora4j.benchmarks;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lora4j.train.BatchTensors;
 import dev.lora4j.peft.PeftModel;
 import dev.lora4j.peft.lora.LoraConfig;
 import dev.lora4j.data.Batch;
@@ -107,8 +108,8 @@ public class GenerationBenchmark {
         lora.eval();
         config = GenerationConfig.beams(numBeams, maxNewTokens).withMinNewTokens(maxNewTokens);
         try (Scope scope = Scope.open()) { // the host tensors Batch makes before moving them are freed here
-            inputIds = scope.keep(padded.inputIdsTensor(dev));
-            attentionMask = scope.keep(padded.attentionMaskTensor(dev));
+            inputIds = scope.keep(BatchTensors.inputIds(padded, dev));
+            attentionMask = scope.keep(BatchTensors.attentionMask(padded, dev));
         }
 
         record = new RunRecord("GenerationBenchmark");

@@ -1,6 +1,7 @@
 package dev.lora4j.benchmarks;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lora4j.train.BatchTensors;
 import dev.lora4j.peft.ParameterCounts;
 import dev.lora4j.peft.lora.LoraConfig;
 import dev.lora4j.peft.lora.LoraModel;
@@ -183,7 +184,7 @@ public class LoraTrainingStepBenchmark {
         // Dropout masks are keyed by (seed, rank, site, step, micro-batch), as Trainer draws them.
         lora.train(new RandomKey(DialogSumBatches.SEED, 0, step, 0));
         try (Scope scope = Scope.open()) {
-            T5Output out = model.forward(batch.inputIdsTensor(dev), batch.attentionMaskTensor(dev), null, batch.labelsTensor(dev));
+            T5Output out = model.forward(BatchTensors.inputIds(batch, dev), BatchTensors.attentionMask(batch, dev), null, BatchTensors.labels(batch, dev));
             double loss = out.loss().item();
             if (!Double.isFinite(loss)) {
                 throw new IllegalStateException("loss is " + loss + " at step " + step);

@@ -11,7 +11,7 @@ import dev.lora4j.data.LoadedDataset;
 import dev.lora4j.data.OnInvalid;
 import dev.lora4j.data.PreparedData;
 import dev.lora4j.data.ReadOptions;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;

@@ -16,7 +16,7 @@ import dev.lora4j.examples.report.SampleRow;
 import dev.lora4j.examples.report.TaskProgress;
 import dev.lora4j.examples.report.TrainingCurves;
 import dev.lora4j.examples.report.TrainingProgress;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import dev.lora4j.tensor.NativeLibrary;
 import dev.lora4j.train.Trainer;
 import java.io.IOException;

@@ -11,7 +11,7 @@ import dev.lora4j.hub.HubSettings;
 import dev.lora4j.hub.RepoFile;
 import dev.lora4j.hub.RepoListing;
 import dev.lora4j.io.StrictJson;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;

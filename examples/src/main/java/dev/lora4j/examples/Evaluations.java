@@ -13,7 +13,7 @@ import dev.lora4j.examples.report.TaskProgress;
 import dev.lora4j.summarize.InContextPrompts;
 import dev.lora4j.summarize.Summarizer;
 import dev.lora4j.summarize.SummaryEvaluation;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;

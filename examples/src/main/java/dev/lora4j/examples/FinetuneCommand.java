@@ -22,7 +22,7 @@ import dev.lora4j.summarize.Summarizer;
 import dev.lora4j.summarize.SummaryEvaluation;
 import dev.lora4j.t5.GenerationConfig;
 import dev.lora4j.t5.T5ForConditionalGeneration;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import dev.lora4j.tokenizer.Tokenizer;
 import dev.lora4j.train.Checkpoint;
 import dev.lora4j.train.TrainableModel;

@@ -10,7 +10,7 @@ import dev.lora4j.t5.T5ForConditionalGeneration;
 import dev.lora4j.tensor.Cuda;
 import dev.lora4j.tensor.Device;
 import dev.lora4j.tensor.DType;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import dev.lora4j.tensor.NativeLibrary;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,7 +3,7 @@ package dev.lora4j.examples;
 import dev.lora4j.io.FiniteCheck;
 import dev.lora4j.peft.PeftModel;
 import dev.lora4j.t5.T5ForConditionalGeneration;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -9,7 +9,7 @@ import dev.lora4j.peft.PeftMethod;
 import dev.lora4j.peft.PeftMethods;
 import dev.lora4j.peft.PeftModel;
 import dev.lora4j.t5.T5ForConditionalGeneration;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.lora4j.examples;
 
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 
 /**
  * Range checks of numeric options, one option at a time, so the message names the flag and its valid

@@ -1,7 +1,7 @@
 package dev.lora4j.examples;
 
 import dev.lora4j.io.AtomicFiles;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -8,7 +8,7 @@ import dev.lora4j.peft.PeftModel;
 import dev.lora4j.summarize.Summarizer;
 import dev.lora4j.t5.GenerationConfig;
 import dev.lora4j.t5.T5ForConditionalGeneration;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,6 @@
 package dev.lora4j.examples;
 
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import dev.lora4j.tokenizer.ByT5Tokenizer;
 import dev.lora4j.tokenizer.EncodeOptions;
 import dev.lora4j.tokenizer.T5Tokenizer;

@@ -1,13 +1,11 @@
 package dev.lora4j.data;
 
-import dev.lora4j.tensor.Device;
-import dev.lora4j.tensor.Tensor;
-
 import java.util.List;
 
 /**
  * A padded batch on the host: input ids padded with the pad id and a 0/1 attention mask, labels padded
- * with -100 (ignored by the loss), each to the longest sequence of the batch (dynamic padding).
+ * with -100 (ignored by the loss), each to the longest sequence of the batch (dynamic padding). Plain
+ * arrays: {@code dev.lora4j.train.BatchTensors} turns them into tensors.
  */
 public record Batch(long[] inputIds, long[] attentionMask, long[] labels, int size, int sourceLength, int targetLength) {
     public static final long IGNORE_INDEX = -100;
@@ -52,17 +50,5 @@ public record Batch(long[] inputIds, long[] attentionMask, long[] labels, int si
             n += m;
         }
         return n;
-    }
-
-    public Tensor inputIdsTensor(Device device) {
-        return Tensor.of(inputIds, size, sourceLength).to(device);
-    }
-
-    public Tensor attentionMaskTensor(Device device) {
-        return Tensor.of(attentionMask, size, sourceLength).to(device);
-    }
-
-    public Tensor labelsTensor(Device device) {
-        return Tensor.of(labels, size, targetLength).to(device);
     }
 }

@@ -2,7 +2,7 @@ package dev.lora4j.data;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;

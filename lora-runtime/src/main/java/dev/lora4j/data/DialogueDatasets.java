@@ -1,5 +1,6 @@
 package dev.lora4j.data;
 
+import dev.lora4j.io.StrictJson;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
@@ -59,7 +60,7 @@ public final class DialogueDatasets {
                 continue;
             }
             try {
-                JsonNode first = StrictJson.readLine(line);
+                JsonNode first = StrictJson.parse(line);
                 return first.has("summary1") ? FieldMapping.DIALOGSUM_TEST : FieldMapping.DIALOGSUM;
             } catch (JacksonException e) {
                 return FieldMapping.DIALOGSUM;

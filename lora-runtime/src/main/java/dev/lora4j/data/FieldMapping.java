@@ -1,6 +1,6 @@
 package dev.lora4j.data;
 
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import java.util.ArrayList;
 import java.util.List;
 

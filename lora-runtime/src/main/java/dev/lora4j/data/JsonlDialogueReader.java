@@ -1,5 +1,6 @@
 package dev.lora4j.data;
 
+import dev.lora4j.io.StrictJson;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
@@ -35,7 +36,7 @@ public final class JsonlDialogueReader {
             }
             JsonNode row;
             try {
-                row = StrictJson.readLine(line);
+                row = StrictJson.parse(line);
             } catch (JacksonException e) {
                 rows.reject(lineNumber, "malformed JSON: " + e.getOriginalMessage());
                 continue;

@@ -1,6 +1,6 @@
 package dev.lora4j.eval;
 
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 
 /**
  * One ROUGE variant, named as in rouge-score: {@code rouge1} ... {@code rouge9} (n-gram overlap),

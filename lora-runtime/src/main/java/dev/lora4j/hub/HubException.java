@@ -1,6 +1,6 @@
 package dev.lora4j.hub;
 
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 
 /**
  * A download from the Hugging Face Hub failed: the server answered something we cannot use, a file did not

@@ -1,7 +1,7 @@
 package dev.lora4j.io;
 
 import dev.lora4j.tensor.Device;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import dev.lora4j.tensor.Scope;
 import dev.lora4j.tensor.Tensor;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package dev.lora4j.io;
 
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package dev.lora4j.io;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
@@ -10,7 +11,8 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.core.JsonProcessingException;
 
 /**
- * The one JSON reader for files lora4j loads (safetensors headers, shard indexes, config.json).
+ * The one JSON reader for files lora4j loads (safetensors headers, shard indexes, config.json, adapter
+ * configs, data files: one JSONL row is one {@link #parse} call).
  * It is stricter than Jackson's defaults because these files decide which bytes we trust: a duplicate
  * key would let two readers of the same file disagree on a tensor's offsets, and trailing garbage after
  * the document usually means a truncated or spliced file.
@@ -45,5 +47,13 @@ public final class StrictJson {
      */
     public static JsonNode parse(String text) throws JsonProcessingException {
         return MAPPER.readTree(text);
+    }
+
+    /**
+     * A streaming parser over text with the same rules (duplicate keys refused), for files holding one
+     * large array of rows that should not become one tree.
+     */
+    public static JsonParser parser(String text) throws java.io.IOException {
+        return MAPPER.createParser(text);
     }
 }

@@ -2,7 +2,7 @@ package dev.lora4j.io;
 
 import dev.lora4j.tensor.DType;
 import dev.lora4j.tensor.Device;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import dev.lora4j.tensor.Tensor;
 
 import java.lang.foreign.Arena;

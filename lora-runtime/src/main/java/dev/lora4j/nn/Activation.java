@@ -1,6 +1,6 @@
 package dev.lora4j.nn;
 
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import dev.lora4j.tensor.Tensor;
 
 /** The feed-forward activations T5 checkpoints name, with transformers' ACT2FN names. */

@@ -1,7 +1,7 @@
 package dev.lora4j.nn;
 
 import dev.lora4j.tensor.DType;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import dev.lora4j.tensor.Tensor;
 import java.util.Arrays;
 

@@ -41,12 +41,12 @@ public interface Adapter {
 
     /** Folds the adapter into the base weights; the model then computes the same without it. */
     default void merge() {
-        throw new dev.lora4j.tensor.Lora4jException("merge", mergeRefusal());
+        throw new dev.lora4j.Lora4jException("merge", mergeRefusal());
     }
 
     /** Undoes {@link #merge()}. */
     default void unmerge() {
-        throw new dev.lora4j.tensor.Lora4jException("unmerge", mergeRefusal());
+        throw new dev.lora4j.Lora4jException("unmerge", mergeRefusal());
     }
 
     boolean isMerged();

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lora4j.io.AtomicFiles;
 import dev.lora4j.io.StrictJson;
 import dev.lora4j.io.TensorFiles;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

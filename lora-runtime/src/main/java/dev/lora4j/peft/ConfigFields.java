@@ -2,7 +2,7 @@ package dev.lora4j.peft;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import java.util.ArrayList;
 import java.util.List;
 

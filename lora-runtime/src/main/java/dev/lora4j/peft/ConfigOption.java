@@ -3,7 +3,7 @@ package dev.lora4j.peft;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;

@@ -2,7 +2,7 @@ package dev.lora4j.peft;
 
 import dev.lora4j.nn.RandomKey;
 import dev.lora4j.t5.T5ForConditionalGeneration;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import dev.lora4j.tensor.Tensor;
 import java.nio.file.Path;
 import java.util.Collections;

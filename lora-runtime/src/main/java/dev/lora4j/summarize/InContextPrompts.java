@@ -2,7 +2,7 @@ package dev.lora4j.summarize;
 
 import dev.lora4j.data.DialogueExample;
 import dev.lora4j.data.SummarizationPrompt;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import dev.lora4j.tokenizer.EncodeOptions;
 import dev.lora4j.tokenizer.Tokenizer;
 

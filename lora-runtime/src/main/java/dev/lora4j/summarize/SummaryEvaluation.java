@@ -4,7 +4,7 @@ import dev.lora4j.data.DialogueExample;
 import dev.lora4j.eval.CorpusRouge;
 import dev.lora4j.eval.RougeScorer;
 import dev.lora4j.eval.RougeType;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -4,7 +4,7 @@ import dev.lora4j.io.ShardedCheckpoint;
 import dev.lora4j.io.TensorInfo;
 import dev.lora4j.tensor.DType;
 import dev.lora4j.tensor.Device;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import dev.lora4j.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;

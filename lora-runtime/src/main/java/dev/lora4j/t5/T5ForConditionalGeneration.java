@@ -13,7 +13,7 @@ import dev.lora4j.tensor.DType;
 import dev.lora4j.tensor.Device;
 import dev.lora4j.tensor.Functional;
 import dev.lora4j.tensor.Generator;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import dev.lora4j.tensor.Scope;
 import dev.lora4j.tensor.Tensor;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.lora4j.tensor;
 
+import dev.lora4j.Lora4jException;
 /**
  * Element types. {@link #code()} is the value of the matching {@code L4J_DTYPE_*} constant in
  * native/include/lora4j.h; {@link #safetensorsName()} is the dtype string in safetensors headers.

@@ -1,5 +1,6 @@
 package dev.lora4j.tensor;
 
+import dev.lora4j.Lora4jException;
 /** Where a tensor lives: the CPU, or a CUDA device by index (-1 = the current one). */
 public record Device(Type type, int index) {
     public enum Type {

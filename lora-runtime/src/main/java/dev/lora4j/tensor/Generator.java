@@ -1,5 +1,6 @@
 package dev.lora4j.tensor;
 
+import dev.lora4j.Lora4jException;
 import dev.lora4j.internal.Native;
 import dev.lora4j.bindings.lora4j_h;
 

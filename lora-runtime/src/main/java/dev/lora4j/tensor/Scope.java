@@ -1,5 +1,6 @@
 package dev.lora4j.tensor;
 
+import dev.lora4j.Lora4jException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.lora4j.tokenizer;
 
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 
 /**
  * Encoded texts with their attention masks (1 for a real token, 0 for padding). Rows all have the

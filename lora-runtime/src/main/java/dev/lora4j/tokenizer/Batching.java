@@ -1,6 +1,6 @@
 package dev.lora4j.tokenizer;
 
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 
 /** Truncation and padding shared by the tokenizers, with transformers' rules. */
 final class Batching {

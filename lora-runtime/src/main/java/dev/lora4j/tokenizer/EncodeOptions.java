@@ -1,6 +1,6 @@
 package dev.lora4j.tokenizer;
 
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 
 /**
  * How to encode: special tokens, truncation and (for batches) padding, with transformers'

@@ -87,7 +87,7 @@ final class HuggingFaceUnigram {
             }
             if (!hasSingleCharPiece) {
                 if (unkId < 0) {
-                    throw new dev.lora4j.tensor.Lora4jException("tokenizer.encode",
+                    throw new dev.lora4j.Lora4jException("tokenizer.encode",
                             "the model has no unknown token but the text contains a character it cannot encode: '"
                                     + new String(text, from + pos, charLength) + "'");
                 }

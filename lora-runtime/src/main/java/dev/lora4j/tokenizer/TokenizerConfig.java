@@ -2,7 +2,7 @@ package dev.lora4j.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

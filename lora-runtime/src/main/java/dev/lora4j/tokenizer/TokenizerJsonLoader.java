@@ -3,7 +3,7 @@ package dev.lora4j.tokenizer;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import dev.lora4j.tokenizer.PreTokenizers.PrependScheme;
 import java.util.ArrayList;
 import java.util.Base64;

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lora4j.io.AtomicFiles;
 import dev.lora4j.io.SafetensorsFile;
 import dev.lora4j.io.TensorFiles;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import dev.lora4j.tensor.Scope;
 import dev.lora4j.tensor.Tensor;
 

@@ -1,6 +1,6 @@
 package dev.lora4j.train;
 
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 
 /**
  * Learning-rate multipliers with linear warmup, as transformers' get_constant_schedule_with_warmup,

@@ -2,7 +2,7 @@ package dev.lora4j.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 
 import java.io.BufferedWriter;
 import java.io.IOException;

@@ -7,7 +7,7 @@ import dev.lora4j.nn.RandomKey;
 import dev.lora4j.t5.T5Output;
 import dev.lora4j.tensor.Autograd;
 import dev.lora4j.tensor.Device;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import dev.lora4j.tensor.Scope;
 import dev.lora4j.tensor.Tensor;
 
@@ -127,8 +127,8 @@ public final class Trainer {
                 // draws the same ones and nothing about them is saved.
                 model.train(new RandomKey(config.seed(), 0, step, micro));
                 try (Scope scope = Scope.open()) {
-                    T5Output out = model.model().forward(batch.inputIdsTensor(device), batch.attentionMaskTensor(device),
-                            null, batch.labelsTensor(device));
+                    T5Output out = model.model().forward(BatchTensors.inputIds(batch, device), BatchTensors.attentionMask(batch, device),
+                            null, BatchTensors.labels(batch, device));
                     double loss = out.loss().item();
                     if (!Double.isFinite(loss)) {
                         throw new Lora4jException("train", "loss is " + loss + " at step " + (step + 1)
@@ -219,8 +219,8 @@ public final class Trainer {
             for (int start = 0; start < evalSet.size(); start += config.batchSize()) {
                 Batch batch = Batch.of(evalSet.subList(start, Math.min(evalSet.size(), start + config.batchSize())), padId);
                 try (Scope scope = Scope.open()) {
-                    sum += model.model().forward(batch.inputIdsTensor(device), batch.attentionMaskTensor(device), null,
-                            batch.labelsTensor(device)).loss().item();
+                    sum += model.model().forward(BatchTensors.inputIds(batch, device), BatchTensors.attentionMask(batch, device), null,
+                            BatchTensors.labels(batch, device)).loss().item();
                     count++;
                 }
             }

@@ -1,6 +1,6 @@
 package dev.lora4j.train;
 
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 
 /**
  * How to train: optimizer (AdamW), schedule, batching, accumulation, clipping, evaluation, early

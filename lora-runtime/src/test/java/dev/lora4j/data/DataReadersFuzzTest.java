@@ -2,7 +2,7 @@ package dev.lora4j.data;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.lora4j.testing.FuzzBudget;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,7 +3,7 @@ package dev.lora4j.eval;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lora4j.data.DialogueExample;
 import dev.lora4j.data.SummarizationPrompt;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import dev.lora4j.tokenizer.ByT5Tokenizer;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -11,7 +11,7 @@ import dev.lora4j.t5.T5ForConditionalGeneration;
 import dev.lora4j.tensor.Autograd;
 import dev.lora4j.tensor.DType;
 import dev.lora4j.tensor.Device;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import dev.lora4j.testing.NativeLeakCheck;
 import dev.lora4j.tokenizer.ByT5Tokenizer;
 import java.util.List;

@@ -13,7 +13,7 @@ import dev.lora4j.io.SafetensorsWriter;
 import dev.lora4j.io.TensorInfo;
 import dev.lora4j.tensor.DType;
 import dev.lora4j.tensor.Device;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import dev.lora4j.tensor.Scope;
 import dev.lora4j.tensor.Tensor;
 import dev.lora4j.testing.PythonReference;

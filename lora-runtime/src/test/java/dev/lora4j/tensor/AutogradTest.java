@@ -1,5 +1,6 @@
 package dev.lora4j.tensor;
 
+import dev.lora4j.Lora4jException;
 import static dev.lora4j.testing.JsonArrays.doubles;
 import static dev.lora4j.testing.JsonArrays.longs;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;

@@ -1,5 +1,6 @@
 package dev.lora4j.tensor;
 
+import dev.lora4j.Lora4jException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

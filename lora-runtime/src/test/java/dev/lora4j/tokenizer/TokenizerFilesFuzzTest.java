@@ -3,7 +3,7 @@ package dev.lora4j.tokenizer;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.lora4j.testing.FuzzBudget;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 
 /**
  * Fuzz targets: tokenizer.json and spiece.model loading. A file either loads into a tokenizer that

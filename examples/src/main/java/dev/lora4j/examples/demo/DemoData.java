@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lora4j.data.DialogueExample;
 import dev.lora4j.io.AtomicFiles;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

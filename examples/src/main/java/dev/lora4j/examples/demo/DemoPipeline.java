@@ -12,7 +12,7 @@ import dev.lora4j.t5.GenerationConfig;
 import dev.lora4j.t5.T5ForConditionalGeneration;
 import dev.lora4j.tensor.DType;
 import dev.lora4j.tensor.Device;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import dev.lora4j.tokenizer.ByT5Tokenizer;
 import dev.lora4j.tokenizer.EncodeOptions;
 import dev.lora4j.train.LrSchedule;

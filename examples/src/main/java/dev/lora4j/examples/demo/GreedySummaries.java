@@ -1,5 +1,6 @@
 package dev.lora4j.examples.demo;
 
+import dev.lora4j.train.BatchTensors;
 import dev.lora4j.data.Batch;
 import dev.lora4j.data.SummarizationEncoder;
 import dev.lora4j.data.TokenizedExample;
@@ -41,8 +42,8 @@ final class GreedySummaries {
             Batch padded = Batch.of(batch, pad);
             long[][] rows;
             try (Scope scope = Scope.open()) {
-                Tensor ids = padded.inputIdsTensor(model.device());
-                Tensor mask = padded.attentionMaskTensor(model.device());
+                Tensor ids = BatchTensors.inputIds(padded, model.device());
+                Tensor mask = BatchTensors.attentionMask(padded, model.device());
                 rows = T5Generation.generate(model, ids, mask, generation);
             }
             for (long[] row : rows) {

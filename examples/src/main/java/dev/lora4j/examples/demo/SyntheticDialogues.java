@@ -1,7 +1,7 @@
 package dev.lora4j.examples.demo;
 
 import dev.lora4j.data.DialogueExample;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package dev.lora4j.examples.demo;
 
 import dev.lora4j.t5.T5Config;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 
 /**
  * The size of the demo's byte-level T5 with ByT5's 384-id vocabulary, small enough to pretrain and

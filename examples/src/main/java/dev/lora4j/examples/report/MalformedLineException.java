@@ -1,6 +1,6 @@
 package dev.lora4j.examples.report;
 
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import java.nio.file.Path;
 
 /** A line of a JSONL run file (metrics.jsonl, rouge.jsonl) that cannot be read; the message names file and line. */

@@ -1,6 +1,6 @@
 package dev.lora4j.examples.report;
 
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import java.io.Console;
 import java.util.Locale;
 

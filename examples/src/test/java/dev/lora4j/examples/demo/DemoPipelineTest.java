@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.lora4j.peft.AdapterFiles;
 import dev.lora4j.peft.PeftModel;
 import dev.lora4j.peft.lora.LoraConfig;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import dev.lora4j.train.MetricsLog;
 import dev.lora4j.train.Trainer;
 import java.nio.file.Files;

@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.lora4j.data.DialogueDatasets;
 import dev.lora4j.data.DialogueExample;
 import dev.lora4j.data.LoadedDataset;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashSet;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import dev.lora4j.train.Trainer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

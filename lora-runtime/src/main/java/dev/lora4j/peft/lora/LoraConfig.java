@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lora4j.io.StrictJson;
 import dev.lora4j.peft.MethodConfig;
 import dev.lora4j.peft.PeftMethod;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 
 import java.util.List;
 import java.util.Objects;

@@ -8,7 +8,7 @@ import dev.lora4j.nn.SharedInputLinears;
 import dev.lora4j.tensor.Autograd;
 import dev.lora4j.tensor.DType;
 import dev.lora4j.tensor.Generator;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import dev.lora4j.tensor.Scope;
 import dev.lora4j.tensor.Tensor;
 import java.util.ArrayList;

@@ -9,7 +9,7 @@ import dev.lora4j.peft.ConfigOption.Type;
 import dev.lora4j.peft.MethodConfig;
 import dev.lora4j.peft.PeftMethod;
 import dev.lora4j.t5.T5ForConditionalGeneration;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import java.util.List;
 import java.util.Map;
 

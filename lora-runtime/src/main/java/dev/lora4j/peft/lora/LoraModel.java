@@ -9,7 +9,7 @@ import dev.lora4j.peft.Adapter;
 import dev.lora4j.peft.ParameterCounts;
 import dev.lora4j.t5.T5ForConditionalGeneration;
 import dev.lora4j.tensor.Generator;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import dev.lora4j.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Collections;

@@ -1,7 +1,7 @@
 package dev.lora4j.peft.lora;
 
 import dev.lora4j.bindings.lora4j_h;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import dev.lora4j.internal.Native;
 import dev.lora4j.internal.TensorHandles;
 import dev.lora4j.tensor.Tensor;

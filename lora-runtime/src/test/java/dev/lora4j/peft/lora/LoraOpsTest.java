@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.lora4j.tensor.DType;
 import dev.lora4j.tensor.Device;
 import dev.lora4j.tensor.Generator;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import dev.lora4j.tensor.Scope;
 import dev.lora4j.tensor.Tensor;
 import java.util.Arrays;

@@ -17,7 +17,7 @@ import dev.lora4j.t5.T5ForConditionalGeneration;
 import dev.lora4j.t5.T5Output;
 import dev.lora4j.tensor.DType;
 import dev.lora4j.tensor.Device;
-import dev.lora4j.tensor.Lora4jException;
+import dev.lora4j.Lora4jException;
 import dev.lora4j.tensor.Scope;
 import dev.lora4j.tensor.Tensor;
 import dev.lora4j.testing.PythonReference;

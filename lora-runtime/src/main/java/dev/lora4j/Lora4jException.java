@@ -1,4 +1,4 @@
-package dev.lora4j.tensor;
+package dev.lora4j;
 
 /**
  * The one unchecked exception family of lora4j. It names the operation that failed and carries the
