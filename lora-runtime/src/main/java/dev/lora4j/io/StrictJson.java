@@ -27,7 +27,20 @@ public final class StrictJson {
             .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
             .build();
 
+    /**
+     * The same rules for a streaming parser, whose codec reads one array element at a time: the elements
+     * after the current one are not "trailing tokens" there.
+     */
+    private static final ObjectMapper STREAMING = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .build();
+
     static {
+        STREAMING.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
+                .maxStringLength(MAX_TOKEN_CHARS)
+                .maxNameLength(MAX_TOKEN_CHARS)
+                .build());
         MAPPER.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
                 .maxStringLength(MAX_TOKEN_CHARS)
                 .maxNameLength(MAX_TOKEN_CHARS)
@@ -54,6 +67,6 @@ public final class StrictJson {
      * large array of rows that should not become one tree.
      */
     public static JsonParser parser(String text) throws java.io.IOException {
-        return MAPPER.createParser(text);
+        return STREAMING.createParser(text);
     }
 }
