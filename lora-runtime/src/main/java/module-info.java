@@ -21,6 +21,7 @@ module dev.lora4j {
     exports dev.lora4j.nn;
     exports dev.lora4j.peft;
     exports dev.lora4j.peft.lora;
+    exports dev.lora4j.peft.prefix;
     exports dev.lora4j.peft.prompt;
     exports dev.lora4j.summarize;
     exports dev.lora4j.t5;
@@ -30,5 +31,6 @@ module dev.lora4j {
 
     uses dev.lora4j.peft.PeftMethod;
 
-    provides dev.lora4j.peft.PeftMethod with dev.lora4j.peft.lora.LoraMethod, dev.lora4j.peft.prompt.PromptTuningMethod;
+    provides dev.lora4j.peft.PeftMethod with dev.lora4j.peft.lora.LoraMethod, dev.lora4j.peft.prompt.PromptTuningMethod,
+            dev.lora4j.peft.prefix.PrefixTuningMethod;
 }

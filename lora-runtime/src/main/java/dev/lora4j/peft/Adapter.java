@@ -23,6 +23,16 @@ public interface Adapter {
     /** The adapter's tensors under the reference file's keys, as saved in adapter_model.safetensors. */
     Map<String, Tensor> stateDict();
 
+    /**
+     * What a checkpoint must hold to resume training exactly, when the state dict is not that: a method
+     * trained through a reparametrization (an MLP producing its table) saves the MLP's output in the
+     * reference file, but resumes from the MLP's own tensors, returned here by name. Null (the default):
+     * the state dict is enough.
+     */
+    default Map<String, Tensor> resumeState() {
+        return null;
+    }
+
     /** adapter_config.json as the reference library writes it for this adapter. */
     ObjectNode configJson(String baseModelNameOrPath);
 

@@ -12,4 +12,13 @@ public interface MethodConfig {
 
     /** The settings as adapter_config.json writes them (PEFT's field names), without base-model fields. */
     ObjectNode toJson();
+
+    /**
+     * The config to attach with when the adapter's tensors come from its file: a method whose file holds a
+     * reparametrization's output (prefix tuning with prefix_projection) attaches that output as a plain
+     * table, as PEFT does in inference mode. Most methods return themselves.
+     */
+    default MethodConfig forSavedTensors() {
+        return this;
+    }
 }

@@ -42,7 +42,7 @@ public final class PeftModel {
      * as it was. seed keys the adapter's dropout when it is trained further.
      */
     public static PeftModel load(T5ForConditionalGeneration model, Path dir, long seed) {
-        MethodConfig config = AdapterFiles.readConfig(dir);
+        MethodConfig config = AdapterFiles.readConfig(dir).forSavedTensors();
         Adapter adapter = config.method().attach(model, config, seed);
         try {
             AdapterFiles.loadWeights(adapter, dir);

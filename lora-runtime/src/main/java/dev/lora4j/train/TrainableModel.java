@@ -69,19 +69,27 @@ public interface TrainableModel {
                 peft.eval();
             }
 
+            /** Written beside the adapter files when the method resumes from other tensors than it saves. */
+            private static final String RESUME_FILE = "resume_state.safetensors";
+
             @Override
             public void saveWeights(Path dir) {
                 peft.save(dir, baseModelNameOrPath);
+                Map<String, Tensor> resume = peft.adapter().resumeState();
+                if (resume != null) {
+                    dev.lora4j.io.TensorFiles.save(resume, Map.of("format", "pt"), dir.resolve(RESUME_FILE));
+                }
             }
 
             @Override
             public String weightsFile() {
-                return AdapterFiles.WEIGHTS_FILE;
+                return peft.adapter().resumeState() != null ? RESUME_FILE : AdapterFiles.WEIGHTS_FILE;
             }
 
             @Override
             public Map<String, Tensor> savedTensors() {
-                return peft.stateDict();
+                Map<String, Tensor> resume = peft.adapter().resumeState();
+                return resume != null ? resume : peft.stateDict();
             }
         };
     }
