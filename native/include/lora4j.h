@@ -245,6 +245,12 @@ int l4j_tensor_cross_entropy(l4j_tensor logits, l4j_tensor target, int64_t ignor
  * added); scale NaN means 1/sqrt(E). */
 int l4j_tensor_scaled_dot_product_attention(l4j_tensor q, l4j_tensor k, l4j_tensor v, l4j_tensor mask,
                                             double dropout_p, int32_t is_causal, double scale, l4j_tensor *out);
+/* A multi-layer LSTM over x (B, T, in), batch first, from a zero state, as torch.nn.LSTM computes it: params in
+ * its order, per layer then direction [w_ih (4h, in_l), w_hh (4h, h), b_ih (4h), b_hh (4h)] (n = layers · dirs · 4);
+ * dropout p between layers when training != 0 (from the default generator). out: (B, T, dirs · h).
+ * Differentiable in x and every parameter. */
+int l4j_lstm(l4j_tensor x, const l4j_tensor *params, int64_t n, int64_t num_layers, int32_t bidirectional, double dropout,
+             int32_t training, l4j_tensor *out);
 
 /* ---- autograd ---------------------------------------------------------------------------------- */
 

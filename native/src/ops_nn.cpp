@@ -68,4 +68,31 @@ int l4j_tensor_scaled_dot_product_attention(l4j_tensor q, l4j_tensor k, l4j_tens
   });
 }
 
+int l4j_lstm(l4j_tensor x, const l4j_tensor *params, int64_t n, int64_t num_layers, int32_t bidirectional, double dropout,
+             int32_t training, l4j_tensor *out) {
+  return guarded("lstm", [&] {
+    require_out(out, "out");
+    const at::Tensor &input = get(x, "x");
+    if (input.dim() != 3) throw ArgumentError("x must be (batch, time, features), got " + c10::str(input.sizes()));
+    if (num_layers < 1) throw ArgumentError("num_layers must be at least 1, got " + std::to_string(num_layers));
+    int64_t dirs = bidirectional != 0 ? 2 : 1;
+    if (n != num_layers * dirs * 4) {
+      throw ArgumentError("expected " + std::to_string(num_layers * dirs * 4) + " parameters (w_ih, w_hh, b_ih, b_hh per layer "
+                          "and direction), got " + std::to_string(n));
+    }
+    if (!(dropout >= 0.0 && dropout < 1.0)) throw ArgumentError("dropout must be in [0, 1), got " + std::to_string(dropout));
+    std::vector<at::Tensor> weights = to_tensor_list(params, n);
+    const at::Tensor &w_hh = weights[1];
+    if (w_hh.dim() != 2 || w_hh.size(0) != 4 * w_hh.size(1)) {
+      throw ArgumentError("w_hh must be (4 hidden, hidden), got " + c10::str(w_hh.sizes()));
+    }
+    int64_t hidden = w_hh.size(1);
+    at::Tensor h0 = at::zeros({num_layers * dirs, input.size(0), hidden}, input.options());
+    at::Tensor c0 = at::zeros_like(h0);
+    auto result = at::lstm(input, {h0, c0}, weights, /*has_biases=*/true, num_layers, dropout, training != 0,
+                           bidirectional != 0, /*batch_first=*/true);
+    emit(std::get<0>(result), out);
+  });
+}
+
 }  // extern "C"

@@ -23,6 +23,7 @@ module dev.lora4j {
     exports dev.lora4j.peft.lora;
     exports dev.lora4j.peft.prefix;
     exports dev.lora4j.peft.prompt;
+    exports dev.lora4j.peft.ptuning;
     exports dev.lora4j.summarize;
     exports dev.lora4j.t5;
     exports dev.lora4j.tensor;
@@ -32,5 +33,5 @@ module dev.lora4j {
     uses dev.lora4j.peft.PeftMethod;
 
     provides dev.lora4j.peft.PeftMethod with dev.lora4j.peft.lora.LoraMethod, dev.lora4j.peft.prompt.PromptTuningMethod,
-            dev.lora4j.peft.prefix.PrefixTuningMethod;
+            dev.lora4j.peft.prefix.PrefixTuningMethod, dev.lora4j.peft.ptuning.PTuningMethod;
 }

@@ -6945,6 +6945,69 @@ public final class lora4j_h {
         }
     }
 
+    private static final class l4j_lstm {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lora4j_h.C_INT,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_LONG_LONG,
+            lora4j_h.C_LONG_LONG,
+            lora4j_h.C_INT,
+            lora4j_h.C_DOUBLE,
+            lora4j_h.C_INT,
+            lora4j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("l4j_lstm");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int l4j_lstm(l4j_tensor x, const l4j_tensor *params, int64_t n, int64_t num_layers, int32_t bidirectional, double dropout, int32_t training, l4j_tensor *out)
+     * }
+     */
+    public static FunctionDescriptor l4j_lstm$descriptor() {
+        return l4j_lstm.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int l4j_lstm(l4j_tensor x, const l4j_tensor *params, int64_t n, int64_t num_layers, int32_t bidirectional, double dropout, int32_t training, l4j_tensor *out)
+     * }
+     */
+    public static MethodHandle l4j_lstm$handle() {
+        return l4j_lstm.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int l4j_lstm(l4j_tensor x, const l4j_tensor *params, int64_t n, int64_t num_layers, int32_t bidirectional, double dropout, int32_t training, l4j_tensor *out)
+     * }
+     */
+    public static MemorySegment l4j_lstm$address() {
+        return l4j_lstm.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int l4j_lstm(l4j_tensor x, const l4j_tensor *params, int64_t n, int64_t num_layers, int32_t bidirectional, double dropout, int32_t training, l4j_tensor *out)
+     * }
+     */
+    public static int l4j_lstm(MemorySegment x, MemorySegment params, long n, long num_layers, int bidirectional, double dropout, int training, MemorySegment out) {
+        var mh$ = l4j_lstm.HANDLE;
+        try {
+            return (int) mh$.invokeExact(x, params, n, num_layers, bidirectional, dropout, training, out);
+        } catch (Error | RuntimeException ex$) {
+            throw ex$;
+        } catch (Throwable ex$) {
+            throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static final class l4j_tensor_set_requires_grad {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             lora4j_h.C_INT,

@@ -20,7 +20,11 @@ public interface Adapter {
     /** The tensors the optimizer updates, by model state-dict name (or the method's own name). */
     Map<String, Tensor> trainableParameters();
 
-    /** The adapter's tensors under the reference file's keys, as saved in adapter_model.safetensors. */
+    /**
+     * The adapter's tensors under the reference file's keys, as saved in adapter_model.safetensors. A
+     * reparametrized method computes them (into the caller's scope); loading copies into them only for
+     * the plain form attached with {@link MethodConfig#forSavedTensors()}.
+     */
     Map<String, Tensor> stateDict();
 
     /**

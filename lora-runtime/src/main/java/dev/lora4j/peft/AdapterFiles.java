@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lora4j.io.AtomicFiles;
 import dev.lora4j.io.StrictJson;
 import dev.lora4j.io.TensorFiles;
+import dev.lora4j.tensor.Scope;
 import dev.lora4j.Lora4jException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -80,7 +81,10 @@ public final class AdapterFiles {
         } catch (IOException e) {
             throw new Lora4jException("adapter save", dir + ": cannot write " + CONFIG_FILE + ": " + e.getMessage(), e);
         }
-        TensorFiles.save(adapter.stateDict(), Map.of("format", "pt"), dir.resolve(WEIGHTS_FILE));
+        // A scope: a reparametrized method computes its state dict (an MLP's output) into new tensors.
+        try (Scope scope = Scope.open()) {
+            TensorFiles.save(adapter.stateDict(), Map.of("format", "pt"), dir.resolve(WEIGHTS_FILE));
+        }
     }
 
     /**
@@ -88,7 +92,7 @@ public final class AdapterFiles {
      * state dict names, with matching shapes.
      */
     public static void loadWeights(Adapter adapter, Path dir) {
-        try {
+        try (Scope scope = Scope.open()) {
             TensorFiles.copyInto(adapter.stateDict(), dir.resolve(WEIGHTS_FILE));
         } catch (Lora4jException e) {
             String detail = e.getMessage().replaceFirst("^safetensors: ", "").replace("missing tensors", "missing adapter tensors");

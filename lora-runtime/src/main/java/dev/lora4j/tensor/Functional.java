@@ -22,6 +22,18 @@ public final class Functional {
                 Generator.handleOrNull(gen), out));
     }
 
+    /**
+     * A multi-layer LSTM over x (B, T, in), batch first, from a zero state, as torch.nn.LSTM: params in its
+     * order, per layer then direction: w_ih (4h, in_l), w_hh (4h, h), b_ih (4h), b_hh (4h); dropout p
+     * between layers in training. Returns (B, T, dirs · h); differentiable in x and every parameter.
+     */
+    public static Tensor lstm(Tensor x, java.util.List<Tensor> params, int numLayers, boolean bidirectional, double dropout,
+                              boolean training) {
+        Tensor[] array = params.toArray(Tensor[]::new);
+        return Tensor.call((f, out) -> lora4j_h.l4j_lstm(x.handle(), f.handles(array), array.length, numLayers,
+                bidirectional ? 1 : 0, dropout, training ? 1 : 0, out));
+    }
+
     public enum Reduction {
         NONE(0),
         MEAN(1),

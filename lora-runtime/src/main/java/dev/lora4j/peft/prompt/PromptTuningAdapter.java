@@ -119,13 +119,7 @@ final class PromptTuningAdapter implements Adapter {
         if (!enabled) {
             return in;
         }
-        long batch = in.embeddings().size(0);
-        long p = config.numVirtualTokens();
-        long dim = table.size(1);
-        Tensor prompt = table.narrow(0, 0, p).to(in.embeddings().dtype()); // (P, d_model)
-        Tensor rows = prompt.unsqueeze(0).expand(batch, p, dim); // (B, P, d_model)
-        Tensor keep = Tensor.ones(DType.BOOL, in.keep().device(), batch, p); // (B, P)
-        return new T5Hooks.EncoderInput(Tensor.cat(1, rows, in.embeddings()), Tensor.cat(1, keep, in.keep()));
+        return VirtualTokens.prepend(in, table.narrow(0, 0, config.numVirtualTokens())); // first P rows only, as PEFT
     }
 
     @Override
