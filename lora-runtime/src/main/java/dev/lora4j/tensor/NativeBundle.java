@@ -44,7 +44,7 @@ record NativeBundle(String name, String version, String platform, List<Entry> fi
      * The platform string of this JVM as the native jars' classifiers spell it ({@code linux-x86_64}), or
      * null where lora4j ships no native jar.
      */
-    static String platform() {
+    static String currentPlatform() {
         String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
         String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
         if (!os.startsWith("linux")) {

@@ -49,7 +49,7 @@ final class NativeCache {
      * {@link NativeLibrary}'s search; {@code tried} gets the folder for its error message.
      */
     static Path libraryFromClassPath(String fileName, List<Path> tried) {
-        String platform = NativeBundle.platform();
+        String platform = NativeBundle.currentPlatform();
         if (platform == null) {
             return null;
         }
