@@ -72,5 +72,6 @@ for f in "${files[@]}"; do
   if [ ! -f "$dest/$name" ] || ! cmp -s "$f" "$dest/$name"; then cp "$f" "$dest/$name"; fi
   printf 'file=%s %s %s\n' "$(sha256sum "$dest/$name" | cut -d' ' -f1)" "$(stat -c %s "$dest/$name")" "$name" >>"$index.tmp"
 done
-mv "$index.tmp" "$index"
+# Rewritten only when it changed: a new timestamp would make maven-jar-plugin re-pack 450 MB.
+if cmp -s "$index.tmp" "$index"; then rm "$index.tmp"; else mv "$index.tmp" "$index"; fi
 log "staged $BUNDLE: ${#files[@]} files, $(du -shL "$dest" | cut -f1) in $dest"
