@@ -22,9 +22,13 @@ public final class Functional {
                 Generator.handleOrNull(gen), out));
     }
 
+    /** How a loss combines its per-element values, as PyTorch's {@code reduction} argument. */
     public enum Reduction {
+        /** One value per element. */
         NONE(0),
+        /** Their mean. */
         MEAN(1),
+        /** Their sum. */
         SUM(2);
 
         final int code;
