@@ -93,12 +93,13 @@ cat >"$PROJECT/pom.xml" <<EOF
 EOF
 
 log "consumer project in $PROJECT (Maven local repository $REPO, lora4j $VERSION)"
-# env -i: nothing of this shell (venv, LORA4J_*, the checkout) reaches Maven or the program. The native
+# env -i: nothing of this shell (venv, LORA4J_*, the checkout) reaches Maven or the program. Offline (-o):
+# everything resolves from the repository given, as installed. The native
 # cache is an empty folder, so the first-use unpacking runs too.
 start=$(date +%s)
 ( cd "$PROJECT" && env -i HOME="$WORK/home" JAVA_HOME="$JAVA_HOME" XDG_CACHE_HOME="$WORK/cache" \
     PATH="$JAVA_HOME/bin:$MAVEN_HOME/bin:/usr/bin:/bin" \
-    mvn -B -q -ntp -Dmaven.repo.local="$REPO" compile exec:exec ) | tee "$WORK/out.txt"
+    mvn -B -q -o -Dmaven.repo.local="$REPO" compile exec:exec ) | tee "$WORK/out.txt"
 grep -q '^adapter saved: ' "$WORK/out.txt" || { log "the program did not save its adapter"; exit 1; }
 grep -q '^summary: "' "$WORK/out.txt" || { log "the program generated no summary"; exit 1; }
 for f in adapter_config.json adapter_model.safetensors; do

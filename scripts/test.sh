@@ -29,5 +29,7 @@ log "testing the bindings generator"
 log "running Java tests (Maven wrapper; first run downloads Maven 3.9.16 and dependencies)"
 ./mvnw -B -ntp ${CI:+--no-transfer-progress} install -Dlora4j.python="$VENV/bin/python" "$@"
 log "consumer test: lora4j as a Maven dependency, without this checkout (scripts/consumer-test.sh)"
-bash scripts/consumer-test.sh "${LORA4J_MAVEN_REPO:-$HOME/.m2/repository}"
+repo="$HOME/.m2/repository"
+for arg in "$@"; do case "$arg" in -Dmaven.repo.local=*) repo=${arg#-Dmaven.repo.local=} ;; esac; done
+bash scripts/consumer-test.sh "$repo"
 log "all tests passed"
