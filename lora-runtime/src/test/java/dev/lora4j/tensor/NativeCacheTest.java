@@ -8,10 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.URL;
+import java.nio.channels.FileChannel;
 import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -107,7 +109,34 @@ class NativeCacheTest {
         }
     }
 
-    /** The child JVM of the concurrency test: waits for the go file, unpacks, says which way it went. */
+    /** While another process holds the folder's lock, a JVM that needs the folder waits instead of writing. */
+    @Test
+    void aJvmWaitsWhileAnotherHoldsTheLock(@TempDir Path dir) throws Exception {
+        Path jar = fakeJar(dir.resolve("jar"), 1 << 20, false);
+        Path cache = dir.resolve("cache");
+        Path folder;
+        try (URLClassLoader loader = loaderOf(jar)) {
+            folder = NativeCache.folder(cache, bundles(loader));
+        }
+        Files.createDirectories(folder.getParent());
+        Path lockFile = folder.resolveSibling(folder.getFileName() + ".lock");
+        Files.writeString(dir.resolve("go"), "go");
+        try (var channel = FileChannel.open(lockFile, StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE); var lock = channel.lock()) {
+            Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), Probe.class.getName(),
+                    jar.toString(), cache.toString(), dir.resolve("go").toString())
+                    .redirectOutput(dir.resolve("stdout.txt").toFile()).redirectError(dir.resolve("stderr.txt").toFile()).start();
+            assertFalse(child.waitFor(3, TimeUnit.SECONDS), "the child waits for the lock");
+            assertFalse(Files.exists(folder.resolve(NativeCache.MARKER)));
+            lock.release();
+            assertTrue(child.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(0, child.exitValue(), Files.readString(dir.resolve("stderr.txt")));
+            assertTrue(Files.readString(dir.resolve("stdout.txt")).startsWith("extracted "));
+        }
+    }
+
+    /** The child JVM of the concurrency tests: waits for the go file, unpacks, says which way it went. */
     public static final class Probe {
         public static void main(String[] args) throws Exception {
             Path jar = Path.of(args[0]);
