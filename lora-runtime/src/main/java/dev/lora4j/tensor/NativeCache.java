@@ -74,6 +74,14 @@ final class NativeCache {
                     + "lora4j-libtorch is not: add dev.lora4j:lora4j-libtorch:" + shim.version() + ":" + platform
                     + " (docs/EMBEDDING.md), or point -Dlora4j.library.path at a liblora4j.so built for your libtorch");
         }
+        for (NativeBundle bundle : bundles) {
+            // The shim is built against one libtorch: jars of different lora4j versions may not match.
+            if (!bundle.version().equals(shim.version())) {
+                throw new Lora4jException("load", "the native jars on the class path are of different versions: "
+                        + shim.name() + " " + shim.version() + ", " + bundle.name() + " " + bundle.version()
+                        + "; depend on both at the version of lora4j-runtime");
+            }
+        }
         if (shim.file(fileName) == null) {
             throw new Lora4jException("load", "the lora4j-native jar (" + platform + ") has no " + fileName
                     + "; the jar is damaged: re-download or rebuild it");

@@ -60,7 +60,9 @@ public final class NativeLibrary {
                     + "'Enable-Native-Access: ALL-UNNAMED' to an executable jar's manifest", e);
         } catch (UnsatisfiedLinkError e) {
             throw new Lora4jException("load", "cannot load " + found + ": " + e.getMessage()
-                    + " (is libtorch where the library was built against? rebuild with scripts/build-native.sh)", e);
+                    + " (is libtorch where the library was built against? rebuild with scripts/build-native.sh;"
+                    + " for the native jars' cache: a folder on a noexec filesystem cannot hold libraries, so set"
+                    + " -Dlora4j.cache.dir to another)", e);
         }
         int abi = lora4j_h.l4j_abi_version();
         int expected = lora4j_h.L4J_ABI_VERSION();
