@@ -7,7 +7,8 @@
 #   4. the generator's own tests, then every Java test (Maven Surefire), parity tests included; the
 #      install makes the native jars too (lora4j-native from the CPU-only shim built in step 2b)
 #   5. the consumer test: a separate Maven project on the installed coordinates runs an example program
-#      with no venv, no LORA4J_* variables and no checkout paths (scripts/consumer-test.sh)
+#      with no venv, no LORA4J_* variables and no checkout paths (scripts/consumer-test.sh); then
+#      ./lora4j from another folder (scripts/launcher-test.sh)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$LORA4J_ROOT"
 
@@ -32,4 +33,6 @@ log "consumer test: lora4j as a Maven dependency, without this checkout (scripts
 repo="$HOME/.m2/repository"
 for arg in "$@"; do case "$arg" in -Dmaven.repo.local=*) repo=${arg#-Dmaven.repo.local=} ;; esac; done
 bash scripts/consumer-test.sh "$repo"
+log "launcher test: ./lora4j from another folder, silent when built (scripts/launcher-test.sh)"
+bash scripts/launcher-test.sh
 log "all tests passed"
