@@ -65,6 +65,27 @@ class NativeCacheTest {
         }
     }
 
+    /** A file changed in place (same size) passes the quick check; -Dlora4j.natives.verify=true catches it. */
+    @Test
+    void verifyRehashesAndNamesTheChangedFile(@TempDir Path dir) throws Exception {
+        Path jar = fakeJar(dir.resolve("jar"), 4096, false);
+        try (URLClassLoader loader = loaderOf(jar)) {
+            List<NativeBundle> bundles = bundles(loader);
+            Path folder = NativeCache.unpack(bundles, loader, dir.resolve("cache")).folder();
+            byte[] content = Files.readAllBytes(folder.resolve("libfake_torch.so"));
+            content[0] ^= 1;
+            Files.write(folder.resolve("libfake_torch.so"), content);
+            assertFalse(NativeCache.unpack(bundles, loader, dir.resolve("cache")).extractedHere());
+            System.setProperty("lora4j.natives.verify", "true");
+            try {
+                Lora4jException e = assertThrows(Lora4jException.class, () -> NativeCache.unpack(bundles, loader, dir.resolve("cache")));
+                assertTrue(e.getMessage().contains("libfake_torch.so") && e.getMessage().contains("delete " + folder), e.getMessage());
+            } finally {
+                System.clearProperty("lora4j.natives.verify");
+            }
+        }
+    }
+
     @Test
     void aMalformedBundleFileNamesItselfAndTheLine() {
         Lora4jException e = assertThrows(Lora4jException.class, () -> NativeBundle.parse(
