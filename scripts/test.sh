@@ -5,7 +5,7 @@
 #      CPU emulation against plain loops
 #   3. the generated bindings are regenerated and compared with the committed ones (drift fails)
 #   4. the generator's own tests, then every Java test (Maven Surefire), parity tests included; the
-#      install makes the native jars too (lora4j-native from the CPU-only shim built in step 2b)
+#      install makes the native jars too (lora4j-native from the CPU-only shim built right after step 2)
 #   5. the consumer test: a separate Maven project on the installed coordinates runs an example program
 #      with no venv, no LORA4J_* variables and no checkout paths (scripts/consumer-test.sh); then
 #      ./lora4j from another folder (scripts/launcher-test.sh)
