@@ -43,7 +43,7 @@ public final class CompareRouge {
             lora.setAdaptersEnabled(true);
             SummaryEvaluation adapted = SummaryEvaluation.run("adapter", summarizer, test, rouge, i -> {});
 
-            System.out.printf("%-10s %8s %8s %8s%n", "ROUGE (F, %)", "base", "adapter", "change");
+            System.out.printf("%-12s %8s %8s %8s%n", "ROUGE (F, %)", "base", "adapter", "change");
             for (RougeType type : rouge.types()) {
                 double b = base.percent(type);
                 double a = adapted.percent(type);

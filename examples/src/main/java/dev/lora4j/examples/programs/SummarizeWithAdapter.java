@@ -11,6 +11,7 @@ import dev.lora4j.tokenizer.T5Tokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -25,7 +26,7 @@ public final class SummarizeWithAdapter {
         Path modelDir = Path.of(args[0]);
         Path adapterDir = Path.of(args[1]);
         List<Path> files = List.of(args).subList(2, args.length).stream().map(Path::of).toList();
-        List<String> dialogues = new java.util.ArrayList<>();
+        List<String> dialogues = new ArrayList<>();
         for (Path file : files) {
             dialogues.add(Files.readString(file).strip());
         }
