@@ -4,7 +4,12 @@
 #   2. liblora4j.so (CMake, incremental; the CUDA kernels compiled too), then the CUDA kernels run on a
 #      CPU emulation against plain loops
 #   3. the generated bindings are regenerated and compared with the committed ones (drift fails)
-#   4. the generator's own tests, then every Java test (Maven Surefire), parity tests included
+#   4. the generator's own tests, then every Java test (Maven Surefire), parity tests included; the
+#      install makes the native jars too (lora4j-native from the CPU-only shim built right after step 2)
+#   5. the consumer test: a separate Maven project on the installed coordinates runs an example program
+#      with no venv, no LORA4J_* variables and no checkout paths (scripts/consumer-test.sh); then
+#      ./lora4j from another folder (scripts/launcher-test.sh)
+#   6. a short bounded run of every fuzz target (scripts/fuzz.sh; LORA4J_FUZZ=0 skips it)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$LORA4J_ROOT"
 
@@ -12,6 +17,8 @@ find_java_home
 bash scripts/setup-venv.sh
 VENV=$(venv_dir)
 bash scripts/build-native.sh
+log "the CPU-only shim for the lora4j-native jar (build/native-cpu; docs/EMBEDDING.md)"
+LORA4J_TORCH_LINK=CPU bash scripts/build-native.sh
 log "CUDA kernels on the CPU emulation (native/tests/cuda_kernel_emulation_test.cpp)"
 cmake --build build/cmake --target lora4j_kernel_emulation_test -j "${LORA4J_BUILD_JOBS:-$(nproc)}"
 build/cmake/lora4j_kernel_emulation_test
@@ -23,6 +30,12 @@ log "testing the bindings generator"
 
 log "running Java tests (Maven wrapper; first run downloads Maven 3.9.16 and dependencies)"
 ./mvnw -B -ntp ${CI:+--no-transfer-progress} install -Dlora4j.python="$VENV/bin/python" "$@"
+log "consumer test: lora4j as a Maven dependency, without this checkout (scripts/consumer-test.sh)"
+repo="$HOME/.m2/repository"
+for arg in "$@"; do case "$arg" in -Dmaven.repo.local=*) repo=${arg#-Dmaven.repo.local=} ;; esac; done
+bash scripts/consumer-test.sh "$repo"
+log "launcher test: ./lora4j from another folder, silent when built (scripts/launcher-test.sh)"
+bash scripts/launcher-test.sh
 if [ "${LORA4J_FUZZ:-1}" != 0 ]; then
   log "bounded fuzzing of every fuzz target (scripts/fuzz.sh; LORA4J_FUZZ=0 skips it)"
   bash scripts/fuzz.sh

@@ -60,7 +60,11 @@ int l4j_cuda_max_memory_allocated(int32_t device_index, int64_t *out) {
 
 int l4j_cuda_reset_peak_memory(int32_t device_index) {
   return guarded("cuda_reset_peak_memory", [&] {
-    c10::getDeviceAllocator(c10::DeviceType::CUDA)->resetPeakStats(require_cuda(device_index));
+    // The check first: the allocator lookup would run before the argument is evaluated, and without
+    // libtorch_cuda loaded (the CPU-only shim of the lora4j-native jar) it fails an internal assert
+    // instead of saying "CUDA not available".
+    c10::DeviceIndex index = require_cuda(device_index);
+    c10::getDeviceAllocator(c10::DeviceType::CUDA)->resetPeakStats(index);
   });
 }
 

@@ -11,7 +11,7 @@ x = torch.randn(3, 7, 6, dtype=torch.float64, requires_grad=True)
 out, _ = lstm(x)
 dy = torch.randn_like(out)
 out.backward(dy)
-tensors = {"x": x.detach(), "dy": dy, "out": out.detach(), "dx": x.grad}
+tensors = {"x": x.detach(), "dy": dy.contiguous(), "out": out.detach().contiguous(), "dx": x.grad.contiguous()}
 for name, p in lstm.named_parameters():
     tensors["p." + name] = p.detach().contiguous()
     tensors["g." + name] = p.grad.contiguous()

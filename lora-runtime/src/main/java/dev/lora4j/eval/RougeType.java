@@ -9,7 +9,15 @@ import dev.lora4j.Lora4jException;
  */
 public record RougeType(Kind kind, int n) {
 
-    public enum Kind { NGRAM, LCS, SUMMARY_LCS }
+    /** The family of the variant. */
+    public enum Kind {
+        /** n-gram overlap ({@code rouge1} ... {@code rouge9}). */
+        NGRAM,
+        /** Longest common subsequence over the whole text ({@code rougeL}). */
+        LCS,
+        /** Summary-level union LCS over newline-separated sentences ({@code rougeLsum}). */
+        SUMMARY_LCS
+    }
 
     public static final RougeType ROUGE_1 = ngram(1);
     public static final RougeType ROUGE_2 = ngram(2);

@@ -7,6 +7,7 @@ package dev.lora4j.hub;
  * @param resumedFrom      bytes that were already on disk from an interrupted attempt when it started
  */
 public record FileResult(RepoFile file, Outcome outcome, long bytesTransferred, long resumedFrom) {
+    /** How the file came to be in place. */
     public enum Outcome {
         /** Fetched from the start. */
         DOWNLOADED,

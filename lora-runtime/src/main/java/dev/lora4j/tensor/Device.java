@@ -3,8 +3,11 @@ package dev.lora4j.tensor;
 import dev.lora4j.Lora4jException;
 /** Where a tensor lives: the CPU, or a CUDA device by index (-1 = the current one). */
 public record Device(Type type, int index) {
+    /** The kind of device. */
     public enum Type {
+        /** Host memory, computed by libtorch's CPU kernels. */
         CPU(0),
+        /** An NVIDIA GPU, through libtorch's CUDA backend (needs a CUDA build of the shim and libtorch). */
         CUDA(1);
 
         final int code;

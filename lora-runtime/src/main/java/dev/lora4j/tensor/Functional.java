@@ -34,9 +34,13 @@ public final class Functional {
                 bidirectional ? 1 : 0, dropout, training ? 1 : 0, out));
     }
 
+    /** How a loss combines its per-element values, as PyTorch's {@code reduction} argument. */
     public enum Reduction {
+        /** One value per element. */
         NONE(0),
+        /** Their mean. */
         MEAN(1),
+        /** Their sum. */
         SUM(2);
 
         final int code;

@@ -17,8 +17,11 @@ import java.util.logging.Logger;
  *
  * <p>Search order: the system property {@code lora4j.library.path} (the file, or a folder holding it),
  * the environment variable {@code LORA4J_LIBRARY} (likewise), each folder of {@code java.library.path},
- * the system property {@code lora4j.native.dir} (set by the build), and finally {@code build/native} in
- * the working folder or any folder above it (a checkout's build output).
+ * the system property {@code lora4j.native.dir} (set by the build), {@code build/native} in the working
+ * folder or any folder above it (a checkout's build output), and finally the native jars on the class
+ * path (lora4j-native and lora4j-libtorch, unpacked once into a cache folder by {@link NativeCache}). The
+ * places before the jars are the developer's override: a library built against another libtorch (a GPU
+ * build, say) wins over the jars.
  */
 public final class NativeLibrary {
     private static final Logger LOG = Logger.getLogger(NativeLibrary.class.getName());
@@ -48,7 +51,9 @@ public final class NativeLibrary {
         Path found = locate(tried);
         if (found == null) {
             throw new Lora4jException("load", "cannot find " + FILE_NAME + "; looked in " + tried
-                    + ". Build it with scripts/build-native.sh, or point -Dlora4j.library.path or LORA4J_LIBRARY at it");
+                    + ". Add the native jars (dev.lora4j:lora4j-native and lora4j-libtorch, classifier linux-x86_64; see"
+                    + " docs/EMBEDDING.md), build it with scripts/build-native.sh, or point -Dlora4j.library.path or"
+                    + " LORA4J_LIBRARY at it");
         }
         try {
             System.load(found.toString());
@@ -58,7 +63,9 @@ public final class NativeLibrary {
                     + "'Enable-Native-Access: ALL-UNNAMED' to an executable jar's manifest", e);
         } catch (UnsatisfiedLinkError e) {
             throw new Lora4jException("load", "cannot load " + found + ": " + e.getMessage()
-                    + " (is libtorch where the library was built against? rebuild with scripts/build-native.sh)", e);
+                    + " (is libtorch where the library was built against? rebuild with scripts/build-native.sh;"
+                    + " for the native jars' cache: a folder on a noexec filesystem cannot hold libraries, so set"
+                    + " -Dlora4j.cache.dir to another)", e);
         }
         int abi = lora4j_h.l4j_abi_version();
         int expected = lora4j_h.L4J_ABI_VERSION();
@@ -90,7 +97,8 @@ public final class NativeLibrary {
                 return candidate.toAbsolutePath();
             }
         }
-        return null;
+        // Last: the native jars (issue 15). Unpacks them into the cache on first use.
+        return NativeCache.libraryFromClassPath(FILE_NAME, tried);
     }
 
     private static void addCandidate(List<Path> candidates, String value) {

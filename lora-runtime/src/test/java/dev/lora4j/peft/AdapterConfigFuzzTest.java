@@ -1,6 +1,7 @@
 package dev.lora4j.peft;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.lora4j.peft.lora.LoraConfig;
 import dev.lora4j.testing.FuzzBudget;
 import dev.lora4j.Lora4jException;
 import java.io.IOException;
