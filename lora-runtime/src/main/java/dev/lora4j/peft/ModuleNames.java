@@ -31,6 +31,11 @@ public record ModuleNames(List<String> names, Pattern regex) {
      * @throws dev.lora4j.Lora4jException naming the field when it is neither, is an empty list or not a valid regex
      */
     public static ModuleNames read(ConfigFields f, String field) {
+        return read(f, field, false);
+    }
+
+    /** As {@link #read(ConfigFields, String)}; with allowEmpty an empty list is kept (IA3's feedforward_modules []). */
+    public static ModuleNames read(ConfigFields f, String field, boolean allowEmpty) {
         JsonNode n = f.raw(field);
         if (n == null || n.isNull()) {
             return null;
@@ -46,7 +51,7 @@ public record ModuleNames(List<String> names, Pattern regex) {
             }
         }
         List<String> list = f.strings(field);
-        if (list.isEmpty()) {
+        if (list.isEmpty() && !allowEmpty) {
             throw f.error(field, "must name at least one module (a list of names or a regex string)");
         }
         return new ModuleNames(list, null);

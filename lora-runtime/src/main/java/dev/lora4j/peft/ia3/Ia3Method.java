@@ -57,7 +57,7 @@ public final class Ia3Method implements PeftMethod {
         ConfigFields f = new ConfigFields(json, source);
         f.unsupported("fan_in_fan_out", JsonNode::asBoolean, "fan_in_fan_out (Conv1D layers)");
         ModuleNames targets = ModuleNames.read(f, "target_modules");
-        ModuleNames feedforward = ModuleNames.read(f, "feedforward_modules");
+        ModuleNames feedforward = ModuleNames.read(f, "feedforward_modules", true);
         // PEFT fills each missing field from its T5 mapping independently.
         targets = targets == null ? Ia3Config.T5_TARGETS : targets;
         feedforward = feedforward == null ? Ia3Config.T5_FEEDFORWARD : feedforward;
