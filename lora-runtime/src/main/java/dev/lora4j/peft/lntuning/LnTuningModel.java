@@ -67,7 +67,10 @@ public final class LnTuningModel implements Adapter {
     }
 
     private static void undo(T5ForConditionalGeneration model, Map<String, LnTuningNorm> norms) {
-        norms.forEach((path, norm) -> model.slot(path, NormLayer.class).replace(norm.release()));
+        norms.forEach((path, norm) -> {
+            model.slot(path, NormLayer.class).replace(norm.kept());
+            norm.releaseOther();
+        });
     }
 
     /** The tuned norms by module path. */

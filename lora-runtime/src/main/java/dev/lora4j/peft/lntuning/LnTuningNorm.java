@@ -22,6 +22,7 @@ public final class LnTuningNorm extends NormLayer implements LayerWrapper<NormLa
     private final Slot<NormLayer> copySlot;
     private final NormLayer original;
     private final RMSNorm trained;
+    private final long dim;
     private boolean enabled = true;
     private boolean merged;
 
@@ -33,6 +34,7 @@ public final class LnTuningNorm extends NormLayer implements LayerWrapper<NormLa
         }
         this.path = path;
         this.original = base;
+        this.dim = base.dim();
         this.baseSlot = registerChild("", NormLayer.class, base);
         Tensor weight = Scope.detached(() -> {
             try (var noGrad = Autograd.noGrad(); Tensor d = rms.weight().detach()) {
@@ -98,22 +100,23 @@ public final class LnTuningNorm extends NormLayer implements LayerWrapper<NormLa
         copySlot.replace(base);
     }
 
-    /**
-     * What stays in the model when the adapter is removed: the trained copy when merged (frozen again),
-     * the original otherwise. The other norm is freed.
-     */
-    NormLayer release() {
+    /** What stays in the model when the adapter is removed: the trained copy when merged, the original otherwise. */
+    NormLayer kept() {
+        return merged ? trained : original;
+    }
+
+    /** After {@link #kept()} is back in the model: frees the other norm and freezes the kept one. */
+    void releaseOther() {
         if (merged) {
             original.close();
             trained.weight().requiresGrad(false);
-            return trained;
+        } else {
+            trained.close();
         }
-        trained.close();
-        return original;
     }
 
     @Override
     public long dim() {
-        return original.dim();
+        return dim;
     }
 }
