@@ -41,6 +41,9 @@ class MethodsCliTest {
         assertEquals(0, trained.code(), trained.err());
         JsonNode saved = JSON.readTree(run.resolve("final/adapter_config.json").toFile());
         assertEquals(peftType, saved.get("peft_type").asText());
+        CliTest.Run help = CliTest.run("finetune", "--help");
+        assertTrue(help.out().replaceAll("\\s+", " ").contains("(defaults: lora q,v; ia3 k,v,wo; ln-tuning layer_norm,final_layer_norm;"),
+                "a shared option shows each method's default: " + help.out());
         CliTest.Run described = CliTest.run("info", "-m", config.toString(), "--adapter", run.resolve("final").toString());
         assertEquals(0, described.code(), described.err());
         assertTrue(described.out().contains(method), described.out());
