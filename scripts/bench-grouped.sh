@@ -37,16 +37,19 @@ for shape in $SHAPES; do
   done
 done
 "$PYTHON" - "$OUT" <<'PY'
-import glob, json, os, statistics, sys
+import glob, json, os, re, statistics, sys
 out = sys.argv[1]
 rows = {}
 for f in sorted(glob.glob(os.path.join(out, "*.json"))):
-    shape, targets, grouped, _ = os.path.basename(f)[:-5].rsplit("-", 3)
+    m = re.match(r"^(\w+)-(.+)-(true|false)-(\d+)$", os.path.basename(f)[:-5])
+    shape, targets, grouped = m.group(1), m.group(2).replace("_", ","), m.group(3)
     data = json.load(open(f))[0]["primaryMetric"]["rawData"]
-    rows.setdefault((shape, targets.replace("_", ",")), {}).setdefault(grouped, []).extend(x for r in data for x in r)
-print("| shape | targets | per layer ms/step | grouped ms/step | per layer / grouped |")
+    rows.setdefault((shape, targets), {}).setdefault(grouped, []).extend(x for r in data for x in r)
+# Medians: a spike of the shared machine's load (one step 10x the others) should not decide a row.
+print("| shape | targets | per layer ms/step (median) | grouped ms/step (median) | per layer / grouped |")
 print("|---|---|---:|---:|---:|")
-for (shape, targets), r in rows.items():
-    a, b = statistics.mean(r["false"]), statistics.mean(r["true"])
-    print(f"| {shape} | {targets} | {a:.0f} | {b:.0f} | {a / b:.3f} |")
+for (shape, targets), r in sorted(rows.items()):
+    if "true" in r and "false" in r:
+        a, b = statistics.median(r["false"]), statistics.median(r["true"])
+        print(f"| {shape} | {targets} | {a:.0f} | {b:.0f} | {a / b:.3f} |")
 PY

@@ -21,6 +21,9 @@ module dev.lora4j {
     exports dev.lora4j.nn;
     exports dev.lora4j.peft;
     exports dev.lora4j.peft.lora;
+    exports dev.lora4j.peft.bitfit;
+    exports dev.lora4j.peft.ia3;
+    exports dev.lora4j.peft.lntuning;
     exports dev.lora4j.peft.prefix;
     exports dev.lora4j.peft.prompt;
     exports dev.lora4j.peft.ptuning;
@@ -33,5 +36,6 @@ module dev.lora4j {
     uses dev.lora4j.peft.PeftMethod;
 
     provides dev.lora4j.peft.PeftMethod with dev.lora4j.peft.lora.LoraMethod, dev.lora4j.peft.prompt.PromptTuningMethod,
-            dev.lora4j.peft.prefix.PrefixTuningMethod, dev.lora4j.peft.ptuning.PTuningMethod;
+            dev.lora4j.peft.prefix.PrefixTuningMethod, dev.lora4j.peft.ptuning.PTuningMethod, dev.lora4j.peft.ia3.Ia3Method,
+            dev.lora4j.peft.lntuning.LnTuningMethod, dev.lora4j.peft.bitfit.BitFitMethod;
 }

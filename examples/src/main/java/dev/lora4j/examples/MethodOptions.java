@@ -47,8 +47,7 @@ final class MethodOptions {
                     .filter(m -> m.options().stream().anyMatch(o -> o.name().equals(option.name())))
                     .map(PeftMethod::name).collect(Collectors.joining(", "));
             OptionSpec.Builder b = OptionSpec.builder(option.names().toArray(String[]::new))
-                    .description(option.description() + " [" + owners + "]"
-                            + (option.defaultValue() == null ? "" : " (default: " + option.defaultValue() + ")"));
+                    .description(option.description() + " [" + owners + "]" + defaults(option.name()));
             if (option.type() == ConfigOption.Type.FLAG) {
                 b.type(boolean.class).arity("0");
             } else {
@@ -56,6 +55,26 @@ final class MethodOptions {
             }
             spec.addOption(b.build());
         }
+    }
+
+    /**
+     * The defaults of an option as help shows them: one value when every method that has the option gives it
+     * the same default, else each method's (--targets is q,v for LoRA but k,v,wo for IA3).
+     */
+    private static String defaults(String optionName) {
+        Map<String, String> byMethod = new LinkedHashMap<>();
+        for (PeftMethod method : PeftMethods.all()) {
+            method.options().stream().filter(o -> o.name().equals(optionName) && o.defaultValue() != null)
+                    .findFirst().ifPresent(o -> byMethod.put(method.name(), o.defaultValue()));
+        }
+        if (byMethod.isEmpty()) {
+            return "";
+        }
+        if (new java.util.HashSet<>(byMethod.values()).size() == 1) {
+            return " (default: " + byMethod.values().iterator().next() + ")";
+        }
+        return " (defaults: " + byMethod.entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
+                .collect(Collectors.joining("; ")) + ")";
     }
 
     /** The names --method accepts: full fine-tuning and every registered method. */

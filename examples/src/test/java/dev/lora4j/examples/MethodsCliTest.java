@@ -1,0 +1,61 @@
+package dev.lora4j.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * IA3, LN tuning and BitFit through the CLI, which names none of them: finetune --method trains and saves
+ * the method's PEFT adapter directory with the options' defaults, and merge folds IA3 and LN tuning into a
+ * checkpoint and refuses BitFit with the method's reason (T5 has no biases to merge into).
+ */
+class MethodsCliTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest
+    @CsvSource({"ia3, IA3", "ln-tuning, LN_TUNING", "bitfit, BEFT"})
+    void aMethodTrainsWithItsDefaultsAndMergesOrSaysWhyNot(String method, String peftType) throws IOException {
+        ObjectNode c = (ObjectNode) JSON.readTree(CliTest.sharedData("flan-t5-small/config.json").toFile());
+        c.put("vocab_size", 384).put("d_model", 32).put("d_kv", 8).put("d_ff", 64).put("num_layers", 2)
+                .put("num_decoder_layers", 2).put("num_heads", 4);
+        Path config = dir.resolve("tiny.json");
+        Files.writeString(config, c.toPrettyString());
+        Path test = CliTest.sharedData("dialogsum/dialogsum.test.jsonl");
+
+        Path run = dir.resolve("run");
+        CliTest.Run trained = CliTest.run("finetune", "-m", config.toString(), "--random-init", "--train", test.toString(), "--limit", "8",
+                "--steps", "2", "--batch-size", "4", "--method", method, "--max-source-length", "64",
+                "--max-target-length", "16", "--eval-samples", "0", "--threads", "2", "-o", run.toString());
+        assertEquals(0, trained.code(), trained.err());
+        JsonNode saved = JSON.readTree(run.resolve("final/adapter_config.json").toFile());
+        assertEquals(peftType, saved.get("peft_type").asText());
+        CliTest.Run help = CliTest.run("finetune", "--help");
+        assertTrue(help.out().replaceAll("\\s+", " ").contains("(defaults: lora q,v; ia3 k,v,wo; ln-tuning layer_norm,final_layer_norm;"),
+                "a shared option shows each method's default: " + help.out());
+        CliTest.Run described = CliTest.run("info", "-m", config.toString(), "--adapter", run.resolve("final").toString());
+        assertEquals(0, described.code(), described.err());
+        assertTrue(described.out().contains(method), described.out());
+
+        CliTest.Run merge = CliTest.run("merge", "-m", config.toString(), "--random-init", "--adapter", run.resolve("final").toString(),
+                "-o", dir.resolve("merged").toString());
+        if (method.equals("bitfit")) {
+            assertEquals(1, merge.code());
+            assertTrue(merge.err().contains("no bias parameter"), merge.err());
+        } else {
+            assertEquals(0, merge.code(), merge.err());
+            assertTrue(Files.exists(dir.resolve("merged").resolve("config.json")));
+        }
+    }
+}
