@@ -17,6 +17,7 @@ public final class AdamW implements AutoCloseable {
     private final List<Tensor> params;
     private MemorySegment handle;
 
+    /** torch.optim.AdamW's hyperparameters (decoupled weight decay). */
     public record Options(double lr, double beta1, double beta2, double eps, double weightDecay, boolean amsgrad) {
         /** PyTorch's defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight decay 0.01. */
         public static Options defaults() {

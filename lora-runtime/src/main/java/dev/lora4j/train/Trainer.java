@@ -39,6 +39,7 @@ public final class Trainer {
         default void onCheckpoint(long step, Path dir) {}
     }
 
+    /** How a run ended: steps taken, the losses of this attempt, early stopping, the best evaluation loss, the last checkpoint. */
     public record Result(long steps, List<Double> losses, boolean stoppedEarly, double bestEvalLoss, Path lastCheckpoint) {}
 
     private final TrainableModel model;

@@ -190,6 +190,7 @@ public record LoraConfig(int r, double loraAlpha, double loraDropout, Bias bias,
             return new AllLinear();
         }
 
+        /** Module names matched as PEFT matches a list: the path equals a name or ends with "." + name. */
         record Names(List<String> names) implements TargetModules {
             public Names {
                 if (names.isEmpty()) {
@@ -209,6 +210,7 @@ public record LoraConfig(int r, double loraAlpha, double loraDropout, Bias bias,
             }
         }
 
+        /** A regular expression that must match a module's whole path (PEFT's string form). */
         record Regex(Pattern pattern) implements TargetModules {
             @Override
             public boolean matches(String modulePath, boolean isOutputLayer) {
@@ -216,6 +218,7 @@ public record LoraConfig(int r, double loraAlpha, double loraDropout, Bias bias,
             }
         }
 
+        /** PEFT's "all-linear": every linear layer but the output layer. */
         record AllLinear() implements TargetModules {
             @Override
             public boolean matches(String modulePath, boolean isOutputLayer) {

@@ -23,6 +23,8 @@ import java.util.List;
  * from the training {@link RandomKey} and this layer's path, the offset counts the elements drawn under
  * that key, so masks are a function of (key, layer) alone.
  *
+ * <p>The computation itself is a {@link LoraVariant}: plain LoRA now, DoRA to come.
+ *
  * <p>Parameter names follow PEFT's: the base's stay as they were ({@code weight}), the adapter adds
  * {@code lora_A.weight} and {@code lora_B.weight}. Adapters of layers reading one input (q, k, v) run
  * as one grouped native call when the model asks for them together ({@link SharedInputLinears}).
@@ -34,6 +36,7 @@ public final class LoraLinear extends LinearLayer implements LayerWrapper<Linear
     private final Tensor loraB; // (out, r) float32
     private final LoraConfig config;
     private final double scale;
+    private final LoraVariant variant = LoraVariant.PLAIN; // the seam for DoRA
     private long dropoutSeed;
     private long dropoutOffset;
     private boolean training;
@@ -154,13 +157,7 @@ public final class LoraLinear extends LinearLayer implements LayerWrapper<Linear
         if (!active()) {
             return base.forward(x);
         }
-        long offset = takeOffset(x.numel());
-        if (base instanceof Linear dense) {
-            return LoraOps.loraLinear(x, dense.weight(), dense.bias(), loraA, loraB, scale, config.loraDropout(),
-                    dropoutSeed, offset, dropout());
-        }
-        return LoraOps.loraAdd(base.forward(x), x, loraA, loraB, scale, config.loraDropout(), dropoutSeed, offset,
-                dropout());
+        return variant.forward(this, x, takeOffset(x.numel()), dropout());
     }
 
     /**
@@ -213,10 +210,10 @@ public final class LoraLinear extends LinearLayer implements LayerWrapper<Linear
                 : path + ": LoRA over a " + base.getClass().getSimpleName() + " cannot be merged into its weights";
     }
 
-    /** s·B·A as a new float32 tensor (out, in): what merging adds to the weight. */
+    /** What merging adds to the weight (s·B·A for plain LoRA) as a new float32 tensor (out, in). */
     public Tensor delta() {
         try (var noGrad = Autograd.noGrad()) {
-            return loraB.matmul(loraA).mul(scale);
+            return variant.mergeDelta(this);
         }
     }
 

@@ -17,6 +17,7 @@ import dev.lora4j.tensor.DType;
 import dev.lora4j.tensor.Device;
 import dev.lora4j.tensor.Scope;
 import dev.lora4j.tensor.Tensor;
+import dev.lora4j.testing.ParityAsserts;
 import dev.lora4j.testing.PythonReference;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,20 +97,10 @@ class T5HooksParityTest {
     }
 
     private static void assertClose(String what, double[] expected, double[] actual) {
-        assertEquals(expected.length, actual.length, what + " size");
-        double max = 0;
-        double err = 0;
-        for (int i = 0; i < expected.length; i++) {
-            max = Math.max(max, Math.abs(expected[i]));
-            err = Math.max(err, Math.abs(expected[i] - actual[i]));
-        }
-        assertTrue(err <= RTOL * max, what + ": max error " + err + " > " + RTOL + " * " + max);
+        ParityAsserts.assertClose("hook " + what, expected, actual, RTOL);
     }
 
     private static void assertTokens(String what, JsonNode expected, long[][] actual) {
-        assertEquals(expected.size(), actual.length, what + " rows");
-        for (int row = 0; row < actual.length; row++) {
-            assertArrayEquals(longs(expected.get(row)), actual[row], what + " row " + row);
-        }
+        ParityAsserts.assertTokens(what, expected, actual);
     }
 }
