@@ -66,6 +66,13 @@ cat >"$PROJECT/pom.xml" <<EOF
   </dependencies>
   <build>
     <plugins>
+      <!-- The versions the lora4j build itself uses, so that the offline build finds them in the
+           repository the install filled (Maven's own defaults may differ and were never downloaded). -->
+      <plugin>
+        <groupId>org.apache.maven.plugins</groupId>
+        <artifactId>maven-resources-plugin</artifactId>
+        <version>3.3.1</version>
+      </plugin>
       <plugin>
         <groupId>org.apache.maven.plugins</groupId>
         <artifactId>maven-compiler-plugin</artifactId>
