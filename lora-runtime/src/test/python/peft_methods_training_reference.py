@@ -1,11 +1,14 @@
-"""A transformers + PEFT training loop for IA3, LN tuning and BEFT (BitFit), for MethodsTrainingParityTest.
+"""A transformers + PEFT training loop for IA3, LN tuning, BEFT (BitFit), prompt tuning and prefix tuning, for
+MethodsTrainingParityTest.
 
-Usage: peft_methods_training_reference.py <out_dir> <dialogsum.train.jsonl> <tokenizer_dir> <steps> <ia3|ln|bitfit>
+Usage: peft_methods_training_reference.py <out_dir> <dialogsum.train.jsonl> <tokenizer_dir> <steps>
+       <ia3|ln|bitfit|prompt|prefix>
 The loop of training_parity_reference.py (the same random FLAN-shaped base with the real vocabulary, the
 same data order, prompt, truncation, AdamW lr 1e-3 with weight decay 0.01, linear schedule with 5 warmup
 steps, clipping at 1.0, float32, dropout off), with the method's adapter in PEFT's default initialisation
 instead of LoRA: IA3Config (T5 defaults, ones), LNTuningConfig (T5 defaults, copies of the norms),
-BeftConfig on q, k, v, o, wi_0, wi_1, wo (zeros). Saves the base to <out_dir>/base and the untrained
+BeftConfig on q, k, v, o, wi_0, wi_1, wo (zeros), PromptTuningConfig and PrefixTuningConfig (8 virtual tokens,
+RANDOM / N(0, 1), PEFT's two submodules). Saves the base to <out_dir>/base and the untrained
 adapter to <out_dir>/adapter, trains, saves the trained adapter to <out_dir>/trained and prints every
 step's loss as JSON.
 """
@@ -14,7 +17,7 @@ import sys
 import warnings
 
 import torch
-from peft import BeftConfig, IA3Config, LNTuningConfig, get_peft_model
+from peft import BeftConfig, IA3Config, LNTuningConfig, PrefixTuningConfig, PromptTuningConfig, get_peft_model
 from transformers import AutoTokenizer, T5Config, T5ForConditionalGeneration, get_linear_schedule_with_warmup
 
 warnings.filterwarnings("ignore")
@@ -32,6 +35,10 @@ if method == "ia3":
     peft_config = IA3Config(task_type="SEQ_2_SEQ_LM")
 elif method == "ln":
     peft_config = LNTuningConfig(task_type="SEQ_2_SEQ_LM")
+elif method == "prompt":
+    peft_config = PromptTuningConfig(task_type="SEQ_2_SEQ_LM", num_virtual_tokens=8)
+elif method == "prefix":
+    peft_config = PrefixTuningConfig(task_type="SEQ_2_SEQ_LM", num_virtual_tokens=8)
 else:
     peft_config = BeftConfig(target_modules=["q", "k", "v", "o", "wi_0", "wi_1", "wo"], task_type="SEQ_2_SEQ_LM")
 model = get_peft_model(base, peft_config)

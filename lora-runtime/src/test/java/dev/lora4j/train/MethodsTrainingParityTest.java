@@ -30,7 +30,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Training parity of IA3, LN tuning and BitFit (BEFT) with a transformers + PEFT loop, as
+ * Training parity of IA3, LN tuning, BitFit (BEFT), prompt tuning and prefix tuning with a transformers + PEFT loop, as
  * {@link TrainingParityTest} does for LoRA: the same random FLAN-shaped base, the untrained adapter saved
  * by PEFT (default initialisation: ones, copies, zeros) and loaded here, the same data, AdamW, schedule and
  * clipping, float32, dropout 0; 20 steps. Every step's loss within 1e-3 relative of PEFT's, and each trained
@@ -48,7 +48,7 @@ class MethodsTrainingParityTest {
     private static final String ZERO_GRADIENT = ".k.beft_bias";
 
     @ParameterizedTest
-    @ValueSource(strings = {"ia3", "ln", "bitfit"})
+    @ValueSource(strings = {"ia3", "ln", "bitfit", "prompt", "prefix"})
     void twentyStepsMatchPeft(String method, @TempDir Path dir) throws Exception {
         Path data = SharedData.path("dialogsum/dialogsum.train.jsonl");
         Path tokenizerDir = SharedData.path("flan-t5-small");
