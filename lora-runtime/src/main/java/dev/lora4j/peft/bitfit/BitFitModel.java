@@ -7,6 +7,7 @@ import dev.lora4j.nn.LinearLayer;
 import dev.lora4j.nn.RandomKey;
 import dev.lora4j.nn.Slot;
 import dev.lora4j.peft.Adapter;
+import dev.lora4j.peft.LayerStateDicts;
 import dev.lora4j.peft.ModulesToSave;
 import dev.lora4j.t5.T5ForConditionalGeneration;
 import dev.lora4j.tensor.Generator;
@@ -22,7 +23,6 @@ import java.util.TreeSet;
  * {@code base_model.model.<path>.beft_bias}, shape (1, out).
  */
 public final class BitFitModel implements Adapter {
-    private static final String PEFT_PREFIX = "base_model.model.";
 
     private final T5ForConditionalGeneration model;
     private final BitFitConfig config;
@@ -88,20 +88,12 @@ public final class BitFitModel implements Adapter {
 
     @Override
     public Map<String, Tensor> trainableParameters() {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        model.namedParameters().forEach((name, t) -> {
-            if (t.requiresGrad()) {
-                out.put(name, t);
-            }
-        });
-        return out;
+        return LayerStateDicts.trainable(model);
     }
 
     @Override
     public Map<String, Tensor> stateDict() {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        trainableParameters().forEach((name, t) -> out.put(PEFT_PREFIX + name, t));
-        return out;
+        return LayerStateDicts.withPeftPrefix(trainableParameters());
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.lora4j.nn.LinearLayer;
 import dev.lora4j.nn.RandomKey;
 import dev.lora4j.nn.Slot;
 import dev.lora4j.peft.Adapter;
+import dev.lora4j.peft.LayerStateDicts;
 import dev.lora4j.peft.ModulesToSave;
 import dev.lora4j.t5.T5ForConditionalGeneration;
 import dev.lora4j.tensor.Generator;
@@ -21,7 +22,6 @@ import java.util.Map;
  * keys are PEFT's: {@code base_model.model.<path>.ia3_l}.
  */
 public final class Ia3Model implements Adapter {
-    static final String PEFT_PREFIX = "base_model.model.";
 
     private final T5ForConditionalGeneration model;
     private final Ia3Config config;
@@ -93,21 +93,13 @@ public final class Ia3Model implements Adapter {
 
     @Override
     public Map<String, Tensor> trainableParameters() {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        model.namedParameters().forEach((name, t) -> {
-            if (t.requiresGrad()) {
-                out.put(name, t);
-            }
-        });
-        return out;
+        return LayerStateDicts.trainable(model);
     }
 
     /** The vectors and modules_to_save parameters under PEFT's keys, {@code base_model.model.<name>}. */
     @Override
     public Map<String, Tensor> stateDict() {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        trainableParameters().forEach((name, t) -> out.put(PEFT_PREFIX + name, t));
-        return out;
+        return LayerStateDicts.withPeftPrefix(trainableParameters());
     }
 
     @Override

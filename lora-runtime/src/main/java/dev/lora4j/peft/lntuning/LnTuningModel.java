@@ -6,6 +6,7 @@ import dev.lora4j.nn.NormLayer;
 import dev.lora4j.nn.RandomKey;
 import dev.lora4j.nn.Slot;
 import dev.lora4j.peft.Adapter;
+import dev.lora4j.peft.LayerStateDicts;
 import dev.lora4j.peft.ModulesToSave;
 import dev.lora4j.t5.T5ForConditionalGeneration;
 import dev.lora4j.tensor.Tensor;
@@ -19,7 +20,6 @@ import java.util.Map;
  * {@code base_model.model.<path>.ln_tuning_layers.weight}.
  */
 public final class LnTuningModel implements Adapter {
-    private static final String PEFT_PREFIX = "base_model.model.";
 
     private final T5ForConditionalGeneration model;
     private final LnTuningConfig config;
@@ -90,13 +90,7 @@ public final class LnTuningModel implements Adapter {
 
     @Override
     public Map<String, Tensor> trainableParameters() {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        model.namedParameters().forEach((name, t) -> {
-            if (t.requiresGrad()) {
-                out.put(name, t);
-            }
-        });
-        return out;
+        return LayerStateDicts.trainable(model);
     }
 
     /**
@@ -108,7 +102,7 @@ public final class LnTuningModel implements Adapter {
         Map<String, Tensor> out = new LinkedHashMap<>();
         model.namedParameters().forEach((name, t) -> {
             if (name.contains(".ln_tuning_layers.") || saved.parameters().containsKey(name)) {
-                out.put(PEFT_PREFIX + name, t);
+                out.put(LayerStateDicts.PEFT_PREFIX + name, t);
             }
         });
         return out;

@@ -6,6 +6,7 @@ import dev.lora4j.nn.LinearLayer;
 import dev.lora4j.nn.RandomKey;
 import dev.lora4j.nn.Slot;
 import dev.lora4j.peft.Adapter;
+import dev.lora4j.peft.LayerStateDicts;
 import dev.lora4j.peft.ParameterCounts;
 import dev.lora4j.t5.T5ForConditionalGeneration;
 import dev.lora4j.tensor.Generator;
@@ -29,7 +30,7 @@ import java.util.TreeSet;
  */
 public final class LoraModel implements Adapter {
     /** PEFT's prefix of adapter keys in adapter_model.safetensors. */
-    public static final String PEFT_PREFIX = "base_model.model.";
+    public static final String PEFT_PREFIX = LayerStateDicts.PEFT_PREFIX;
 
     private final T5ForConditionalGeneration model;
     private final LoraConfig config;
@@ -122,13 +123,7 @@ public final class LoraModel implements Adapter {
 
     @Override
     public Map<String, Tensor> trainableParameters() {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        model.namedParameters().forEach((name, t) -> {
-            if (t.requiresGrad()) {
-                out.put(name, t);
-            }
-        });
-        return out;
+        return LayerStateDicts.trainable(model);
     }
 
     @Override
@@ -190,9 +185,7 @@ public final class LoraModel implements Adapter {
      */
     @Override
     public Map<String, Tensor> stateDict() {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        trainableParameters().forEach((name, t) -> out.put(PEFT_PREFIX + name, t));
-        return out;
+        return LayerStateDicts.withPeftPrefix(trainableParameters());
     }
 
     @Override
