@@ -35,6 +35,15 @@ venv_dir() {
   echo "${XDG_CACHE_HOME:-$HOME/.cache}/lora4j/venv-$hash"
 }
 
+# AdapterHub's venv, keyed by its own pins and by the main venv it borrows torch from.
+adapterhub_venv_dir() {
+  if [ -n "${LORA4J_ADAPTERHUB_VENV:-}" ]; then echo "$LORA4J_ADAPTERHUB_VENV"; return; fi
+  local hash
+  hash=$(cat "$LORA4J_ROOT/scripts/requirements.txt" "$LORA4J_ROOT/scripts/requirements-adapterhub.txt" \
+    | sha256sum | cut -c1-12)
+  echo "${XDG_CACHE_HOME:-$HOME/.cache}/lora4j/venv-adapterhub-$hash"
+}
+
 # Shared set-up of the benchmark scripts: JDK, the native library (exported as LORA4J_LIBRARY), the
 # venv python (PYTHON) and the benchmarks jar (JAR, rebuilt unless SKIP_BUILD=1 and it exists).
 prepare_benchmarks() {
