@@ -29,7 +29,8 @@ log "testing the bindings generator"
 "$VENV/bin/python" -m unittest -q scripts/test_gen_bindings.py
 
 log "running Java tests (Maven wrapper; first run downloads Maven 3.9.16 and dependencies)"
-./mvnw -B -ntp ${CI:+--no-transfer-progress} install -Dlora4j.python="$VENV/bin/python" "$@"
+./mvnw -B -ntp ${CI:+--no-transfer-progress} install -Dlora4j.python="$VENV/bin/python" \
+  -Dlora4j.adapterhub.python="$(adapterhub_venv_dir)/bin/python" "$@"
 log "consumer test: lora4j as a Maven dependency, without this checkout (scripts/consumer-test.sh)"
 repo="$HOME/.m2/repository"
 for arg in "$@"; do case "$arg" in -Dmaven.repo.local=*) repo=${arg#-Dmaven.repo.local=} ;; esac; done

@@ -22,6 +22,7 @@ module dev.lora4j {
     exports dev.lora4j.peft;
     exports dev.lora4j.peft.lora;
     exports dev.lora4j.peft.bitfit;
+    exports dev.lora4j.peft.bottleneck;
     exports dev.lora4j.peft.ia3;
     exports dev.lora4j.peft.lntuning;
     exports dev.lora4j.peft.prefix;
@@ -37,5 +38,6 @@ module dev.lora4j {
 
     provides dev.lora4j.peft.PeftMethod with dev.lora4j.peft.lora.LoraMethod, dev.lora4j.peft.prompt.PromptTuningMethod,
             dev.lora4j.peft.prefix.PrefixTuningMethod, dev.lora4j.peft.ptuning.PTuningMethod, dev.lora4j.peft.ia3.Ia3Method,
-            dev.lora4j.peft.lntuning.LnTuningMethod, dev.lora4j.peft.bitfit.BitFitMethod;
+            dev.lora4j.peft.lntuning.LnTuningMethod, dev.lora4j.peft.bitfit.BitFitMethod,
+            dev.lora4j.peft.bottleneck.BottleneckMethod;
 }

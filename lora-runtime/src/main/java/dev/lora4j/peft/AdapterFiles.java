@@ -26,21 +26,41 @@ public final class AdapterFiles {
 
     private AdapterFiles() {}
 
-    /** The method's config from dir/adapter_config.json, read by the method its peft_type names. */
+    /**
+     * The method's config from dir/adapter_config.json, read by the method its type names: PEFT's
+     * {@code peft_type}, or for AdapterHub's layout ({@code {"config": {"architecture": ...}, "version":
+     * "adapters...."}}) {@code adapters:<architecture>}.
+     */
     public static MethodConfig readConfig(Path dir) {
         Path file = dir.resolve(CONFIG_FILE);
         ObjectNode json = readJson(file);
-        JsonNode type = json.get("peft_type");
-        if (type == null || !type.isTextual()) {
-            throw new Lora4jException("adapter config", file + ": \"peft_type\" is missing or not a string");
-        }
         PeftMethod method;
         try {
-            method = PeftMethods.forType(type.textValue());
+            method = PeftMethods.forType(configType(json, file));
         } catch (Lora4jException e) {
             throw new Lora4jException("adapter config", file + ": " + e.getMessage(), e);
         }
         return method.readConfig(json, file.toString());
+    }
+
+    /** The registry type an adapter_config.json object names (see {@link #readConfig}). */
+    static String configType(ObjectNode json, Path file) {
+        JsonNode type = json.get("peft_type");
+        if (type != null) {
+            if (!type.isTextual()) {
+                throw new Lora4jException("adapter config", file + ": \"peft_type\" is not a string");
+            }
+            return type.textValue();
+        }
+        JsonNode inner = json.get("config");
+        if (inner != null && inner.isObject() && json.path("version").asText("").startsWith("adapters")) {
+            JsonNode architecture = inner.get("architecture");
+            // AdapterHub writes no architecture for bottleneck adapters (BnConfig's default).
+            String name = architecture == null || architecture.isNull() ? "bottleneck" : architecture.asText();
+            return "adapters:" + name;
+        }
+        throw new Lora4jException("adapter config", file + ": \"peft_type\" is missing (neither a PEFT adapter config "
+                + "nor AdapterHub's, whose \"config\" object comes with a \"version\" of \"adapters.x.y.z\")");
     }
 
     private static ObjectNode readJson(Path file) {
@@ -83,7 +103,26 @@ public final class AdapterFiles {
         }
         // A scope: a reparametrized method computes its state dict (an MLP's output) into new tensors.
         try (Scope scope = Scope.open()) {
-            TensorFiles.save(adapter.stateDict(), Map.of("format", "pt"), dir.resolve(WEIGHTS_FILE));
+            TensorFiles.save(adapter.stateDict(), Map.of("format", "pt"), dir.resolve(adapter.config().method().weightsFile()));
+        }
+    }
+
+    /**
+     * A directory whose weights exist only as a torch pickle (PEFT's adapter_model.bin, AdapterHub's
+     * pytorch_adapter.bin) is refused: unpickling runs whatever code the file names, so lora4j never
+     * reads one. The message says how to re-save it.
+     */
+    private static void refusePickleOnly(Path dir, String weights) {
+        if (Files.exists(dir.resolve(weights))) {
+            return;
+        }
+        for (String pickle : new String[] {"adapter_model.bin", "pytorch_adapter.bin"}) {
+            if (Files.exists(dir.resolve(pickle))) {
+                throw new Lora4jException("adapter load", dir.resolve(pickle) + ": a torch pickle, which lora4j does not "
+                        + "read (loading a pickle can run arbitrary code); re-save the adapter as " + weights + " in Python: "
+                        + (pickle.startsWith("pytorch_adapter") ? "model.save_adapter(dir, name, use_safetensors=True)"
+                                : "model.save_pretrained(dir, safe_serialization=True)"));
+            }
         }
     }
 
@@ -92,8 +131,10 @@ public final class AdapterFiles {
      * state dict names, with matching shapes.
      */
     public static void loadWeights(Adapter adapter, Path dir) {
+        String weights = adapter.config().method().weightsFile();
+        refusePickleOnly(dir, weights);
         try (Scope scope = Scope.open()) {
-            TensorFiles.copyInto(adapter.stateDict(), dir.resolve(WEIGHTS_FILE));
+            TensorFiles.copyInto(adapter.stateDict(), dir.resolve(weights));
         } catch (Lora4jException e) {
             String detail = e.getMessage().replaceFirst("^safetensors: ", "").replace("missing tensors", "missing adapter tensors");
             throw new Lora4jException("adapter load", detail, e);

@@ -14,8 +14,21 @@ import java.util.List;
  * {@code META-INF/services/dev.lora4j.peft.PeftMethod} (and {@code provides} in module-info.java).
  */
 public interface PeftMethod {
-    /** The {@code peft_type} of adapter_config.json this method reads and writes (PEFT's name, e.g. LORA). */
+    /**
+     * The {@code peft_type} of adapter_config.json this method reads and writes (PEFT's name, e.g. LORA).
+     * A method whose reference is AdapterHub (whose files carry no peft_type) returns
+     * {@code adapters:<architecture>}, after the {@code "architecture"} its config holds
+     * ({@link AdapterFiles#configType}).
+     */
     String peftType();
+
+    /**
+     * The name of the weights file in the method's adapter directory: PEFT's adapter_model.safetensors
+     * unless the method's reference names it otherwise (AdapterHub: adapter.safetensors).
+     */
+    default String weightsFile() {
+        return AdapterFiles.WEIGHTS_FILE;
+    }
 
     /** The method's name on the command line ({@code --method lora}), lower case with dashes. */
     String name();
@@ -25,6 +38,11 @@ public interface PeftMethod {
 
     /** The configuration fields as command-line options, with PEFT's defaults. */
     List<ConfigOption> options();
+
+    /** Further names --method accepts for this method, each with some fields preset. None by default. */
+    default List<MethodPreset> presets() {
+        return List.of();
+    }
 
     /**
      * Reads a configuration from adapter_config.json's object (or from command-line options gathered into

@@ -31,6 +31,13 @@ public final class PeftMethods {
                 throw new Lora4jException("methods", m.getClass().getName() + " and " + other.getClass().getName()
                         + " both claim peft_type " + m.peftType() + " / name " + m.name());
             }
+            for (MethodPreset preset : m.presets()) {
+                PeftMethod sameName2 = byName.putIfAbsent(preset.name(), m);
+                if (sameName2 != null) {
+                    throw new Lora4jException("methods", m.getClass().getName() + " offers preset " + preset.name()
+                            + ", a name " + sameName2.getClass().getName() + " also claims");
+                }
+            }
             methods.add(m);
         }
         return Collections.unmodifiableList(methods);
@@ -52,14 +59,28 @@ public final class PeftMethods {
                 + METHODS.stream().map(PeftMethod::peftType).collect(Collectors.joining(", ")));
     }
 
-    /** The method with this command-line name, or an error listing the names. */
+    /** The method with this command-line name (its own or one of its presets'), or an error listing the names. */
     public static PeftMethod forName(String name) {
         for (PeftMethod m : METHODS) {
-            if (m.name().equals(name)) {
+            if (m.name().equals(name) || m.presets().stream().anyMatch(p -> p.name().equals(name))) {
                 return m;
             }
         }
-        throw new Lora4jException("methods", "unknown method \"" + name + "\"; the methods are "
-                + METHODS.stream().map(PeftMethod::name).collect(Collectors.joining(", ")));
+        throw new Lora4jException("methods", "unknown method \"" + name + "\"; the methods are " + String.join(", ", names()));
+    }
+
+    /** The preset this command-line name stands for; empty for a method's own name (or an unknown one). */
+    public static java.util.Optional<MethodPreset> preset(String name) {
+        return METHODS.stream().flatMap(m -> m.presets().stream()).filter(p -> p.name().equals(name)).findFirst();
+    }
+
+    /** Every name --method accepts: each method's own name followed by its presets'. */
+    public static List<String> names() {
+        List<String> names = new ArrayList<>();
+        for (PeftMethod m : METHODS) {
+            names.add(m.name());
+            m.presets().forEach(p -> names.add(p.name()));
+        }
+        return names;
     }
 }

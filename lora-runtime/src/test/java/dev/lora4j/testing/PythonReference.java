@@ -28,6 +28,32 @@ public final class PythonReference {
         return p == null || p.isBlank() ? "python3" : p;
     }
 
+    /**
+     * The interpreter of the AdapterHub venv (adapters on transformers 4.57, which cannot share the main
+     * venv's transformers 5): -Dlora4j.adapterhub.python (set by the README test command) or
+     * $LORA4J_ADAPTERHUB_PYTHON. Missing is an error that says how to make it, never a skip.
+     */
+    public static String adapterHubPython() {
+        String p = System.getProperty("lora4j.adapterhub.python");
+        if (p == null || p.isBlank()) {
+            p = System.getenv("LORA4J_ADAPTERHUB_PYTHON");
+        }
+        if (p == null || p.isBlank()) {
+            throw new IllegalStateException("the AdapterHub reference needs its venv: run scripts/setup-venv.sh and pass "
+                    + "-Dlora4j.adapterhub.python=$(bash -c 'source scripts/lib.sh; adapterhub_venv_dir')/bin/python");
+        }
+        return p;
+    }
+
+    /** Runs a Python file with the AdapterHub venv's interpreter; returns its stdout. */
+    public static String runAdapterHubFile(Path script, String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(adapterHubPython());
+        cmd.add(script.toString());
+        cmd.addAll(List.of(args));
+        return exec(cmd, null);
+    }
+
     /** Runs a Python file with arguments; returns its stdout. Throws with stderr if it exits non-zero. */
     public static String runFile(Path script, String... args) {
         List<String> cmd = new ArrayList<>();
