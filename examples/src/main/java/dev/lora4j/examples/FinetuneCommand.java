@@ -126,7 +126,7 @@ final class FinetuneCommand implements Callable<Integer> {
             method = methodConfig.method().name();
             FiniteCheck.directory(initAdapter); // a NaN adapter would otherwise look like a learning rate too high
         } else if (!full) {
-            methodConfig = MethodOptions.config(spec, MethodOptions.method(method));
+            methodConfig = MethodOptions.config(spec, method);
         }
         generationOptions.config();
         OptionChecks.atLeast("--max-target-length", maxTargetLength, 1);

@@ -43,6 +43,8 @@ final class InfoCommand implements Callable<Integer> {
             System.out.println("methods:        full (full fine-tuning) and");
             for (PeftMethod m : PeftMethods.all()) {
                 System.out.printf(Locale.ROOT, "  %-12s %s (peft_type %s)%n", m.name(), m.description(), m.peftType());
+                m.presets().forEach(p -> System.out.printf(Locale.ROOT, "  %-12s %s: %s with %s%n", p.name(), p.description(),
+                        m.name(), p.fields()));
                 m.options().forEach(o -> System.out.printf(Locale.ROOT, "      %-22s %s%n", String.join(", ", o.names()),
                         o.description() + (o.defaultValue() == null ? "" : " (default: " + o.defaultValue() + ")")));
             }

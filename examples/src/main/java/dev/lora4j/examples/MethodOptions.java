@@ -77,11 +77,11 @@ final class MethodOptions {
                 .collect(Collectors.joining("; ")) + ")";
     }
 
-    /** The names --method accepts: full fine-tuning and every registered method. */
+    /** The names --method accepts: full fine-tuning, every registered method and their presets. */
     static String names() {
         List<String> names = new ArrayList<>();
         names.add(FULL);
-        PeftMethods.all().forEach(m -> names.add(m.name()));
+        names.addAll(PeftMethods.names());
         return String.join(", ", names);
     }
 
@@ -98,7 +98,9 @@ final class MethodOptions {
      * The chosen method's config from the options given (and their defaults). An option of another
      * method is an error naming it, as is a value the method refuses.
      */
-    static MethodConfig config(CommandSpec spec, PeftMethod method) {
+    static MethodConfig config(CommandSpec spec, String methodName) {
+        PeftMethod method = method(methodName);
+        ObjectNode preset = PeftMethods.preset(methodName).map(p -> p.fields()).orElse(JsonNodeFactory.instance.objectNode());
         ObjectNode json = JsonNodeFactory.instance.objectNode();
         json.put("peft_type", method.peftType());
         Map<String, String> optionOfField = new LinkedHashMap<>();
@@ -110,6 +112,8 @@ final class MethodOptions {
                 json.set(option.field(), option.type() == ConfigOption.Type.FLAG
                         ? JsonNodeFactory.instance.booleanNode(given.<Boolean>getValue())
                         : option.toJson(given.<String>getValue()));
+            } else if (preset.has(option.field())) {
+                json.set(option.field(), preset.get(option.field())); // the preset replaces the method's default
             } else if (option.defaultValue() != null) {
                 json.set(option.field(), option.toJson(option.defaultValue()));
             }
@@ -120,7 +124,7 @@ final class MethodOptions {
                 if (given != null && spec.commandLine().getParseResult().hasMatchedOption(given)
                         && !optionOfField.containsValue(option.name())) {
                     throw new Lora4jException("cli", option.name() + " is an option of --method " + other.name()
-                            + ", not of --method " + method.name());
+                            + ", not of --method " + methodName);
                 }
             }
         }
@@ -140,7 +144,9 @@ final class MethodOptions {
         var parsed = spec.commandLine().getParseResult();
         OptionSpec methodOption = spec.findOption("--method");
         if (methodOption != null && parsed.hasMatchedOption(methodOption)
-                && !methodOption.<String>getValue().equals(loaded.method().name())) {
+                && !methodOption.<String>getValue().equals(loaded.method().name())
+                && !PeftMethods.preset(methodOption.<String>getValue())
+                        .filter(p -> PeftMethods.forName(p.name()).name().equals(loaded.method().name())).isPresent()) {
             throw new Lora4jException("cli", source + " holds a " + loaded.method().name() + " adapter, but --method is "
                     + methodOption.<String>getValue());
         }

@@ -58,4 +58,43 @@ class MethodsCliTest {
             assertTrue(Files.exists(dir.resolve("merged").resolve("config.json")));
         }
     }
+
+    /**
+     * Bottleneck adapters through their presets: --method adapter-houlsby trains AdapterHub's Houlsby layout with
+     * an option overriding the preset, saves AdapterHub's files, summarizes with them, and merge refuses.
+     */
+    @ParameterizedTest
+    @CsvSource({"adapter-houlsby, true, swish", "adapter-pfeiffer, false, relu"})
+    void aBottleneckPresetTrainsSavesAdapterHubsFilesAndRefusesMerge(String method, boolean mh, String act) throws IOException {
+        ObjectNode c = (ObjectNode) JSON.readTree(CliTest.sharedData("flan-t5-small/config.json").toFile());
+        c.put("vocab_size", 384).put("d_model", 32).put("d_kv", 8).put("d_ff", 64).put("num_layers", 2)
+                .put("num_decoder_layers", 2).put("num_heads", 4);
+        Path config = dir.resolve("tiny.json");
+        Files.writeString(config, c.toPrettyString());
+        Path test = CliTest.sharedData("dialogsum/dialogsum.test.jsonl");
+        Path run = dir.resolve("run");
+        CliTest.Run trained = CliTest.run("finetune", "-m", config.toString(), "--random-init", "--train", test.toString(), "--limit", "8",
+                "--steps", "2", "--batch-size", "4", "--method", method, "--reduction-factor", "8", "--max-source-length", "64",
+                "--max-target-length", "16", "--eval-samples", "0", "--threads", "2", "-o", run.toString());
+        assertEquals(0, trained.code(), trained.err());
+        JsonNode saved = JSON.readTree(run.resolve("final/adapter_config.json").toFile());
+        assertEquals(mh, saved.get("config").get("mh_adapter").asBoolean());
+        assertEquals(act, saved.get("config").get("non_linearity").asText());
+        assertEquals(8, saved.get("config").get("reduction_factor").asInt(), "the option wins over the preset");
+        assertTrue(Files.exists(run.resolve("final/adapter.safetensors")), "AdapterHub's weights file");
+
+        Path text = dir.resolve("dialogue.txt");
+        Files.writeString(text, "#Person1#: Hi, how are you? #Person2#: Fine, thanks.");
+        CliTest.Run summary = CliTest.run("summarize", "-m", config.toString(), "--random-init", "--adapter",
+                run.resolve("final").toString(), "--max-new-tokens", "4", text.toString());
+        assertEquals(0, summary.code(), summary.err());
+        CliTest.Run merge = CliTest.run("merge", "-m", config.toString(), "--random-init", "--adapter", run.resolve("final").toString(),
+                "-o", dir.resolve("merged").toString());
+        assertEquals(1, merge.code());
+        assertTrue(merge.err().contains("cannot be merged"), merge.err());
+        CliTest.Run wrongOption = CliTest.run("finetune", "-m", config.toString(), "--random-init", "--train", test.toString(),
+                "--method", method, "--lora-alpha", "4", "-o", dir.resolve("other").toString());
+        assertTrue(wrongOption.code() != 0, wrongOption.err());
+        assertTrue(wrongOption.err().contains("--alpha is an option of --method lora, not of --method " + method), wrongOption.err());
+    }
 }

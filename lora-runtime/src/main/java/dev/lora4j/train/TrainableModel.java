@@ -1,7 +1,6 @@
 package dev.lora4j.train;
 
 import dev.lora4j.nn.RandomKey;
-import dev.lora4j.peft.AdapterFiles;
 import dev.lora4j.peft.PeftModel;
 import dev.lora4j.t5.T5ForConditionalGeneration;
 import dev.lora4j.tensor.Autograd;
@@ -83,7 +82,7 @@ public interface TrainableModel {
 
             @Override
             public String weightsFile() {
-                return peft.adapter().resumeState() != null ? RESUME_FILE : AdapterFiles.WEIGHTS_FILE;
+                return peft.adapter().resumeState() != null ? RESUME_FILE : peft.method().weightsFile();
             }
 
             @Override
