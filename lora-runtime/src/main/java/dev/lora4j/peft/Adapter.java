@@ -37,6 +37,18 @@ public interface Adapter {
         return null;
     }
 
+    /**
+     * The loss to train on for one micro-batch: by default the forward pass's cross-entropy. A method with
+     * a regularizer over several passes (AdaMix's consistency term) runs forward as often as it needs.
+     *
+     * @param forward runs the model on the micro-batch (in training mode, keyed by key)
+     * @param labels  the micro-batch's labels (B, T), -100 where no token is predicted
+     * @param key     the micro-batch's random key, which {@link #train} was last called with
+     */
+    default Tensor trainingLoss(java.util.function.Supplier<dev.lora4j.t5.T5Output> forward, Tensor labels, RandomKey key) {
+        return forward.get().loss();
+    }
+
     /** adapter_config.json as the reference library writes it for this adapter. */
     ObjectNode configJson(String baseModelNameOrPath);
 

@@ -49,8 +49,20 @@ public final class T5Hooks {
      */
     public record EncoderInput(Tensor embeddings, Tensor keep) {}
 
-    /** Extra keys and values (N, heads, P, d_kv) that every query of the attention may see. */
-    public record Prefix(Tensor keys, Tensor values) {
+    /**
+     * Extra keys and values (N, heads, P, d_kv) that every query of the attention may see.
+     *
+     * @param offsetQueries how the relative position bias places the tokens: true puts the queries at
+     *                      positions P.., after the prefix, as a transformers cache of length P does (PEFT's
+     *                      prefix tuning), so tokens keep their distances to each other; false leaves the
+     *                      queries at 0.. while the keys run 0..P+T, as AdapterHub's prefix tuning computes it
+     */
+    public record Prefix(Tensor keys, Tensor values, boolean offsetQueries) {
+        /** A prefix with the queries placed after it (PEFT's convention). */
+        public Prefix(Tensor keys, Tensor values) {
+            this(keys, values, true);
+        }
+
         public Prefix {
             if (keys.dim() != 4 || !java.util.Arrays.equals(keys.shape(), values.shape())) {
                 throw new Lora4jException("prefix", "prefix keys and values must both be (N, heads, P, d_kv), got "
@@ -186,8 +198,13 @@ public final class T5Hooks {
                 throw new Lora4jException("prefix hook", site + ": prefix must be (" + rows + ", " + heads + ", P, " + dKv
                         + "), got " + java.util.Arrays.toString(shape));
             }
+            if (combined != null && combined.offsetQueries() != p.offsetQueries()) {
+                throw new Lora4jException("prefix hook", site + ": two prefixes place the queries differently "
+                        + "(after the prefix and at 0); one attention can hold only one convention");
+            }
             combined = combined == null ? p
-                    : new Prefix(Tensor.cat(2, combined.keys(), p.keys()), Tensor.cat(2, combined.values(), p.values()));
+                    : new Prefix(Tensor.cat(2, combined.keys(), p.keys()), Tensor.cat(2, combined.values(), p.values()),
+                    p.offsetQueries());
         }
         return combined;
     }

@@ -15,17 +15,19 @@ final class T5KeyValueCache implements AutoCloseable {
     private final Tensor[] selfKeys; // per block (N, H, P + maxLength, d_kv), the block's prefix first
     private final Tensor[] selfValues; // per block (N, H, P + maxLength, d_kv)
     private final int[] prefixLengths; // per block: P, the self-attention prefix held before the tokens
+    private final int[] queryOffsets; // per block: where token 0's query sits in the position bias (P or 0)
     private final Tensor[] crossKeys; // per block (N, H, P' + S, d_kv)
     private final Tensor[] crossValues; // per block (N, H, P' + S, d_kv)
     private final Tensor[] crossBias; // per block (N, 1, 1, P' + S) encoder padding, additive (may be shared)
     private final int maxLength;
     private int length;
 
-    T5KeyValueCache(Tensor[] selfKeys, Tensor[] selfValues, int[] prefixLengths, Tensor[] crossKeys,
+    T5KeyValueCache(Tensor[] selfKeys, Tensor[] selfValues, int[] prefixLengths, int[] queryOffsets, Tensor[] crossKeys,
                     Tensor[] crossValues, Tensor[] crossBias, int maxLength) {
         this.selfKeys = selfKeys;
         this.selfValues = selfValues;
         this.prefixLengths = prefixLengths;
+        this.queryOffsets = queryOffsets;
         this.crossKeys = crossKeys;
         this.crossValues = crossValues;
         this.crossBias = crossBias;
@@ -40,6 +42,11 @@ final class T5KeyValueCache implements AutoCloseable {
     /** The self-attention prefix length of a block (0 without one). */
     int prefixLength(int layer) {
         return prefixLengths[layer];
+    }
+
+    /** Where the block's token 0 sits as a query in the position bias: P after a PEFT-style prefix, else 0. */
+    int queryOffset(int layer) {
+        return queryOffsets[layer];
     }
 
     int maxLength() {

@@ -62,6 +62,16 @@ final class T5Stack extends Module {
         return prefix == null ? 0 : prefix.length();
     }
 
+    /** Where the queries sit in the position bias: after the prefix, or at 0 (see {@link T5Hooks.Prefix}). */
+    private static long queryOffset(T5Hooks.Prefix prefix) {
+        return prefix == null || !prefix.offsetQueries() ? 0 : prefix.length();
+    }
+
+    /** One bias per prefix length and query placement: layers with the same prefix share it. */
+    private static long biasKey(T5Hooks.Prefix prefix) {
+        return prefix == null ? 0 : 2 * prefix.length() + (prefix.offsetQueries() ? 1 : 0);
+    }
+
     /**
      * Encoder pass.
      *
@@ -77,8 +87,10 @@ final class T5Stack extends Module {
         for (int i = 0; i < blocks.size(); i++) {
             T5Block block = blocks.get(i);
             T5Hooks.Prefix selfPrefix = prefix(hooks, i, T5Hooks.AttentionKind.SELF, batch);
-            Tensor selfBias = biasByPrefix.computeIfAbsent(length(selfPrefix), p -> {
-                Tensor bias = blocks.get(0).selfAttention().positionBias(length, p + length, p); // (1, H, S, P+S)
+            long p = length(selfPrefix);
+            long offset = queryOffset(selfPrefix);
+            Tensor selfBias = biasByPrefix.computeIfAbsent(biasKey(selfPrefix), key -> {
+                Tensor bias = blocks.get(0).selfAttention().positionBias(length, p + length, offset); // (1, H, S, P+S)
                 return AttentionMasks.restrict(bias, withPrefixColumns(keep, p).view(batch, 1, 1, p + length)); // (B, H, S, P+S)
             });
             // A scope per block releases its temporaries (those autograd does not keep) before the
@@ -112,9 +124,11 @@ final class T5Stack extends Module {
             T5Block block = blocks.get(i);
             T5Hooks.Prefix selfPrefix = prefix(hooks, i, T5Hooks.AttentionKind.SELF, batch);
             T5Hooks.Prefix crossPrefix = prefix(hooks, i, T5Hooks.AttentionKind.CROSS, batch);
-            Tensor selfBias = selfBiasByPrefix.computeIfAbsent(length(selfPrefix), p -> {
-                Tensor bias = blocks.get(0).selfAttention().positionBias(length, p + length, p); // (1, H, T, P+T)
-                // Query i (at position P+i) sees the prefix and the tokens up to itself.
+            long p = length(selfPrefix);
+            long offset = queryOffset(selfPrefix);
+            Tensor selfBias = selfBiasByPrefix.computeIfAbsent(biasKey(selfPrefix), key -> {
+                Tensor bias = blocks.get(0).selfAttention().positionBias(length, p + length, offset); // (1, H, T, P+T)
+                // Query i sees the prefix and the tokens up to itself.
                 Tensor allowed = Tensor.ones(DType.BOOL, device, length, p + length).tril(p); // (T, P+T)
                 if (keep != null) {
                     allowed = allowed.logicalAnd(withPrefixColumns(keep, p).view(batch, 1, 1, p + length)); // (B, 1, T, P+T)
@@ -122,7 +136,7 @@ final class T5Stack extends Module {
                 return AttentionMasks.restrict(bias, allowed); // (B|1, H, T, P+T)
             });
             Tensor crossBias = crossBiasByPrefix.computeIfAbsent(length(crossPrefix),
-                    p -> AttentionMasks.additive(withPrefixColumns(encoderKeep, p), embeddings.dtype())); // (B, 1, 1, P+S)
+                    q -> AttentionMasks.additive(withPrefixColumns(encoderKeep, q), embeddings.dtype())); // (B, 1, 1, P+S)
             try (Scope scope = Scope.open()) {
                 hidden = scope.keep(block.forward(hidden, selfPrefix, selfBias, encoderHidden, crossPrefix, crossBias,
                         dropout.at(block.path()), hooks));
@@ -155,6 +169,7 @@ final class T5Stack extends Module {
         Tensor[] crossValues = new Tensor[layers];
         Tensor[] crossBias = new Tensor[layers];
         int[] prefixLengths = new int[layers];
+        int[] queryOffsets = new int[layers];
         long rows = encoderHidden.size(0);
         DType dtype = encoderHidden.dtype();
         Map<Long, Tensor> crossBiasByPrefix = new HashMap<>();
@@ -169,6 +184,7 @@ final class T5Stack extends Module {
             T5Hooks.Prefix selfPrefix = prefix(hooks, i, T5Hooks.AttentionKind.SELF, rows);
             int p = Math.toIntExact(length(selfPrefix));
             prefixLengths[i] = p;
+            queryOffsets[i] = Math.toIntExact(queryOffset(selfPrefix));
             DType cacheType = crossKeys[i].dtype();
             selfKeys[i] = Tensor.zeros(cacheType, encoderHidden.device(), rows, heads, p + maxLength, dKv);
             selfValues[i] = Tensor.zeros(cacheType, encoderHidden.device(), rows, heads, p + maxLength, dKv);
@@ -177,7 +193,8 @@ final class T5Stack extends Module {
                 selfValues[i].narrow(2, 0, p).copyFrom(selfPrefix.values());
             }
         }
-        return new T5KeyValueCache(selfKeys, selfValues, prefixLengths, crossKeys, crossValues, crossBias, maxLength);
+        return new T5KeyValueCache(selfKeys, selfValues, prefixLengths, queryOffsets, crossKeys, crossValues, crossBias,
+                maxLength);
     }
 
     /**
@@ -189,12 +206,13 @@ final class T5Stack extends Module {
     Tensor decodeStep(Tensor embeddings, T5KeyValueCache cache, T5Hooks hooks) {
         long position = cache.length();
         // Only this token's row of the bias: its distance to the prefix and every earlier position (and itself).
-        Map<Integer, Tensor> biasByPrefix = new HashMap<>();
+        Map<Long, Tensor> biasByPrefix = new HashMap<>();
         Tensor hidden = embeddings;
         for (int i = 0; i < blocks.size(); i++) {
             int p = cache.prefixLength(i);
-            Tensor selfBias = biasByPrefix.computeIfAbsent(p,
-                    q -> blocks.get(0).selfAttention().positionBias(1, q + position + 1, q + position)); // (1, H, 1, P+L+1)
+            int offset = cache.queryOffset(i);
+            Tensor selfBias = biasByPrefix.computeIfAbsent(((long) p << 32) | offset,
+                    key -> blocks.get(0).selfAttention().positionBias(1, p + position + 1, offset + position)); // (1, H, 1, P+L+1)
             try (Scope scope = Scope.open()) {
                 hidden = scope.keep(blocks.get(i).decodeStep(hidden, cache, i, selfBias, hooks));
             }

@@ -36,6 +36,14 @@ public interface TrainableModel {
 
     Map<String, Tensor> savedTensors();
 
+    /**
+     * One micro-batch's training loss from forward (the model run on it), as the method defines it: the
+     * cross-entropy unless an adapter adds a regularizer ({@link dev.lora4j.peft.Adapter#trainingLoss}).
+     */
+    default Tensor trainingLoss(java.util.function.Supplier<dev.lora4j.t5.T5Output> forward, Tensor labels, RandomKey key) {
+        return forward.get().loss();
+    }
+
     /** After backward (every micro-batch of a step): the gradients go where the optimizer reads them. */
     default void afterBackward() {}
 
@@ -61,6 +69,11 @@ public interface TrainableModel {
             @Override
             public void train(RandomKey key) {
                 peft.train(key);
+            }
+
+            @Override
+            public Tensor trainingLoss(java.util.function.Supplier<dev.lora4j.t5.T5Output> forward, Tensor labels, RandomKey key) {
+                return peft.adapter().trainingLoss(forward, labels, key);
             }
 
             @Override

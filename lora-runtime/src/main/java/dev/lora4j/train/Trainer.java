@@ -4,7 +4,6 @@ import dev.lora4j.data.Batch;
 import dev.lora4j.data.BatchPlan;
 import dev.lora4j.data.TokenizedExample;
 import dev.lora4j.nn.RandomKey;
-import dev.lora4j.t5.T5Output;
 import dev.lora4j.tensor.Autograd;
 import dev.lora4j.tensor.Device;
 import dev.lora4j.Lora4jException;
@@ -126,17 +125,20 @@ public final class Trainer {
                 Batch batch = batchOf(batches.get(batchInEpoch++));
                 // Dropout masks are a function of (seed, rank, site, step, micro-batch), so a resumed run
                 // draws the same ones and nothing about them is saved.
-                model.train(new RandomKey(config.seed(), 0, step, micro));
+                RandomKey key = new RandomKey(config.seed(), 0, step, micro);
+                model.train(key);
                 try (Scope scope = Scope.open()) {
-                    T5Output out = model.model().forward(BatchTensors.inputIds(batch, device), BatchTensors.attentionMask(batch, device),
-                            null, BatchTensors.labels(batch, device));
-                    double loss = out.loss().item();
+                    Tensor ids = BatchTensors.inputIds(batch, device);
+                    Tensor mask = BatchTensors.attentionMask(batch, device);
+                    Tensor labels = BatchTensors.labels(batch, device);
+                    Tensor lossTensor = model.trainingLoss(() -> model.model().forward(ids, mask, null, labels), labels, key);
+                    double loss = lossTensor.item();
                     if (!Double.isFinite(loss)) {
                         throw new Lora4jException("train", "loss is " + loss + " at step " + (step + 1)
                                 + " (epoch " + epoch + ", batch " + (batchInEpoch - 1) + "); nothing was updated and the last "
                                 + "checkpoint is intact: lower the learning rate or enable gradient clipping");
                     }
-                    out.loss().div(config.gradAccumulation()).backward();
+                    lossTensor.div(config.gradAccumulation()).backward();
                     lossSum += loss;
                 }
                 stepTokens += batch.sourceTokens() + batch.labelTokens();

@@ -69,6 +69,14 @@ final class BottleneckBlock implements AutoCloseable {
         });
     }
 
+    /**
+     * A view of four tensors owned elsewhere as one block (AdaMix's chosen or averaged expert): never
+     * close it.
+     */
+    static BottleneckBlock view(Tensor downWeight, Tensor downBias, Tensor upWeight, Tensor upBias, BottleneckConfig config) {
+        return new BottleneckBlock(downWeight, downBias, upWeight, upBias, config.nonLinearity(), config.scaling());
+    }
+
     /** N(0, 0.01²) truncated to ±0.02 by redrawing, as torch's trunc_normal_ distributes (not its draws). */
     private static Tensor truncatedNormal(SplittableRandom random, long rows, long cols) {
         float[] values = new float[Math.toIntExact(rows * cols)];
