@@ -17,6 +17,15 @@ public interface PeftMethod {
     /** The {@code peft_type} of adapter_config.json this method reads and writes (PEFT's name, e.g. LORA). */
     String peftType();
 
+    /**
+     * The method this one is a preset of, or null (the usual case). A preset has its own command-line name and
+     * options but writes its owner's peft_type (PEFT has no DoRA type: DoRA is LORA with use_dora), so files of
+     * that type are read by the owner alone and the preset needs no type of its own in the registry.
+     */
+    default PeftMethod presetOf() {
+        return null;
+    }
+
     /** The method's name on the command line ({@code --method lora}), lower case with dashes. */
     String name();
 
