@@ -64,6 +64,9 @@ final class MethodOptions {
     private static String defaults(String optionName) {
         Map<String, String> byMethod = new LinkedHashMap<>();
         for (PeftMethod method : PeftMethods.all()) {
+            if (method.presetOf() != null) {
+                continue; // a preset (dora) has its owner's defaults
+            }
             method.options().stream().filter(o -> o.name().equals(optionName) && o.defaultValue() != null)
                     .findFirst().ifPresent(o -> byMethod.put(method.name(), o.defaultValue()));
         }
