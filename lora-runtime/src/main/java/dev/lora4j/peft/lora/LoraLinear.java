@@ -28,10 +28,13 @@ import java.util.List;
  *
  * <p>Parameter names follow PEFT's: the base's stay as they were ({@code weight}), the adapter adds
  * {@code lora_A.weight} and {@code lora_B.weight}, and DoRA {@code lora_magnitude_vector} (PEFT's file key,
- * which has no {@code .weight}: PEFT strips it when saving and adds it back when loading). Adapters of layers reading one input (q, k, v) run
- * as one grouped native call when the model asks for them together ({@link SharedInputLinears}).
+ * which has no {@code .weight}: PEFT strips it when saving and adds it back when loading). Adapters of
+ * layers reading one input (q, k, v) run as one grouped native call when the model asks for them together ({@link SharedInputLinears}).
  */
 public final class LoraLinear extends LinearLayer implements LayerWrapper<LinearLayer>, SharedInputLinears.Groupable {
+    /** DoRA's parameter name, PEFT's file key suffix (no {@code .weight}). */
+    public static final String MAGNITUDE = "lora_magnitude_vector";
+
     private final LinearLayer base;
     private final String path;
     private final Tensor loraA; // (r, in) float32
@@ -88,9 +91,6 @@ public final class LoraLinear extends LinearLayer implements LayerWrapper<Linear
             this.magnitude = null;
         }
     }
-
-    /** DoRA's parameter name, PEFT's file key suffix (no {@code .weight}). */
-    public static final String MAGNITUDE = "lora_magnitude_vector";
 
     /**
      * Sets DoRA's magnitude to the row norms of W + s·B·A (PEFT's DoraLinearLayer.update_layer; B = 0 at the
@@ -298,6 +298,10 @@ public final class LoraLinear extends LinearLayer implements LayerWrapper<Linear
 
     /** The adapter's own parameters (what an adapter file holds), by local name. */
     public List<Tensor> adapterTensors() {
-        return magnitude == null ? new ArrayList<>(List.of(loraA, loraB)) : new ArrayList<>(List.of(loraA, loraB, magnitude));
+        List<Tensor> out = new ArrayList<>(List.of(loraA, loraB));
+        if (magnitude != null) {
+            out.add(magnitude);
+        }
+        return out;
     }
 }

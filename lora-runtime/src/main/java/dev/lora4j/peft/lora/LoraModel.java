@@ -97,7 +97,8 @@ public final class LoraModel implements Adapter {
         List<Tensor> changed = new ArrayList<>();
         for (Map.Entry<String, Tensor> e : model.namedParameters().entrySet()) {
             String name = e.getKey();
-            if (name.endsWith(".lora_A.weight") || name.endsWith(".lora_B.weight") || name.endsWith("." + LoraLinear.MAGNITUDE)) {
+            if (name.endsWith(".lora_A.weight") || name.endsWith(".lora_B.weight")
+                    || name.endsWith("." + LoraLinear.MAGNITUDE)) {
                 continue;
             }
             boolean bias = name.endsWith(".bias");
@@ -211,8 +212,8 @@ public final class LoraModel implements Adapter {
 
     @Override
     public String describe() {
-        return String.format(Locale.ROOT, "%s r=%d, alpha=%s, dropout=%s, %d adapted layers", config.useDora() ? "DoRA" : "LoRA", config.r(),
-                fmt(config.loraAlpha()), fmt(config.loraDropout()), adapters.size());
+        return String.format(Locale.ROOT, "%s r=%d, alpha=%s, dropout=%s, %d adapted layers", config.useDora() ? "DoRA" : "LoRA",
+                config.r(), fmt(config.loraAlpha()), fmt(config.loraDropout()), adapters.size());
     }
 
     private static String fmt(double v) {
