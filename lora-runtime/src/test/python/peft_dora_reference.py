@@ -10,6 +10,7 @@ make <dir> <tokenizer_dir>  builds a random FLAN-shaped T5 with the real vocabul
                             under its file key, greedy and beam-4 generate() ids (checked to be the same in
                             float64, so no compared token hinges on rounding), the merged weight of every adapted
                             layer and the logits after merge_adapter, unmerge_adapter and merge_and_unload.
+base <dir> <tokenizer_dir> only the base of make (the same model) into <dir>/base, and the inputs.
 check <base> <adapter> <tokenizer_dir>
                             loads <base> + PeftModel.from_pretrained(<adapter>) and prints its logits on the same
                             inputs, its state-dict keys (file keys) and use_dora as PEFT read it.
@@ -67,13 +68,18 @@ def logits_of(model, ids, mask, labels):
         return flat(forward(model, ids, mask, labels).logits)
 
 
-def make(out_dir, tokenizer_dir):
+def make_base(out_dir):
     torch.manual_seed(23)
     config = T5Config(vocab_size=32128, d_model=32, d_kv=8, d_ff=64, num_layers=2, num_decoder_layers=2, num_heads=3,
                       feed_forward_proj="gated-gelu", tie_word_embeddings=False, dropout_rate=0.0,
                       decoder_start_token_id=0, pad_token_id=0, eos_token_id=1)
     base = T5ForConditionalGeneration(config)
     base.save_pretrained(f"{out_dir}/base")
+    return base
+
+
+def make(out_dir, tokenizer_dir):
+    base = make_base(out_dir)
     model = get_peft_model(base, LoraConfig(r=4, lora_alpha=8, lora_dropout=0.0, target_modules=TARGETS, use_dora=True,
                                             task_type="SEQ_2_SEQ_LM"))
     named = dict(model.named_parameters())
@@ -173,6 +179,10 @@ def layer(mask_file):
 if __name__ == "__main__":
     if sys.argv[1] == "make":
         print(json.dumps(make(sys.argv[2], sys.argv[3])))
+    elif sys.argv[1] == "base":
+        make_base(sys.argv[2])
+        ids, mask, labels = inputs(sys.argv[3])
+        print(json.dumps({"input_ids": ids.tolist(), "attention_mask": mask.tolist(), "labels": labels.tolist()}))
     elif sys.argv[1] == "check":
         print(json.dumps(check(sys.argv[2], sys.argv[3], sys.argv[4])))
     else:

@@ -228,7 +228,7 @@ class DoraPeftParityTest {
 
     @Test
     void anAdapterSavedHereLoadsInPeftWithTheSameLogits(@TempDir Path dir) throws Exception {
-        JsonNode ref = JSON.readTree(PythonReference.runFile(SCRIPT, "make", dir.toString(), tokenizerDir().toString()));
+        JsonNode ref = JSON.readTree(PythonReference.runFile(SCRIPT, "base", dir.toString(), tokenizerDir().toString()));
         double[] ours;
         List<String> keys;
         try (Scope scope = Scope.open();
