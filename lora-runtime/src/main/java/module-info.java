@@ -36,7 +36,8 @@ module dev.lora4j {
 
     uses dev.lora4j.peft.PeftMethod;
 
-    provides dev.lora4j.peft.PeftMethod with dev.lora4j.peft.lora.LoraMethod, dev.lora4j.peft.prompt.PromptTuningMethod,
+    provides dev.lora4j.peft.PeftMethod with dev.lora4j.peft.lora.LoraMethod,
+            dev.lora4j.peft.prompt.PromptTuningMethod,
             dev.lora4j.peft.prefix.PrefixTuningMethod, dev.lora4j.peft.ptuning.PTuningMethod, dev.lora4j.peft.ia3.Ia3Method,
             dev.lora4j.peft.lntuning.LnTuningMethod, dev.lora4j.peft.bitfit.BitFitMethod,
             dev.lora4j.peft.bottleneck.BottleneckMethod, dev.lora4j.peft.bottleneck.AdaMixMethod,

@@ -1,14 +1,15 @@
-"""A transformers + PEFT training loop for IA3, LN tuning, BEFT (BitFit), prompt tuning and prefix tuning, for
+"""A transformers + PEFT training loop for IA3, LN tuning, BEFT (BitFit), prompt tuning, prefix tuning and DoRA, for
 MethodsTrainingParityTest.
 
 Usage: peft_methods_training_reference.py <out_dir> <dialogsum.train.jsonl> <tokenizer_dir> <steps>
-       <ia3|ln|bitfit|prompt|prefix>
+       <ia3|ln|bitfit|prompt|prefix|dora>
 The loop of training_parity_reference.py (the same random FLAN-shaped base with the real vocabulary, the
 same data order, prompt, truncation, AdamW lr 1e-3 with weight decay 0.01, linear schedule with 5 warmup
 steps, clipping at 1.0, float32, dropout off), with the method's adapter in PEFT's default initialisation
 instead of LoRA: IA3Config (T5 defaults, ones), LNTuningConfig (T5 defaults, copies of the norms),
 BeftConfig on q, k, v, o, wi_0, wi_1, wo (zeros), PromptTuningConfig and PrefixTuningConfig (8 virtual tokens,
-RANDOM / N(0, 1), PEFT's two submodules). Saves the base to <out_dir>/base and the untrained
+RANDOM / N(0, 1), PEFT's two submodules), LoraConfig(use_dora=True) (r 8, alpha 16, dropout 0, targets q, k, v,
+o, wi_0, wi_1, wo; default init: B zero, magnitudes the row norms of W). Saves the base to <out_dir>/base and the untrained
 adapter to <out_dir>/adapter, trains, saves the trained adapter to <out_dir>/trained and prints every
 step's loss as JSON.
 """
@@ -17,7 +18,8 @@ import sys
 import warnings
 
 import torch
-from peft import BeftConfig, IA3Config, LNTuningConfig, PrefixTuningConfig, PromptTuningConfig, get_peft_model
+from peft import (BeftConfig, IA3Config, LNTuningConfig, LoraConfig, PrefixTuningConfig, PromptTuningConfig,
+                  get_peft_model)
 from transformers import AutoTokenizer, T5Config, T5ForConditionalGeneration, get_linear_schedule_with_warmup
 
 warnings.filterwarnings("ignore")
@@ -37,6 +39,9 @@ elif method == "ln":
     peft_config = LNTuningConfig(task_type="SEQ_2_SEQ_LM")
 elif method == "prompt":
     peft_config = PromptTuningConfig(task_type="SEQ_2_SEQ_LM", num_virtual_tokens=8)
+elif method == "dora":
+    peft_config = LoraConfig(task_type="SEQ_2_SEQ_LM", r=8, lora_alpha=16, lora_dropout=0.0, use_dora=True,
+                             target_modules=["q", "k", "v", "o", "wi_0", "wi_1", "wo"])
 elif method == "prefix":
     peft_config = PrefixTuningConfig(task_type="SEQ_2_SEQ_LM", num_virtual_tokens=8)
 else:

@@ -14,9 +14,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * IA3, LN tuning and BitFit through the CLI, which names none of them: finetune --method trains and saves
- * the method's PEFT adapter directory with the options' defaults, and merge folds IA3 and LN tuning into a
- * checkpoint and refuses BitFit with the method's reason (T5 has no biases to merge into).
+ * IA3, LN tuning, BitFit and DoRA through the CLI, which names none of them: finetune --method trains and saves
+ * the method's PEFT adapter directory with the options' defaults (DoRA: a LORA directory with use_dora), and
+ * merge folds IA3, LN tuning and DoRA into a checkpoint and refuses BitFit with the method's reason (T5 has no biases to merge into).
  */
 class MethodsCliTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -25,7 +25,7 @@ class MethodsCliTest {
     Path dir;
 
     @ParameterizedTest
-    @CsvSource({"ia3, IA3", "ln-tuning, LN_TUNING", "bitfit, BEFT"})
+    @CsvSource({"ia3, IA3", "ln-tuning, LN_TUNING", "bitfit, BEFT", "dora, LORA"})
     void aMethodTrainsWithItsDefaultsAndMergesOrSaysWhyNot(String method, String peftType) throws IOException {
         ObjectNode c = (ObjectNode) JSON.readTree(CliTest.sharedData("flan-t5-small/config.json").toFile());
         c.put("vocab_size", 384).put("d_model", 32).put("d_kv", 8).put("d_ff", 64).put("num_layers", 2)
@@ -41,6 +41,8 @@ class MethodsCliTest {
         assertEquals(0, trained.code(), trained.err());
         JsonNode saved = JSON.readTree(run.resolve("final/adapter_config.json").toFile());
         assertEquals(peftType, saved.get("peft_type").asText());
+        assertEquals(method.equals("dora"), saved.get("use_dora") != null && saved.get("use_dora").asBoolean(),
+                "DoRA is LoRA with use_dora");
         CliTest.Run help = CliTest.run("finetune", "--help");
         assertTrue(help.out().replaceAll("\\s+", " ").contains("(defaults: lora q,v; ia3 k,v,wo; ln-tuning layer_norm,final_layer_norm;"),
                 "a shared option shows each method's default: " + help.out());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.lora4j.peft.bitfit.BitFitConfig;
 import dev.lora4j.peft.ia3.Ia3Config;
 import dev.lora4j.peft.lntuning.LnTuningConfig;
+import dev.lora4j.peft.lora.LoraConfig;
 import dev.lora4j.t5.T5Config;
 import dev.lora4j.t5.T5ForConditionalGeneration;
 import dev.lora4j.t5.T5Output;
@@ -20,7 +21,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * A bfloat16 base, as trained on a GPU: the tensors keep PEFT's dtypes (IA3 vectors and BEFT biases float32,
+ * A bfloat16 base, as trained on a GPU: the tensors keep PEFT's dtypes (IA3 vectors, BEFT biases and DoRA's
+ * A, B and magnitude float32,
  * PEFT's autocast_adapter_dtype; LN tuning copies the norm in the base's dtype, as PEFT's deepcopy does,
  * checked in PEFT 0.21.2), activations stay bfloat16, and one AdamW step on the gradients runs.
  */
@@ -36,7 +38,8 @@ class MethodsBfloat16Test {
         Map<MethodConfig, DType> methods = Map.of(
                 Ia3Config.defaults().withInitIa3Weights(false), DType.FLOAT32,
                 LnTuningConfig.defaults(), DType.BFLOAT16,
-                BitFitConfig.defaults().withInitWeights(false), DType.FLOAT32);
+                BitFitConfig.defaults().withInitWeights(false), DType.FLOAT32,
+                LoraConfig.defaults().withDora(true).withInit(LoraConfig.Init.RANDOM), DType.FLOAT32);
         for (var m : methods.entrySet()) {
             try (Scope scope = Scope.open();
                  T5ForConditionalGeneration model = T5ForConditionalGeneration.fromConfig(GATED, 3, Device.CPU, DType.BFLOAT16)) {

@@ -14,6 +14,7 @@ import dev.lora4j.peft.PeftModel;
 import dev.lora4j.peft.bitfit.BitFitConfig;
 import dev.lora4j.peft.ia3.Ia3Config;
 import dev.lora4j.peft.lntuning.LnTuningConfig;
+import dev.lora4j.peft.lora.LoraConfig;
 import dev.lora4j.t5.T5Config;
 import dev.lora4j.t5.T5ForConditionalGeneration;
 import dev.lora4j.tensor.DType;
@@ -30,7 +31,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The trainer's checkpoints work for IA3, LN tuning and BitFit as for LoRA (TrainerResumeTest): a run killed
+ * The trainer's checkpoints work for IA3, LN tuning, BitFit and DoRA (with dropout) as for LoRA (TrainerResumeTest): a run killed
  * after step 5 and resumed from its step-4 checkpoint ends with exactly the tensors of an uninterrupted run,
  * and training moved them.
  */
@@ -55,6 +56,8 @@ class MethodsResumeTest {
         return switch (method) {
             case "ia3" -> Ia3Config.defaults();
             case "ln" -> LnTuningConfig.defaults();
+            // DoRA with dropout: its masks come from the layer's Philox stream, so the resumed run redraws them.
+            case "dora" -> LoraConfig.defaults().withDora(true).withDropout(0.1);
             default -> BitFitConfig.defaults().withModulesToSave(List.of("layer_norm"));
         };
     }
@@ -78,7 +81,7 @@ class MethodsResumeTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"ia3", "ln", "bitfit"})
+    @ValueSource(strings = {"ia3", "ln", "bitfit", "dora"})
     void killedAndResumedEqualsUninterrupted(String method, @TempDir Path dir) {
         Map<String, float[]> start = train(method, null, null, true);
         Map<String, float[]> straight = train(method, dir.resolve("straight"), null, false);

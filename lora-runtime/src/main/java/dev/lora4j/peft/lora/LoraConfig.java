@@ -24,9 +24,11 @@ import java.util.regex.PatternSyntaxException;
  * @param initLoraWeights how A and B start (PEFT default: A Kaiming-uniform, B zero)
  * @param targetModules   which linear layers get adapters (PEFT's suffix matching, a regex, or all-linear)
  * @param modulesToSave   modules trained fully and saved with the adapter (PEFT's modules_to_save)
+ * @param useDora         DoRA (PEFT's use_dora): a trainable magnitude per output row rescales the direction
+ *                        W + s·B·A (see docs/DORA.md)
  */
 public record LoraConfig(int r, double loraAlpha, double loraDropout, Bias bias, boolean useRslora,
-                         Init initLoraWeights, TargetModules targetModules, List<String> modulesToSave)
+                         Init initLoraWeights, TargetModules targetModules, List<String> modulesToSave, boolean useDora)
         implements MethodConfig {
 
     /** PEFT's {@code bias} values. */
@@ -79,41 +81,46 @@ public record LoraConfig(int r, double loraAlpha, double loraDropout, Bias bias,
 
     /** PEFT's defaults for T5 (r 8, alpha 8, dropout 0, targets q and v). */
     public static LoraConfig defaults() {
-        return new LoraConfig(8, 8, 0.0, Bias.NONE, false, Init.DEFAULT, TargetModules.names("q", "v"), List.of());
+        return new LoraConfig(8, 8, 0.0, Bias.NONE, false, Init.DEFAULT, TargetModules.names("q", "v"), List.of(), false);
     }
 
     public LoraConfig withR(int value) {
-        return new LoraConfig(value, loraAlpha, loraDropout, bias, useRslora, initLoraWeights, targetModules, modulesToSave);
+        return new LoraConfig(value, loraAlpha, loraDropout, bias, useRslora, initLoraWeights, targetModules, modulesToSave, useDora);
     }
 
     public LoraConfig withAlpha(double value) {
-        return new LoraConfig(r, value, loraDropout, bias, useRslora, initLoraWeights, targetModules, modulesToSave);
+        return new LoraConfig(r, value, loraDropout, bias, useRslora, initLoraWeights, targetModules, modulesToSave, useDora);
     }
 
     public LoraConfig withDropout(double value) {
-        return new LoraConfig(r, loraAlpha, value, bias, useRslora, initLoraWeights, targetModules, modulesToSave);
+        return new LoraConfig(r, loraAlpha, value, bias, useRslora, initLoraWeights, targetModules, modulesToSave, useDora);
     }
 
     public LoraConfig withRslora(boolean value) {
-        return new LoraConfig(r, loraAlpha, loraDropout, bias, value, initLoraWeights, targetModules, modulesToSave);
+        return new LoraConfig(r, loraAlpha, loraDropout, bias, value, initLoraWeights, targetModules, modulesToSave, useDora);
     }
 
     public LoraConfig withInit(Init value) {
-        return new LoraConfig(r, loraAlpha, loraDropout, bias, useRslora, value, targetModules, modulesToSave);
+        return new LoraConfig(r, loraAlpha, loraDropout, bias, useRslora, value, targetModules, modulesToSave, useDora);
     }
 
     public LoraConfig withTargets(TargetModules value) {
-        return new LoraConfig(r, loraAlpha, loraDropout, bias, useRslora, initLoraWeights, value, modulesToSave);
+        return new LoraConfig(r, loraAlpha, loraDropout, bias, useRslora, initLoraWeights, value, modulesToSave, useDora);
     }
 
     public LoraConfig withBias(Bias value) {
-        return new LoraConfig(r, loraAlpha, loraDropout, value, useRslora, initLoraWeights, targetModules, modulesToSave);
+        return new LoraConfig(r, loraAlpha, loraDropout, value, useRslora, initLoraWeights, targetModules, modulesToSave, useDora);
     }
 
     public LoraConfig withModulesToSave(List<String> value) {
-        return new LoraConfig(r, loraAlpha, loraDropout, bias, useRslora, initLoraWeights, targetModules, value);
+        return new LoraConfig(r, loraAlpha, loraDropout, bias, useRslora, initLoraWeights, targetModules, value, useDora);
     }
 
+    public LoraConfig withDora(boolean value) {
+        return new LoraConfig(r, loraAlpha, loraDropout, bias, useRslora, initLoraWeights, targetModules, modulesToSave, value);
+    }
+
+    /** LoRA, DoRA included (use_dora; {@code --method dora} is LoRA's preset with it set). */
     @Override
     public PeftMethod method() {
         return LoraMethod.INSTANCE;
@@ -153,7 +160,7 @@ public record LoraConfig(int r, double loraAlpha, double loraDropout, Bias bias,
             modulesToSave.forEach(a::add);
         }
         o.put("fan_in_fan_out", false);
-        o.put("use_dora", false);
+        o.put("use_dora", useDora);
         o.put("inference_mode", true);
         o.putNull("layers_to_transform");
         o.putObject("rank_pattern");

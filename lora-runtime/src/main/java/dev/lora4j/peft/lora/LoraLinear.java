@@ -23,20 +23,26 @@ import java.util.List;
  * from the training {@link RandomKey} and this layer's path, the offset counts the elements drawn under
  * that key, so masks are a function of (key, layer) alone.
  *
- * <p>The computation itself is a {@link LoraVariant}: plain LoRA now, DoRA to come.
+ * <p>The computation itself is a {@link LoraVariant}: plain LoRA, or DoRA when the config sets use_dora
+ * ({@link DoraVariant}; it needs a dense base and runs as composite tensor ops, not the fused op).
  *
  * <p>Parameter names follow PEFT's: the base's stay as they were ({@code weight}), the adapter adds
- * {@code lora_A.weight} and {@code lora_B.weight}. Adapters of layers reading one input (q, k, v) run
- * as one grouped native call when the model asks for them together ({@link SharedInputLinears}).
+ * {@code lora_A.weight} and {@code lora_B.weight}, and DoRA {@code lora_magnitude_vector} (PEFT's file key,
+ * which has no {@code .weight}: PEFT strips it when saving and adds it back when loading). Adapters of
+ * layers reading one input (q, k, v) run as one grouped native call when the model asks for them together ({@link SharedInputLinears}).
  */
 public final class LoraLinear extends LinearLayer implements LayerWrapper<LinearLayer>, SharedInputLinears.Groupable {
+    /** DoRA's parameter name, PEFT's file key suffix (no {@code .weight}). */
+    public static final String MAGNITUDE = "lora_magnitude_vector";
+
     private final LinearLayer base;
     private final String path;
     private final Tensor loraA; // (r, in) float32
     private final Tensor loraB; // (out, r) float32
     private final LoraConfig config;
     private final double scale;
-    private final LoraVariant variant = LoraVariant.PLAIN; // the seam for DoRA
+    private final Tensor magnitude; // DoRA's m (out,) float32, or null
+    private final LoraVariant variant;
     private long dropoutSeed;
     private long dropoutOffset;
     private boolean training;
@@ -48,6 +54,9 @@ public final class LoraLinear extends LinearLayer implements LayerWrapper<Linear
      * drawing random init from gen.
      */
     public LoraLinear(LinearLayer base, String path, LoraConfig config, Generator gen) {
+        if (config.useDora() && !(base instanceof Linear)) {
+            throw new Lora4jException("dora", DoraVariant.doraRefusal(path, base));
+        }
         this.base = registerChild("", LinearLayer.class, base).get();
         this.path = path;
         this.config = config;
@@ -72,6 +81,25 @@ public final class LoraLinear extends LinearLayer implements LayerWrapper<Linear
         }
         loraA.requiresGrad(true);
         loraB.requiresGrad(true);
+        if (config.useDora()) {
+            this.variant = new DoraVariant();
+            this.magnitude = registerParameter(MAGNITUDE, Scope.detached(() -> Tensor.zeros(DType.FLOAT32, device, out)));
+            initMagnitude();
+            magnitude.requiresGrad(true);
+        } else {
+            this.variant = LoraVariant.PLAIN;
+            this.magnitude = null;
+        }
+    }
+
+    /**
+     * Sets DoRA's magnitude to the row norms of W + s·B·A (PEFT's DoraLinearLayer.update_layer; B = 0 at the
+     * default init, so the row norms of W): the adapter then starts as the identity whatever A and B are.
+     */
+    void initMagnitude() {
+        try (Scope scope = Scope.open(); var noGrad = Autograd.noGrad()) {
+            magnitude.copyFrom(DoraVariant.weightNorm(((Linear) base).weight(), loraA, loraB, scale));
+        }
     }
 
     private static dev.lora4j.tensor.Device deviceOf(LinearLayer layer) {
@@ -108,6 +136,16 @@ public final class LoraLinear extends LinearLayer implements LayerWrapper<Linear
 
     public double scale() {
         return scale;
+    }
+
+    /** DoRA's magnitude m (out,) float32, or null for plain LoRA. */
+    public Tensor magnitude() {
+        return magnitude;
+    }
+
+    /** Whether this layer is DoRA (use_dora). */
+    public boolean isDora() {
+        return magnitude != null;
     }
 
     /** Training mode, dropout keyed by key (when lora_dropout > 0); masks restart for every new key. */
@@ -171,7 +209,7 @@ public final class LoraLinear extends LinearLayer implements LayerWrapper<Linear
     }
 
     boolean groupable() {
-        return active() && base instanceof Linear dense && dense.bias() == null;
+        return active() && variant == LoraVariant.PLAIN && base instanceof Linear dense && dense.bias() == null;
     }
 
     long dropoutSeed() {
@@ -186,52 +224,61 @@ public final class LoraLinear extends LinearLayer implements LayerWrapper<Linear
         return takeOffset(elements);
     }
 
-    /** Folds s·B·A into the base weight (PEFT's merge); the layer then computes the base alone. */
+    /**
+     * Folds the adapter into the base weight (PEFT's merge): W + s·B·A, or for DoRA (m / ‖W + s·B·A‖)·(W + s·B·A)
+     * per row; the layer then computes the base alone.
+     */
     public void merge() {
         if (merged) {
             throw new Lora4jException("lora_merge", "the adapter is already merged");
         }
-        addDelta(1.0);
+        rewriteWeight(true);
         merged = true;
     }
 
-    /** Subtracts s·B·A from the base weight again (PEFT's unmerge). */
+    /** Takes the adapter out of the base weight again (PEFT's unmerge). */
     public void unmerge() {
         if (!merged) {
             throw new Lora4jException("lora_unmerge", "the adapter is not merged");
         }
-        addDelta(-1.0);
+        rewriteWeight(false);
         merged = false;
     }
 
     /** Why this layer cannot merge, or null. */
     String mergeRefusal() {
         return base instanceof Linear ? null
-                : path + ": LoRA over a " + base.getClass().getSimpleName() + " cannot be merged into its weights";
+                : path + ": " + (isDora() ? "DoRA" : "LoRA") + " over a " + base.getClass().getSimpleName()
+                        + " cannot be merged into its weights";
     }
 
-    /** What merging adds to the weight (s·B·A for plain LoRA) as a new float32 tensor (out, in). */
+    /** s·B·A (PEFT's get_delta_weight; what plain LoRA's merge adds) as a new float32 tensor (out, in). */
     public Tensor delta() {
         try (var noGrad = Autograd.noGrad()) {
-            return variant.mergeDelta(this);
+            return loraB.matmul(loraA).mul(scale);
         }
     }
 
-    private void addDelta(double sign) {
+    private void rewriteWeight(boolean merge) {
         if (!(base instanceof Linear dense)) {
-            throw new Lora4jException("lora_merge", mergeRefusal());
+            throw new Lora4jException(merge ? "lora_merge" : "lora_unmerge", mergeRefusal());
         }
         Tensor w = dense.weight();
         try (Scope scope = Scope.open(); var noGrad = Autograd.noGrad()) {
-            // Add in float32 and round once to the weight's dtype, as PEFT's merge does for bf16 bases.
-            w.copyFrom(w.to(DType.FLOAT32).add(delta(), sign));
+            // Compute in float32 and round once to the weight's dtype, as PEFT's merge does for bf16 bases.
+            Tensor w32 = w.to(DType.FLOAT32);
+            w.copyFrom(merge ? variant.merge(this, w32) : variant.unmerge(this, w32));
         }
     }
 
-    /** Frees A and B only: the base goes back to the model (detach). */
+    /** Frees the adapter's own tensors only: the base goes back to the model (detach). */
     void releaseAdapter() {
         loraA.close();
         loraB.close();
+        if (magnitude != null) {
+            magnitude.close();
+        }
+        variant.release();
     }
 
     @Override
@@ -251,6 +298,10 @@ public final class LoraLinear extends LinearLayer implements LayerWrapper<Linear
 
     /** The adapter's own parameters (what an adapter file holds), by local name. */
     public List<Tensor> adapterTensors() {
-        return new ArrayList<>(List.of(loraA, loraB));
+        List<Tensor> out = new ArrayList<>(List.of(loraA, loraB));
+        if (magnitude != null) {
+            out.add(magnitude);
+        }
+        return out;
     }
 }

@@ -13,7 +13,11 @@ import dev.lora4j.Lora4jException;
 import java.util.List;
 import java.util.Map;
 
-/** LoRA (PEFT's LORA): low-rank updates added to the outputs of chosen linear layers. */
+/**
+ * LoRA (PEFT's LORA): low-rank updates added to the outputs of chosen linear layers; with use_dora, DoRA
+ * (the same files, "use_dora": true; {@code --method dora} is this method's preset with use_dora set, since
+ * PEFT has no DoRA type of its own).
+ */
 public final class LoraMethod implements PeftMethod {
     public static final String PEFT_TYPE = "LORA";
     /** The instance configs point to; the registry's instance behaves the same (the method is stateless). */
@@ -35,6 +39,13 @@ public final class LoraMethod implements PeftMethod {
     }
 
     @Override
+    public List<dev.lora4j.peft.MethodPreset> presets() {
+        var fields = dev.lora4j.io.StrictJson.mapper().createObjectNode().put("use_dora", true);
+        return List.of(new dev.lora4j.peft.MethodPreset("dora",
+                "DoRA: LoRA with a trainable magnitude per output row (PEFT's LoraConfig with use_dora)", fields));
+    }
+
+    @Override
     public List<ConfigOption> options() {
         return List.of(
                 new ConfigOption(List.of("--r"), "r", Type.INT, "R", "8", "LoRA rank, 1-256"),
@@ -47,6 +58,8 @@ public final class LoraMethod implements PeftMethod {
                 new ConfigOption(List.of("--lora-bias"), "bias", Type.STRING, "BIAS", "none", "none, all or lora_only"),
                 new ConfigOption(List.of("--rslora", "--use-rslora"), "use_rslora", Type.FLAG, null, null,
                         "scale by alpha/sqrt(r) (rsLoRA)"),
+                new ConfigOption(List.of("--use-dora"), "use_dora", Type.FLAG, null, null,
+                        "DoRA: a trainable magnitude per output row over W + s·B·A (PEFT's use_dora)"),
                 new ConfigOption(List.of("--lora-init", "--init-lora-weights"), "init_lora_weights", Type.STRING_OR_BOOLEAN,
                         "INIT", "default", "default (A Kaiming-uniform, B zero), gaussian, or random (B non-zero too)",
                         Map.of("default", "true", "random", "false")),
@@ -57,7 +70,6 @@ public final class LoraMethod implements PeftMethod {
     @Override
     public LoraConfig readConfig(ObjectNode json, String source) {
         ConfigFields f = new ConfigFields(json, source);
-        f.unsupported("use_dora", JsonNode::asBoolean, "DoRA (use_dora)");
         f.unsupported("fan_in_fan_out", JsonNode::asBoolean, "fan_in_fan_out (Conv1D layers)");
         f.unsupported("lora_bias", JsonNode::asBoolean, "lora_bias");
         f.unsupported("layers_to_transform", n -> true, "layers_to_transform");
@@ -77,6 +89,7 @@ public final class LoraMethod implements PeftMethod {
             throw f.error("bias", "must be none, all or lora_only, got " + json.get("bias"));
         }
         boolean rslora = f.bool("use_rslora", false);
+        boolean dora = f.bool("use_dora", false);
         LoraConfig.Init init = initWeights(f);
         List<String> modulesToSave = f.strings("modules_to_save");
         if (r < 1 || r > 256) {
@@ -90,7 +103,7 @@ public final class LoraMethod implements PeftMethod {
         }
         try {
             return new LoraConfig(r, alpha, dropout, bias, rslora, init, targets,
-                    modulesToSave == null ? List.of() : modulesToSave);
+                    modulesToSave == null ? List.of() : modulesToSave, dora);
         } catch (Lora4jException e) {
             throw new Lora4jException("adapter config", source + ": " + e.getMessage(), e);
         }

@@ -24,7 +24,8 @@ import java.util.TreeSet;
 /**
  * LoRA attached to a T5 model, as PEFT's LoraModel: the base is frozen, every linear layer that
  * config.targetModules() matches is wrapped in a {@link LoraLinear}, biases and modules_to_save become
- * trainable as config says. Adapter file keys are PEFT's ({@code base_model.model.<path>.lora_A.weight}).
+ * trainable as config says. Adapter file keys are PEFT's ({@code base_model.model.<path>.lora_A.weight}, and
+ * with DoRA {@code base_model.model.<path>.lora_magnitude_vector}).
  *
  * <p>It does not own the model: closing the model frees the adapters too (they are its layers now).
  */
@@ -66,7 +67,13 @@ public final class LoraModel implements Adapter {
                     throw new Lora4jException("lora", "layer " + path + " already carries a LoRA adapter; "
                             + "unload the previous adapter first");
                 }
-                LoraLinear lora = new LoraLinear(base, path, config, gen);
+                LoraLinear lora;
+                try {
+                    lora = new LoraLinear(base, path, config, gen);
+                } catch (RuntimeException ex) {
+                    undo(model, adapters); // leave the model as it was
+                    throw ex;
+                }
                 e.getValue().replace(lora);
                 adapters.put(path, lora);
             }
@@ -90,7 +97,8 @@ public final class LoraModel implements Adapter {
         List<Tensor> changed = new ArrayList<>();
         for (Map.Entry<String, Tensor> e : model.namedParameters().entrySet()) {
             String name = e.getKey();
-            if (name.endsWith(".lora_A.weight") || name.endsWith(".lora_B.weight")) {
+            if (name.endsWith(".lora_A.weight") || name.endsWith(".lora_B.weight")
+                    || name.endsWith("." + LoraLinear.MAGNITUDE)) {
                 continue;
             }
             boolean bias = name.endsWith(".bias");
@@ -204,8 +212,8 @@ public final class LoraModel implements Adapter {
 
     @Override
     public String describe() {
-        return String.format(Locale.ROOT, "LoRA r=%d, alpha=%s, dropout=%s, %d adapted layers", config.r(),
-                fmt(config.loraAlpha()), fmt(config.loraDropout()), adapters.size());
+        return String.format(Locale.ROOT, "%s r=%d, alpha=%s, dropout=%s, %d adapted layers", config.useDora() ? "DoRA" : "LoRA",
+                config.r(), fmt(config.loraAlpha()), fmt(config.loraDropout()), adapters.size());
     }
 
     private static String fmt(double v) {

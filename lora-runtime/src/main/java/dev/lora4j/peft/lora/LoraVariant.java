@@ -4,10 +4,10 @@ import dev.lora4j.nn.Linear;
 import dev.lora4j.tensor.Tensor;
 
 /**
- * How an active {@link LoraLinear} computes its output and what merging adds to its base weight. Plain
- * LoRA ({@link #PLAIN}) is the only variant today; DoRA (PEFT's {@code use_dora}: a learned magnitude per
- * output row over the direction W + s·B·A) is the variant this seam exists for. A variant owns no state of
- * its own: extra parameters (DoRA's magnitude) are registered on the layer.
+ * How an active {@link LoraLinear} computes its output and how merging changes its base weight: plain
+ * LoRA ({@link #PLAIN}, the fused native op) or DoRA ({@link DoraVariant}, PEFT's {@code use_dora}: a
+ * learned magnitude per output row over the direction W + s·B·A). Extra parameters (DoRA's magnitude)
+ * are registered on the layer; a variant keeps at most what a merge must remember for its unmerge.
  */
 public interface LoraVariant {
     /**
@@ -18,8 +18,14 @@ public interface LoraVariant {
      */
     Tensor forward(LoraLinear layer, Tensor x, long offset, boolean dropout);
 
-    /** What merging adds to the dense base weight, as a new float32 (out, in) tensor. */
-    Tensor mergeDelta(LoraLinear layer);
+    /** The merged weight for the dense base weight w (float32 (out, in)), as a new float32 tensor. */
+    Tensor merge(LoraLinear layer, Tensor w);
+
+    /** The base weight again from the merged weight w (float32 (out, in)), as a new float32 tensor. */
+    Tensor unmerge(LoraLinear layer, Tensor w);
+
+    /** Frees what the variant holds (nothing for plain LoRA). */
+    default void release() {}
 
     /** y = base(x) + s·(D(x)·Aᵀ)·Bᵀ: one fused op over a dense base, the adapter-only op over any other. */
     LoraVariant PLAIN = new LoraVariant() {
@@ -35,8 +41,13 @@ public interface LoraVariant {
         }
 
         @Override
-        public Tensor mergeDelta(LoraLinear layer) {
-            return layer.loraB().matmul(layer.loraA()).mul(layer.scale());
+        public Tensor merge(LoraLinear layer, Tensor w) {
+            return w.add(layer.delta(), 1.0);
+        }
+
+        @Override
+        public Tensor unmerge(LoraLinear layer, Tensor w) {
+            return w.add(layer.delta(), -1.0);
         }
     };
 }

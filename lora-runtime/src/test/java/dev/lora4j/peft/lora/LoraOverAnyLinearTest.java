@@ -157,6 +157,27 @@ class LoraOverAnyLinearTest {
         return m;
     }
 
+    /**
+     * DoRA normalises W + s·B·A, so it needs a dense base weight: over another layer it is refused when attached,
+     * naming the layer, and the layers wrapped before it are put back.
+     */
+    @Test
+    void doraOverANonDenseBaseIsRefusedAndTheModelIsLeftAsItWas() {
+        try (Scope scope = Scope.open();
+             T5ForConditionalGeneration model = T5ForConditionalGeneration.fromConfig(T5Config.parse(TINY), 2, Device.CPU, DType.FLOAT32)) {
+            LoraConfig dora = config(0).withDora(true);
+            String last = model.linearLayers().keySet().stream().filter(p -> dora.targetModules().matches(p, false))
+                    .reduce((a, b) -> b).orElseThrow();
+            model.replaceLinear(last, new Opaque(model.linearLayers().get(last)));
+            Map<String, LinearLayer> before = model.linearLayers();
+            Lora4jException e = assertThrows(Lora4jException.class, () -> PeftModel.wrap(model, dora, 1));
+            assertTrue(e.getMessage().contains(last) && e.getMessage().contains("DoRA needs the base layer's dense weight")
+                    && e.getMessage().contains("Opaque"), e.getMessage());
+            assertEquals(before, model.linearLayers(), "the failed wrap undid what it had done");
+            assertEquals(List.of(), model.namedParameters().keySet().stream().filter(n -> n.contains("lora_")).toList());
+        }
+    }
+
     @Test
     void aSecondLoraOnTheSameLayersIsRefusedAndTheModelIsLeftAsItWas() {
         try (Scope scope = Scope.open();
