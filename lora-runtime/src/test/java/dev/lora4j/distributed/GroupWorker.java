@@ -3,6 +3,7 @@ package dev.lora4j.distributed;
 import dev.lora4j.tensor.DType;
 import dev.lora4j.tensor.Device;
 import dev.lora4j.tensor.NativeLibrary;
+import dev.lora4j.tensor.Scope;
 import dev.lora4j.tensor.Tensor;
 
 import java.util.Arrays;
@@ -75,8 +76,8 @@ public final class GroupWorker {
         }
         // Gradients: rank r's loss is (r+1)·sum(w) so its gradient is r+1 everywhere; the average is 1.5.
         try (Tensor w = Tensor.zeros(2).requiresGrad(true); Tensor unused = Tensor.zeros(2).requiresGrad(true)) {
-            try (Tensor loss = w.sum().mul(r + 1)) {
-                loss.backward();
+            try (Scope scope = Scope.open()) {
+                w.sum().mul(r + 1).backward();
             }
             group.allReduceGradients(List.of(w, unused), ProcessGroup.ReduceOp.AVG);
             try (Tensor gw = w.grad(); Tensor gu = unused.grad()) {
