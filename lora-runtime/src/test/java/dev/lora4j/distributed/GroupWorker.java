@@ -37,6 +37,7 @@ public final class GroupWorker {
             System.out.flush();
             switch (scenario) {
                 case "collectives" -> collectives(group, r);
+                case "interop" -> interop(group, r);
                 case "hang" -> {
                     // Rank 1 stays alive but never calls the collective; rank 0's all-reduce must time out.
                     if (r == 1) {
@@ -86,6 +87,19 @@ public final class GroupWorker {
         }
         group.barrier();
         System.out.println("barrier");
+    }
+
+    /** The values gloo_peer.py holds on its rank; one float32 bucket of 7, as the Python side builds it. */
+    private static void interop(ProcessGroup group, int r) {
+        try (Tensor a = Tensor.of(new float[] {(r + 1) / 8f, 2 * (r + 1) / 8f, 3 * (r + 1) / 8f}, 3);
+             Tensor b = Tensor.of(new float[] {0.5f + r, 1.5f + r, 2.5f + r, 3.5f + r}, 2, 2);
+             Tensor x = Tensor.full(r + 5, DType.FLOAT32, Device.CPU, 3)) {
+            group.allReduce(List.of(a, b), ProcessGroup.ReduceOp.SUM);
+            System.out.println("sum a " + Arrays.toString(a.toFloatArray()));
+            System.out.println("sum b " + Arrays.toString(b.toFloatArray()));
+            group.broadcast(List.of(x), 1);
+            System.out.println("broadcast " + Arrays.toString(x.toFloatArray()));
+        }
     }
 
     private static void allReduceOnes(ProcessGroup group) {

@@ -1,14 +1,17 @@
 package dev.lora4j.distributed;
 
 import dev.lora4j.Lora4jException;
+import dev.lora4j.testing.PythonReference;
 import dev.lora4j.testing.Workers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -43,6 +46,34 @@ class ProcessGroupTest {
                 assertTrue(out.contains("grad [1.5, 1.5] [0.0, 0.0]"), out);
                 assertTrue(out.contains("barrier"), out);
                 assertTrue(out.contains("live tensors 0 live groups 0"), out);
+            }
+        }
+    }
+
+    @Test
+    void aJavaRankAndAPyTorchRankShareOneGlooGroup(@TempDir Path dir) throws Exception {
+        // Rank 0 is lora4j, rank 1 is torch.distributed's own ProcessGroupGloo (gloo_peer.py): the
+        // all-reduce of lora4j's flat bucket and the broadcast agree with PyTorch's, element for element.
+        Path script = Path.of(ProcessGroupTest.class.getResource("/python/gloo_peer.py").toURI());
+        try (Workers workers = new Workers()) {
+            int port = Workers.freePort();
+            Process java = workers.start(dir, 0, 2, port, 30, GroupWorker.class, "interop");
+            Process python = new ProcessBuilder(PythonReference.python(), script.toString(), "1", "2", Integer.toString(port), "30")
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("python.txt").toFile()).start();
+            try {
+                assertTrue(Workers.waitFor(java, 90) && Workers.waitFor(python, 90), "both ranks finished");
+                String javaOut = Workers.output(dir, 0);
+                String pythonOut = Files.readString(dir.resolve("python.txt"));
+                assertEquals(0, java.exitValue(), javaOut);
+                assertEquals(0, python.exitValue(), pythonOut);
+                // (1,2,3)/8 + (2,4,6)/8 and (0.5..3.5) + (1.5..4.5)
+                List<String> expected = List.of("sum a [0.375, 0.75, 1.125]", "sum b [2.0, 4.0, 6.0, 8.0]", "broadcast [6.0, 6.0, 6.0]");
+                for (String line : expected) {
+                    assertTrue(javaOut.contains(line), javaOut);
+                    assertTrue(pythonOut.contains(line), pythonOut);
+                }
+            } finally {
+                python.destroyForcibly();
             }
         }
     }

@@ -45,6 +45,8 @@ class DataParallelTrainingTest {
             assertTrue(Workers.waitFor(solo, 300), "the one-process run finished");
             assertEquals(0, solo.exitValue(), Workers.output(dir, "solo"));
         }
+        // The logged loss is the global batch's on both (rank 0 gathers the ranks' sums): same lines.
+        assertEquals(lossLines(Workers.output(dir, "solo")), lossLines(Workers.output(dir.resolve("dp"), 0)));
         Map<String, float[]> reference = read(dir.resolve("solo-run"));
         Map<String, float[]> parallel = read(dir.resolve("dp").resolve("run"));
         assertEquals(reference.keySet(), parallel.keySet());
@@ -129,6 +131,12 @@ class DataParallelTrainingTest {
         assertTrue(Workers.output(dir, 0).contains("step " + DataParallelWorker.STEPS + " loss"));
         assertTrue(!Workers.output(dir, 1).contains("step 1 loss"), "rank 1 does not report");
         assertTrue(!Files.exists(run.resolve("rank1")), "rank 1 writes nothing");
+    }
+
+    private static java.util.List<String> lossLines(String output) {
+        java.util.List<String> lines = output.lines().filter(l -> l.startsWith("step ")).toList();
+        assertEquals(DataParallelWorker.STEPS, lines.size(), output);
+        return lines;
     }
 
     private static String lossAt(Path dir, int step) throws Exception {
