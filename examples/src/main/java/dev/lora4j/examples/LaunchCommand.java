@@ -94,7 +94,15 @@ final class LaunchCommand implements Callable<Integer> {
     private List<String> workerCommand() {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        List<String> jvmOptions = ManagementFactory.getRuntimeMXBean().getInputArguments();
+        cmd.addAll(jvmOptions);
+        // lora4j's own settings (where the native library is, ...) set other than on the command line.
+        for (String key : System.getProperties().stringPropertyNames()) {
+            String option = "-D" + key + "=" + System.getProperty(key);
+            if (key.startsWith("lora4j.") && !jvmOptions.contains(option)) {
+                cmd.add(option);
+            }
+        }
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(Main.class.getName());
