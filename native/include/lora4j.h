@@ -337,7 +337,9 @@ int l4j_process_group_new(int32_t backend, int32_t rank, int32_t world_size, con
 /* In place on every rank: the tensors become their sum (or average) over the ranks. The tensors are
  * copied into one flat bucket per dtype, reduced in one call and copied back. */
 int l4j_all_reduce(l4j_process_group pg, const l4j_tensor *tensors, int64_t n, int32_t op);
-/* As l4j_all_reduce on the parameters' gradients; a parameter without a gradient joins with zeros. */
+/* As l4j_all_reduce on the parameters' gradients (one bucket). A parameter without a gradient on some
+ * ranks joins with zeros there; one without a gradient on every rank keeps none (the optimizer skips it,
+ * as in one process). */
 int l4j_all_reduce_grads(l4j_process_group pg, const l4j_tensor *params, int64_t n, int32_t op);
 /* In place: every rank's tensors become root's (one flat bucket per dtype). */
 int l4j_broadcast(l4j_process_group pg, const l4j_tensor *tensors, int64_t n, int32_t root);

@@ -176,14 +176,33 @@ int l4j_all_reduce(l4j_process_group pg, const l4j_tensor *tensors, int64_t n, i
 int l4j_all_reduce_grads(l4j_process_group pg, const l4j_tensor *params, int64_t n, int32_t op) {
   return l4j::guarded("l4j_all_reduce_grads", [&] {
     auto &group = get_group(pg);
+    if (op != L4J_REDUCE_SUM && op != L4J_REDUCE_AVG) throw ArgumentError("unknown reduce op " + std::to_string(op));
+    std::vector<at::Tensor> list = l4j::to_tensor_list(params, n);
     std::vector<at::Tensor> grads;
-    for (const at::Tensor &p : l4j::to_tensor_list(params, n)) {
-      // A parameter that took no part in this rank's graph still joins with zeros, so every rank
-      // hands the collective the same layout.
-      if (!p.grad().defined()) p.mutable_grad() = at::zeros_like(p);
+    // How many ranks have a gradient for each parameter, reduced in the same bucket as the float32
+    // gradients: a parameter no rank has a gradient for stays without one (AdamW then skips it, as it
+    // would in one process); one that only some ranks have joins with zeros from the others.
+    at::Tensor present = at::zeros({n}, at::kFloat);
+    for (int64_t i = 0; i < n; i++) {
+      const at::Tensor &p = list[i];
+      if (p.grad().defined()) {
+        present[i] = 1.0;
+      } else {
+        p.mutable_grad() = at::zeros_like(p);
+      }
       grads.push_back(p.grad());
     }
-    all_reduce_in_place(group, grads, op);
+    grads.push_back(present);
+    // AVG would divide the counts too: sum, then divide the gradients alone.
+    all_reduce_in_place(group, grads, L4J_REDUCE_SUM);
+    at::NoGradGuard no_grad;
+    for (int64_t i = 0; i < n; i++) {
+      if (present[i].item<float>() == 0) {
+        list[i].mutable_grad().reset();
+      } else if (op == L4J_REDUCE_AVG) {
+        list[i].mutable_grad().div_(group.world_size);
+      }
+    }
   });
 }
 

@@ -96,8 +96,9 @@ public final class ProcessGroup implements AutoCloseable {
     }
 
     /**
-     * In place on every rank: the parameters' gradients become their sum or average over the ranks. A
-     * parameter without a gradient takes part with zeros, so every rank sends the same layout.
+     * In place on every rank: the parameters' gradients become their sum or average over the ranks (one
+     * flat bucket). A parameter without a gradient on some ranks takes part with zeros there; one without
+     * a gradient on every rank keeps none, so the optimizer skips it as it would in one process.
      */
     public void allReduceGradients(List<Tensor> params, ReduceOp op) {
         try (var f = Native.frame()) {

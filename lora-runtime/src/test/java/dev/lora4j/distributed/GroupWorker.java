@@ -76,13 +76,20 @@ public final class GroupWorker {
             System.out.println("broadcast " + Arrays.toString(x.toFloatArray()));
         }
         // Gradients: rank r's loss is (r+1)·sum(w) so its gradient is r+1 everywhere; the average is 1.5.
-        try (Tensor w = Tensor.zeros(2).requiresGrad(true); Tensor unused = Tensor.zeros(2).requiresGrad(true)) {
+        // `partial` has a gradient (2) on rank 0 only: the average with rank 1's zeros is 1. `unused` has
+        // none on any rank and keeps none.
+        try (Tensor w = Tensor.zeros(2).requiresGrad(true); Tensor partial = Tensor.zeros(2).requiresGrad(true);
+             Tensor unused = Tensor.zeros(2).requiresGrad(true)) {
             try (Scope scope = Scope.open()) {
                 w.sum().mul(r + 1).backward();
+                if (r == 0) {
+                    partial.sum().mul(2).backward();
+                }
             }
-            group.allReduceGradients(List.of(w, unused), ProcessGroup.ReduceOp.AVG);
-            try (Tensor gw = w.grad(); Tensor gu = unused.grad()) {
-                System.out.println("grad " + Arrays.toString(gw.toFloatArray()) + " " + Arrays.toString(gu.toFloatArray()));
+            group.allReduceGradients(List.of(w, partial, unused), ProcessGroup.ReduceOp.AVG);
+            try (Tensor gw = w.grad(); Tensor gp = partial.grad()) {
+                System.out.println("grad " + Arrays.toString(gw.toFloatArray()) + " " + Arrays.toString(gp.toFloatArray())
+                        + " " + (unused.grad() == null ? "none" : "some"));
             }
         }
         group.barrier();

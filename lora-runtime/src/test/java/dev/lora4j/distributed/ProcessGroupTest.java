@@ -43,7 +43,7 @@ class ProcessGroupTest {
                 assertTrue(out.contains("sum c [0.75, 0.75]"), out);  // bfloat16: 0.25 + 0.5, exact
                 assertTrue(out.contains("avg a [3.0, 6.0, 9.0]"), out);
                 assertTrue(out.contains("broadcast [6.0, 6.0, 6.0]"), out);  // rank 1's value r + 5
-                assertTrue(out.contains("grad [1.5, 1.5] [0.0, 0.0]"), out);
+                assertTrue(out.contains("grad [1.5, 1.5] [1.0, 1.0] none"), out);
                 assertTrue(out.contains("barrier"), out);
                 assertTrue(out.contains("live tensors 0 live groups 0"), out);
             }
