@@ -7,6 +7,8 @@ import dev.lora4j.tensor.Tensor;
 import dev.lora4j.testing.Workers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,8 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Data-parallel training over Gloo on 127.0.0.1, 2 JVM processes × 1 thread, against one process with
- * the same global batch (batch 2 × 2 ranks against batch 2 × accumulation 2): 20 steps of LoRA and of
- * full fine-tuning (dropout 0) end with the same tensors (1e-6 relative per tensor); with dropout the
+ * the same global batch (batch 2 × 2 ranks against batch 2 × accumulation 2): 20 steps of LoRA, IA3,
+ * prompt tuning and full fine-tuning (dropout 0) end with the same tensors (1e-6 relative per tensor); with dropout the
  * same 2-rank run is bit-identical twice, and a run whose rank 1 is killed fails on rank 0 with a clear
  * error, refuses a resume on another number of processes, and resumes to the uninterrupted result.
  */
@@ -38,6 +40,12 @@ class DataParallelTrainingTest {
         equivalence(dir, "full");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"ia3", "prompt"})
+    void twoRanksEqualOneProcessForAWrapperAndAHookMethod(String method, @TempDir Path dir) throws Exception {
+        equivalence(dir, method);
+    }
+
     private static void equivalence(Path dir, String mode) throws Exception {
         try (Workers workers = new Workers()) {
             Process solo = workers.startAlone(dir, "solo", DataParallelWorker.class, mode, dir.resolve("solo-run").toString(), "0", "2");
@@ -46,7 +54,10 @@ class DataParallelTrainingTest {
             assertEquals(0, solo.exitValue(), Workers.output(dir, "solo"));
         }
         // The logged loss is the global batch's on both (rank 0 gathers the ranks' sums): same lines.
-        assertEquals(lossLines(Workers.output(dir, "solo")), lossLines(Workers.output(dir.resolve("dp"), 0)));
+        java.util.List<String> losses = lossLines(Workers.output(dir, "solo"));
+        assertEquals(losses, lossLines(Workers.output(dir.resolve("dp"), 0)));
+        assertTrue(!losses.get(0).substring(losses.get(0).indexOf(" loss ")).equals(
+                losses.get(losses.size() - 1).substring(losses.get(losses.size() - 1).indexOf(" loss "))), "training moved the loss");
         Map<String, float[]> reference = read(dir.resolve("solo-run"));
         Map<String, float[]> parallel = read(dir.resolve("dp").resolve("run"));
         assertEquals(reference.keySet(), parallel.keySet());

@@ -7,8 +7,11 @@ import dev.lora4j.data.TokenizedExample;
 import dev.lora4j.distributed.DistributedConfig;
 import dev.lora4j.distributed.ProcessGroup;
 import dev.lora4j.io.TensorFiles;
+import dev.lora4j.peft.MethodConfig;
 import dev.lora4j.peft.PeftModel;
+import dev.lora4j.peft.ia3.Ia3Config;
 import dev.lora4j.peft.lora.LoraConfig;
+import dev.lora4j.peft.prompt.PromptTuningConfig;
 import dev.lora4j.t5.T5Config;
 import dev.lora4j.t5.T5ForConditionalGeneration;
 import dev.lora4j.tensor.DType;
@@ -24,10 +27,10 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * A worker of {@link DataParallelTrainingTest}: trains a tiny random T5 (LoRA or full) for 20 steps in a
+ * A worker of {@link DataParallelTrainingTest}: trains a tiny random T5 (LoRA, IA3, prompt tuning or full) for 20 steps in a
  * run directory, as one rank of the group torchrun's variables describe, or alone when they are unset.
  * Rank 0 prints "step N" per step and writes the trained tensors to {@code <run>/trained.safetensors}.
- * Arguments: lora|full, run directory, dropout, gradient accumulation.
+ * Arguments: lora|ia3|prompt|full, run directory, dropout, gradient accumulation.
  */
 public final class DataParallelWorker {
     static final int STEPS = 20;
@@ -65,9 +68,16 @@ public final class DataParallelWorker {
                      T5Config.parse(TINY.replace("DROPOUT", Double.toString(dropout))), 3, Device.CPU, DType.FLOAT32)) {
             PeftModel lora = null;
             TrainableModel trainable;
-            if (mode.equals("lora")) {
-                lora = PeftModel.wrap(model, LoraConfig.defaults().withR(4).withAlpha(8).withDropout(dropout)
-                        .withInit(LoraConfig.Init.RANDOM).withTargets(LoraConfig.TargetModules.names("q", "v", "wo")), 5);
+            MethodConfig method = switch (mode) {
+                case "lora" -> LoraConfig.defaults().withR(4).withAlpha(8).withDropout(dropout)
+                        .withInit(LoraConfig.Init.RANDOM).withTargets(LoraConfig.TargetModules.names("q", "v", "wo"));
+                case "ia3" -> Ia3Config.defaults();
+                case "prompt" -> new PromptTuningConfig(4, PromptTuningConfig.Init.RANDOM, null, null);
+                case "full" -> null;
+                default -> throw new IllegalArgumentException(mode);
+            };
+            if (method != null) {
+                lora = PeftModel.wrap(model, method, 5);
                 trainable = TrainableModel.adapter(lora, "tiny");
             } else {
                 trainable = TrainableModel.full(model);
