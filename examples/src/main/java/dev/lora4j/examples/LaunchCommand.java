@@ -62,8 +62,11 @@ final class LaunchCommand implements Callable<Integer> {
         int port = masterPort != 0 ? masterPort : freePort();
         int threads = threadsPerWorker > 0 ? threadsPerWorker : Math.max(1, Runtime.getRuntime().availableProcessors() / nproc);
         PrintStream out = System.out;
-        List<Process> workers = new ArrayList<>();
+        List<Process> workers = new java.util.concurrent.CopyOnWriteArrayList<>();
         List<Thread> pumps = new ArrayList<>();
+        // A launcher stopped by a signal (Ctrl-C, a scheduler's SIGTERM) takes its workers with it.
+        Thread stopOnExit = new Thread(() -> workers.forEach(Process::destroyForcibly), "launch-stop-workers");
+        Runtime.getRuntime().addShutdownHook(stopOnExit);
         try {
             for (int rank = 0; rank < nproc; rank++) {
                 ProcessBuilder pb = new ProcessBuilder(workerCommand()).redirectErrorStream(true);
@@ -87,6 +90,7 @@ final class LaunchCommand implements Callable<Integer> {
             return status;
         } finally {
             stopAll(workers);
+            Runtime.getRuntime().removeShutdownHook(stopOnExit);
         }
     }
 

@@ -38,15 +38,9 @@ public final class GroupWorker {
             switch (scenario) {
                 case "collectives" -> collectives(group, r);
                 case "interop" -> interop(group, r);
-                case "hang" -> {
-                    // Rank 1 stays alive but never calls the collective; rank 0's all-reduce must time out.
-                    if (r == 1) {
-                        sleep(600_000);
-                    }
-                    allReduceOnes(group);
-                }
                 case "wait" -> {
-                    // Rank 1 waits to be killed; rank 0 is inside an all-reduce when that happens.
+                    // Rank 1 stays alive but never calls the collective (the test times rank 0's error, or
+                    // kills rank 1 while rank 0 is inside its all-reduce).
                     if (r == 1) {
                         sleep(600_000);
                     }

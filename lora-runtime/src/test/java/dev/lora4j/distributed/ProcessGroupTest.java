@@ -113,8 +113,8 @@ class ProcessGroupTest {
     void aSilentPeerMakesTheCollectiveFailAtTheTimeout(@TempDir Path dir) throws Exception {
         try (Workers workers = new Workers()) {
             int port = Workers.freePort();
-            Process r0 = workers.start(dir, 0, 2, port, TIMEOUT_S, GroupWorker.class, "hang");
-            workers.start(dir, 1, 2, port, TIMEOUT_S, GroupWorker.class, "hang");
+            Process r0 = workers.start(dir, 0, 2, port, TIMEOUT_S, GroupWorker.class, "wait");
+            workers.start(dir, 1, 2, port, TIMEOUT_S, GroupWorker.class, "wait");
             Workers.awaitLine(dir.resolve("rank0.txt"), "joined", 60);
             long t0 = System.nanoTime();
             assertTrue(Workers.waitFor(r0, TIMEOUT_S + 15), "rank 0 gave up");
