@@ -7,7 +7,6 @@ import dev.lora4j.distributed.ProcessGroup;
 import dev.lora4j.nn.RandomKey;
 import dev.lora4j.t5.T5Output;
 import dev.lora4j.tensor.Autograd;
-import dev.lora4j.tensor.DType;
 import dev.lora4j.tensor.Device;
 import dev.lora4j.Lora4jException;
 import dev.lora4j.tensor.Scope;
@@ -303,9 +302,9 @@ public final class Trainer {
      * another checkpoint is refused) and take rank 0's trainable tensors, so they all start from one state.
      */
     private void startTogether(List<Tensor> tensors, long step) {
-        try (Tensor mine = Tensor.of(new double[] {step}, 1); Tensor first = Tensor.of(new double[] {step}, 1)) {
+        try (Tensor first = Tensor.of(new double[] {step}, 1)) {
             group.broadcast(List.of(first), 0);
-            if (first.item() != mine.item()) {
+            if (first.item() != step) {
                 throw new Lora4jException("trainer", "rank " + rank + " would resume at step " + step + " but rank 0 at step "
                         + (long) first.item() + ": every rank must see the same run directory (checkpoints)");
             }
