@@ -56,6 +56,7 @@ extern "C" {
 typedef struct l4j_tensor_s *l4j_tensor;
 typedef struct l4j_generator_s *l4j_generator;
 typedef struct l4j_optimizer_s *l4j_optimizer;
+typedef struct l4j_process_group_s *l4j_process_group;
 
 /* ---- library ------------------------------------------------------------------------------- */
 
@@ -316,6 +317,36 @@ int l4j_cuda_synchronize(int32_t device_index);
 int l4j_cuda_memory_allocated(int32_t device_index, int64_t *out);
 int l4j_cuda_max_memory_allocated(int32_t device_index, int64_t *out);
 int l4j_cuda_reset_peak_memory(int32_t device_index);
+
+/* ---- data parallel (c10d: TCPStore rendezvous, ProcessGroupGloo; docs/DISTRIBUTED.md) ---------- */
+
+/* Collective backends. */
+#define L4J_BACKEND_GLOO 0
+#define L4J_BACKEND_NCCL 1
+
+/* All-reduce operations: AVG is SUM divided by the world size. */
+#define L4J_REDUCE_SUM 0
+#define L4J_REDUCE_AVG 1
+
+/* Joins a process group: rank 0 serves a TCP store on master_addr:master_port and waits for the other
+ * ranks; the others connect to it. Fails, never hangs, when the rendezvous or a Gloo connection does not
+ * complete within timeout_ms (a port in use, an unreachable master, a rank that never starts). Every
+ * later collective is bounded by the same timeout. */
+int l4j_process_group_new(int32_t backend, int32_t rank, int32_t world_size, const char *master_addr,
+                          int32_t master_port, int64_t timeout_ms, l4j_process_group *out);
+/* In place on every rank: the tensors become their sum (or average) over the ranks. The tensors are
+ * copied into one flat bucket per dtype, reduced in one call and copied back. */
+int l4j_all_reduce(l4j_process_group pg, const l4j_tensor *tensors, int64_t n, int32_t op);
+/* As l4j_all_reduce on the parameters' gradients (one bucket). A parameter without a gradient on some
+ * ranks joins with zeros there; one without a gradient on every rank keeps none (the optimizer skips it,
+ * as in one process). */
+int l4j_all_reduce_grads(l4j_process_group pg, const l4j_tensor *params, int64_t n, int32_t op);
+/* In place: every rank's tensors become root's (one flat bucket per dtype). */
+int l4j_broadcast(l4j_process_group pg, const l4j_tensor *tensors, int64_t n, int32_t root);
+int l4j_barrier(l4j_process_group pg);
+/* After a failed collective the group refuses further work; free it and exit. */
+int l4j_process_group_free(l4j_process_group pg);
+int64_t l4j_live_process_groups(void);
 
 #ifdef __cplusplus
 }

@@ -15,6 +15,7 @@ module dev.lora4j {
 
     exports dev.lora4j;
     exports dev.lora4j.data;
+    exports dev.lora4j.distributed;
     exports dev.lora4j.eval;
     exports dev.lora4j.hub;
     exports dev.lora4j.io;

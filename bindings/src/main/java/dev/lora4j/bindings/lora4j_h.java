@@ -206,6 +206,42 @@ public final class lora4j_h {
 
     /**
      * {@snippet lang=c :
+     * #define L4J_BACKEND_GLOO 0
+     * }
+     */
+    public static int L4J_BACKEND_GLOO() {
+        return 0;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * #define L4J_BACKEND_NCCL 1
+     * }
+     */
+    public static int L4J_BACKEND_NCCL() {
+        return 1;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * #define L4J_REDUCE_SUM 0
+     * }
+     */
+    public static int L4J_REDUCE_SUM() {
+        return 0;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * #define L4J_REDUCE_AVG 1
+     * }
+     */
+    public static int L4J_REDUCE_AVG() {
+        return 1;
+    }
+
+    /**
+     * {@snippet lang=c :
      * typedef struct l4j_tensor_s *l4j_tensor
      * }
      */
@@ -224,6 +260,13 @@ public final class lora4j_h {
      * }
      */
     public static final AddressLayout l4j_optimizer = lora4j_h.C_POINTER;
+
+    /**
+     * {@snippet lang=c :
+     * typedef struct l4j_process_group_s *l4j_process_group
+     * }
+     */
+    public static final AddressLayout l4j_process_group = lora4j_h.C_POINTER;
 
     private static final class l4j_abi_version {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
@@ -8468,6 +8511,412 @@ public final class lora4j_h {
         var mh$ = l4j_cuda_reset_peak_memory.HANDLE;
         try {
             return (int) mh$.invokeExact(device_index);
+        } catch (Error | RuntimeException ex$) {
+            throw ex$;
+        } catch (Throwable ex$) {
+            throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static final class l4j_process_group_new {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lora4j_h.C_INT,
+            lora4j_h.C_INT,
+            lora4j_h.C_INT,
+            lora4j_h.C_INT,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_INT,
+            lora4j_h.C_LONG_LONG,
+            lora4j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("l4j_process_group_new");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int l4j_process_group_new(int32_t backend, int32_t rank, int32_t world_size, const char *master_addr, int32_t master_port, int64_t timeout_ms, l4j_process_group *out)
+     * }
+     */
+    public static FunctionDescriptor l4j_process_group_new$descriptor() {
+        return l4j_process_group_new.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int l4j_process_group_new(int32_t backend, int32_t rank, int32_t world_size, const char *master_addr, int32_t master_port, int64_t timeout_ms, l4j_process_group *out)
+     * }
+     */
+    public static MethodHandle l4j_process_group_new$handle() {
+        return l4j_process_group_new.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int l4j_process_group_new(int32_t backend, int32_t rank, int32_t world_size, const char *master_addr, int32_t master_port, int64_t timeout_ms, l4j_process_group *out)
+     * }
+     */
+    public static MemorySegment l4j_process_group_new$address() {
+        return l4j_process_group_new.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int l4j_process_group_new(int32_t backend, int32_t rank, int32_t world_size, const char *master_addr, int32_t master_port, int64_t timeout_ms, l4j_process_group *out)
+     * }
+     */
+    public static int l4j_process_group_new(int backend, int rank, int world_size, MemorySegment master_addr, int master_port, long timeout_ms, MemorySegment out) {
+        var mh$ = l4j_process_group_new.HANDLE;
+        try {
+            return (int) mh$.invokeExact(backend, rank, world_size, master_addr, master_port, timeout_ms, out);
+        } catch (Error | RuntimeException ex$) {
+            throw ex$;
+        } catch (Throwable ex$) {
+            throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static final class l4j_all_reduce {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lora4j_h.C_INT,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_LONG_LONG,
+            lora4j_h.C_INT);
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("l4j_all_reduce");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int l4j_all_reduce(l4j_process_group pg, const l4j_tensor *tensors, int64_t n, int32_t op)
+     * }
+     */
+    public static FunctionDescriptor l4j_all_reduce$descriptor() {
+        return l4j_all_reduce.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int l4j_all_reduce(l4j_process_group pg, const l4j_tensor *tensors, int64_t n, int32_t op)
+     * }
+     */
+    public static MethodHandle l4j_all_reduce$handle() {
+        return l4j_all_reduce.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int l4j_all_reduce(l4j_process_group pg, const l4j_tensor *tensors, int64_t n, int32_t op)
+     * }
+     */
+    public static MemorySegment l4j_all_reduce$address() {
+        return l4j_all_reduce.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int l4j_all_reduce(l4j_process_group pg, const l4j_tensor *tensors, int64_t n, int32_t op)
+     * }
+     */
+    public static int l4j_all_reduce(MemorySegment pg, MemorySegment tensors, long n, int op) {
+        var mh$ = l4j_all_reduce.HANDLE;
+        try {
+            return (int) mh$.invokeExact(pg, tensors, n, op);
+        } catch (Error | RuntimeException ex$) {
+            throw ex$;
+        } catch (Throwable ex$) {
+            throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static final class l4j_all_reduce_grads {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lora4j_h.C_INT,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_LONG_LONG,
+            lora4j_h.C_INT);
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("l4j_all_reduce_grads");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int l4j_all_reduce_grads(l4j_process_group pg, const l4j_tensor *params, int64_t n, int32_t op)
+     * }
+     */
+    public static FunctionDescriptor l4j_all_reduce_grads$descriptor() {
+        return l4j_all_reduce_grads.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int l4j_all_reduce_grads(l4j_process_group pg, const l4j_tensor *params, int64_t n, int32_t op)
+     * }
+     */
+    public static MethodHandle l4j_all_reduce_grads$handle() {
+        return l4j_all_reduce_grads.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int l4j_all_reduce_grads(l4j_process_group pg, const l4j_tensor *params, int64_t n, int32_t op)
+     * }
+     */
+    public static MemorySegment l4j_all_reduce_grads$address() {
+        return l4j_all_reduce_grads.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int l4j_all_reduce_grads(l4j_process_group pg, const l4j_tensor *params, int64_t n, int32_t op)
+     * }
+     */
+    public static int l4j_all_reduce_grads(MemorySegment pg, MemorySegment params, long n, int op) {
+        var mh$ = l4j_all_reduce_grads.HANDLE;
+        try {
+            return (int) mh$.invokeExact(pg, params, n, op);
+        } catch (Error | RuntimeException ex$) {
+            throw ex$;
+        } catch (Throwable ex$) {
+            throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static final class l4j_broadcast {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lora4j_h.C_INT,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_LONG_LONG,
+            lora4j_h.C_INT);
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("l4j_broadcast");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int l4j_broadcast(l4j_process_group pg, const l4j_tensor *tensors, int64_t n, int32_t root)
+     * }
+     */
+    public static FunctionDescriptor l4j_broadcast$descriptor() {
+        return l4j_broadcast.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int l4j_broadcast(l4j_process_group pg, const l4j_tensor *tensors, int64_t n, int32_t root)
+     * }
+     */
+    public static MethodHandle l4j_broadcast$handle() {
+        return l4j_broadcast.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int l4j_broadcast(l4j_process_group pg, const l4j_tensor *tensors, int64_t n, int32_t root)
+     * }
+     */
+    public static MemorySegment l4j_broadcast$address() {
+        return l4j_broadcast.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int l4j_broadcast(l4j_process_group pg, const l4j_tensor *tensors, int64_t n, int32_t root)
+     * }
+     */
+    public static int l4j_broadcast(MemorySegment pg, MemorySegment tensors, long n, int root) {
+        var mh$ = l4j_broadcast.HANDLE;
+        try {
+            return (int) mh$.invokeExact(pg, tensors, n, root);
+        } catch (Error | RuntimeException ex$) {
+            throw ex$;
+        } catch (Throwable ex$) {
+            throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static final class l4j_barrier {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lora4j_h.C_INT,
+            lora4j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("l4j_barrier");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int l4j_barrier(l4j_process_group pg)
+     * }
+     */
+    public static FunctionDescriptor l4j_barrier$descriptor() {
+        return l4j_barrier.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int l4j_barrier(l4j_process_group pg)
+     * }
+     */
+    public static MethodHandle l4j_barrier$handle() {
+        return l4j_barrier.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int l4j_barrier(l4j_process_group pg)
+     * }
+     */
+    public static MemorySegment l4j_barrier$address() {
+        return l4j_barrier.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int l4j_barrier(l4j_process_group pg)
+     * }
+     */
+    public static int l4j_barrier(MemorySegment pg) {
+        var mh$ = l4j_barrier.HANDLE;
+        try {
+            return (int) mh$.invokeExact(pg);
+        } catch (Error | RuntimeException ex$) {
+            throw ex$;
+        } catch (Throwable ex$) {
+            throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static final class l4j_process_group_free {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lora4j_h.C_INT,
+            lora4j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("l4j_process_group_free");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int l4j_process_group_free(l4j_process_group pg)
+     * }
+     */
+    public static FunctionDescriptor l4j_process_group_free$descriptor() {
+        return l4j_process_group_free.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int l4j_process_group_free(l4j_process_group pg)
+     * }
+     */
+    public static MethodHandle l4j_process_group_free$handle() {
+        return l4j_process_group_free.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int l4j_process_group_free(l4j_process_group pg)
+     * }
+     */
+    public static MemorySegment l4j_process_group_free$address() {
+        return l4j_process_group_free.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int l4j_process_group_free(l4j_process_group pg)
+     * }
+     */
+    public static int l4j_process_group_free(MemorySegment pg) {
+        var mh$ = l4j_process_group_free.HANDLE;
+        try {
+            return (int) mh$.invokeExact(pg);
+        } catch (Error | RuntimeException ex$) {
+            throw ex$;
+        } catch (Throwable ex$) {
+            throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static final class l4j_live_process_groups {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lora4j_h.C_LONG_LONG);
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("l4j_live_process_groups");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int64_t l4j_live_process_groups(void)
+     * }
+     */
+    public static FunctionDescriptor l4j_live_process_groups$descriptor() {
+        return l4j_live_process_groups.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t l4j_live_process_groups(void)
+     * }
+     */
+    public static MethodHandle l4j_live_process_groups$handle() {
+        return l4j_live_process_groups.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t l4j_live_process_groups(void)
+     * }
+     */
+    public static MemorySegment l4j_live_process_groups$address() {
+        return l4j_live_process_groups.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int64_t l4j_live_process_groups(void)
+     * }
+     */
+    public static long l4j_live_process_groups() {
+        var mh$ = l4j_live_process_groups.HANDLE;
+        try {
+            return (long) mh$.invokeExact();
         } catch (Error | RuntimeException ex$) {
             throw ex$;
         } catch (Throwable ex$) {

@@ -9,6 +9,8 @@ import dev.lora4j.data.PreparedData;
 import dev.lora4j.data.SummarizationEncoder;
 import dev.lora4j.data.SummarizationPrompt;
 import dev.lora4j.data.TokenizedExample;
+import dev.lora4j.distributed.DistributedConfig;
+import dev.lora4j.distributed.ProcessGroup;
 import dev.lora4j.eval.RougeScorer;
 import dev.lora4j.examples.report.TrainingCurves;
 import dev.lora4j.examples.report.TrainingProgress;
@@ -51,6 +53,10 @@ import picocli.CommandLine.Spec;
  * (the method's adapter directory or an HF checkpoint), plots/ and, when a validation file is given,
  * report.html comparing the original and the fine-tuned model. Running it again on the same directory
  * resumes from the last checkpoint. The methods' options are added by {@link MethodOptions}.
+ *
+ * <p>Under torchrun's variables (WORLD_SIZE, RANK, MASTER_ADDR, MASTER_PORT; {@code lora4j launch} sets
+ * them) it is one rank of a data-parallel run: every rank trains its shard of each global batch; rank 0
+ * alone locks and writes the run directory, reports progress and writes final/, plots and the report.
  */
 @Command(name = "finetune", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Fine-tune with a parameter-efficient method or fully on dialogue summarization; resumable; "
@@ -139,6 +145,21 @@ final class FinetuneCommand implements Callable<Integer> {
             throw new Lora4jException("cli", (rougeEvery > 0 ? "--rouge-every" : "--eval-every") + " evaluates on validation data: "
                     + "it needs --validation FILE");
         }
+        DistributedConfig dist = DistributedConfig.fromEnvironment();
+        if (dist != null && dist.worldSize() > 1) {
+            // Joined before anything else can fail, so a failing rank makes the others fail at once (their
+            // peer is gone) rather than at the rendezvous timeout.
+            try (ProcessGroup group = ProcessGroup.join(dist)) {
+                log.printf("data parallel: rank %d of %d (rendezvous %s:%d, Gloo)%n", group.rank(), group.worldSize(),
+                        dist.masterAddr(), dist.masterPort());
+                return prepareAndTrain(full, config, methodConfig, group, log);
+            }
+        }
+        return prepareAndTrain(full, config, methodConfig, null, log);
+    }
+
+    private int prepareAndTrain(boolean full, TrainerConfig config, MethodConfig methodConfig, ProcessGroup group,
+                                PrintStream log) throws IOException {
         // Inputs are read before the run directory is touched: a bad file leaves nothing behind.
         Tokenizer tokenizer = modelOptions.loadTokenizer();
         List<DialogueExample> train = dataOptions.read(trainFile, DataUse.TRAIN, log);
@@ -147,6 +168,10 @@ final class FinetuneCommand implements Callable<Integer> {
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         OutputPaths.requireDirectory("--out", runDir);
         OutputPaths.refuseInputs("--out", runDir, inputs());
+        if (group != null && group.rank() != 0) {
+            // Rank 0 holds the lock and writes; the others read the checkpoints it writes.
+            return train(runDir, full, config, methodConfig, tokenizer, train, validation, group, log);
+        }
         // One process per run directory: two would interleave metrics.jsonl and overwrite checkpoints.
         try (DirectoryLock lock = DirectoryLock.acquire(runDir, "lora4j finetune", "--out")) {
             writeRunConfig(runDir, config, methodConfig); // refuses a run with other settings before anything is changed
@@ -156,7 +181,7 @@ final class FinetuneCommand implements Callable<Integer> {
                 log.println("removed " + stale + " unfinished checkpoint folder(s) and " + files
                         + " temporary file(s) left by an interrupted run");
             }
-            return train(runDir, full, config, methodConfig, tokenizer, train, validation, log);
+            return train(runDir, full, config, methodConfig, tokenizer, train, validation, group, log);
         }
     }
 
@@ -170,7 +195,9 @@ final class FinetuneCommand implements Callable<Integer> {
     }
 
     private int train(Path runDir, boolean full, TrainerConfig config, MethodConfig methodConfig, Tokenizer tokenizer,
-                      List<DialogueExample> train, List<DialogueExample> validation, PrintStream log) throws IOException {
+                      List<DialogueExample> train, List<DialogueExample> validation, ProcessGroup group, PrintStream log)
+            throws IOException {
+        boolean writer = group == null || group.rank() == 0;
         SummarizationPrompt template = generationOptions.template();
         SummarizationEncoder encoder = new SummarizationEncoder(tokenizer, template, generationOptions.maxSourceLength, maxTargetLength);
         List<TokenizedExample> trainSet = encoder.encodeAll(train);
@@ -202,20 +229,27 @@ final class FinetuneCommand implements Callable<Integer> {
             RougeScorer scorer = Evaluations.scorer(true);
             long started = System.nanoTime();
             Trainer.Result result;
-            try (TrainingProgress progress = new TrainingProgress(config.maxSteps(), startStep, "finetune " + method);
-                 RougeDuringTraining rouge = rougeEvery > 0 && !validation.isEmpty()
+            try (TrainingProgress progress = writer ? new TrainingProgress(config.maxSteps(), startStep, "finetune " + method) : null;
+                 RougeDuringTraining rouge = writer && rougeEvery > 0 && !validation.isEmpty()
                          ? new RougeDuringTraining(summarizer, validation.subList(0, Math.min(rougeSamples, validation.size())),
                          scorer, rougeEvery, runDir.resolve("rouge.jsonl"), startStep, log)
                          : null) {
                 List<Trainer.Listener> listeners = new ArrayList<>();
-                listeners.add(progress);
+                if (progress != null) {
+                    listeners.add(progress);
+                }
                 if (rouge != null) {
                     listeners.add(rouge);
                 }
-                Trainer trainer = new Trainer(trainable, config, trainSet, evalSet, tokenizer.padTokenId(), runDir, new Listeners(listeners));
+                Trainer trainer = new Trainer(trainable, config, trainSet, evalSet, tokenizer.padTokenId(), runDir, new Listeners(listeners), group);
                 result = trainer.run();
             }
             double trainSeconds = (System.nanoTime() - started) / 1e9;
+            if (!writer) {
+                log.printf("rank %d: trained %d steps in %s; rank 0 writes the results%n", group.rank(), result.steps(),
+                        Evaluations.formatSeconds(trainSeconds));
+                return 0;
+            }
             Path finalDir = runDir.resolve("final");
             trainable.saveWeights(finalDir);
             if (full) {

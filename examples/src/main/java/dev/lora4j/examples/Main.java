@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The lora4j command line: one subcommand per job. */
 @Command(name = "lora4j", mixinStandardHelpOptions = true, version = "lora4j 0.1.0",
         description = "Fine-tune T5-family encoder-decoders with LoRA from Java, over libtorch.",
-        subcommands = {FinetuneCommand.class, EvalCommand.class, SummarizeCommand.class, MergeCommand.class,
+        subcommands = {FinetuneCommand.class, LaunchCommand.class, EvalCommand.class, SummarizeCommand.class, MergeCommand.class,
                 TokenizeCommand.class, ScoreCommand.class, InfoCommand.class, DownloadCommand.class, DemoCommand.class, LinearDemoCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
@@ -32,6 +32,8 @@ public final class Main implements Runnable {
     static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
         MethodOptions.install(cli.getSubcommands().get("finetune").getCommandSpec());
+        // `launch --nproc 2 finetune --model ...`: everything from the worker's command on is its own.
+        cli.getSubcommands().get("launch").setStopAtPositional(true);
         return cli
                 // picocli hands only Exceptions to the handler; an OutOfMemoryError (a huge input) or a
                 // StackOverflowError would escape with a bare stack trace, so they are wrapped.

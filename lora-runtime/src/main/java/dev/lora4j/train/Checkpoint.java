@@ -48,6 +48,12 @@ public final class Checkpoint {
     /** Writes a checkpoint for state and returns its directory; keeps the newest {@code keep}. */
     static Path write(Path runDir, TrainableModel model, AdamW optimizer, List<String> paramNames, TrainingState state,
                       int keep) {
+        return write(runDir, model, optimizer, paramNames, state, keep, 1);
+    }
+
+    /** As {@link #write(Path, TrainableModel, AdamW, List, TrainingState, int)}, recording the data-parallel world size. */
+    static Path write(Path runDir, TrainableModel model, AdamW optimizer, List<String> paramNames, TrainingState state,
+                      int keep, int worldSize) {
         Path root = checkpointsDir(runDir);
         String name = String.format("step-%08d", state.step());
         Path tmp = root.resolve(name + ".tmp-" + UUID.randomUUID());
@@ -56,7 +62,7 @@ public final class Checkpoint {
             Files.createDirectories(tmp);
             model.saveWeights(tmp.resolve(WEIGHTS_DIR));
             writeOptimizer(tmp.resolve(OPTIMIZER_FILE), optimizer, paramNames);
-            AtomicFiles.write(tmp.resolve(STATE_FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(stateJson(state)));
+            AtomicFiles.write(tmp.resolve(STATE_FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(stateJson(state, worldSize)));
             if (Files.exists(target)) {
                 deleteTree(target); // a checkpoint of the same step from an interrupted earlier attempt
             }
@@ -98,7 +104,7 @@ public final class Checkpoint {
         }
     }
 
-    private static ObjectNode stateJson(TrainingState s) {
+    private static ObjectNode stateJson(TrainingState s, int worldSize) {
         ObjectNode o = JSON.createObjectNode();
         o.put("step", s.step());
         o.put("epoch", s.epoch());
@@ -110,7 +116,19 @@ public final class Checkpoint {
         }
         o.put("evals_without_improvement", s.evalsWithoutImprovement());
         o.put("tokens_seen", s.tokensSeen());
+        o.put("world_size", worldSize);
         return o;
+    }
+
+    /** The number of data-parallel processes that wrote a checkpoint (1 for checkpoints before the field existed). */
+    public static int worldSize(Path checkpointDir) {
+        Path file = checkpointDir.resolve(STATE_FILE);
+        try {
+            JsonNode n = JSON.readTree(Files.readString(file, StandardCharsets.UTF_8)).path("world_size");
+            return n.canConvertToInt() ? n.asInt() : 1;
+        } catch (IOException e) {
+            throw new Lora4jException("checkpoint", file + ": " + e.getMessage(), e);
+        }
     }
 
     /** The optimizer step a checkpoint was written after (from its trainer_state.json). */
@@ -175,6 +193,20 @@ public final class Checkpoint {
 
     /** Restores weights, optimizer moments and the training state from a checkpoint directory. */
     static TrainingState restore(Path dir, TrainableModel model, AdamW optimizer, List<String> paramNames) {
+        return restore(dir, model, optimizer, paramNames, 1);
+    }
+
+    /**
+     * As {@link #restore(Path, TrainableModel, AdamW, List)} for a run on worldSize ranks: refuses a
+     * checkpoint written by another number of ranks (its global batch, and so its data position, differ).
+     */
+    static TrainingState restore(Path dir, TrainableModel model, AdamW optimizer, List<String> paramNames, int worldSize) {
+        int written = worldSize(dir);
+        if (written != worldSize) {
+            throw new Lora4jException("checkpoint", dir + " was written by a run on " + written + " process(es), this one has "
+                    + worldSize + ": resume with the same number of processes (the global batch and data position depend on it), "
+                    + "or start a new run directory from its weights (--init-adapter " + dir.resolve(WEIGHTS_DIR) + ")");
+        }
         TensorFiles.copyInto(model.savedTensors(), dir.resolve(WEIGHTS_DIR).resolve(model.weightsFile()));
         Path optimizerFile = dir.resolve(OPTIMIZER_FILE);
         try (SafetensorsFile file = SafetensorsFile.open(optimizerFile); Scope scope = Scope.open()) {

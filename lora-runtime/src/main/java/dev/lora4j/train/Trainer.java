@@ -3,6 +3,7 @@ package dev.lora4j.train;
 import dev.lora4j.data.Batch;
 import dev.lora4j.data.BatchPlan;
 import dev.lora4j.data.TokenizedExample;
+import dev.lora4j.distributed.ProcessGroup;
 import dev.lora4j.nn.RandomKey;
 import dev.lora4j.tensor.Autograd;
 import dev.lora4j.tensor.Device;
@@ -23,6 +24,14 @@ import java.util.Map;
  * checkpoints. Given a run directory that already holds a checkpoint, {@link #run()} resumes from it
  * and ends exactly where an uninterrupted run would: data order, dropout masks, optimizer moments and
  * schedule are all functions of (seed, step).
+ *
+ * <p>Data parallel (docs/DISTRIBUTED.md): given a {@link ProcessGroup} of N ranks, one optimizer step
+ * takes N × gradAccumulation consecutive batches of the plan, rank r training on the batches at
+ * positions r, r + N, r + 2N, …; the trainable state starts as rank 0's, gradients are averaged over the
+ * ranks after backward and before clipping, so every rank takes the same update, and the run equals a
+ * one-process run with N × gradAccumulation accumulation to rounding. Evaluation is sharded and its sums
+ * gathered. Rank 0 alone writes the run directory (metrics, best, checkpoints) and calls the listener;
+ * every rank reads the checkpoint it resumes from, which must have been written with the same N.
  */
 public final class Trainer {
     /** One optimizer step's numbers, as logged. */
@@ -48,6 +57,9 @@ public final class Trainer {
     private final int padId;
     private final Path runDir;
     private final Listener listener;
+    private final ProcessGroup group;
+    private final int rank;
+    private final int worldSize;
 
     /**
      * @param evalSet may be empty (no evaluation)
@@ -55,13 +67,29 @@ public final class Trainer {
      */
     public Trainer(TrainableModel model, TrainerConfig config, List<TokenizedExample> trainSet,
                    List<TokenizedExample> evalSet, int padId, Path runDir, Listener listener) {
+        this(model, config, trainSet, evalSet, padId, runDir, listener, null);
+    }
+
+    /**
+     * A trainer that is one rank of a data-parallel run.
+     *
+     * @param evalSet may be empty (no evaluation)
+     * @param runDir  where metrics.jsonl and checkpoints go (rank 0 writes, every rank reads), or null
+     * @param group   the ranks that train together, or null to train alone
+     */
+    public Trainer(TrainableModel model, TrainerConfig config, List<TokenizedExample> trainSet,
+                   List<TokenizedExample> evalSet, int padId, Path runDir, Listener listener, ProcessGroup group) {
+        this.group = group;
+        this.rank = group == null ? 0 : group.rank();
+        this.worldSize = group == null ? 1 : group.worldSize();
         this.model = model;
         this.config = config;
         this.trainSet = List.copyOf(trainSet);
         this.evalSet = List.copyOf(evalSet);
         this.padId = padId;
         this.runDir = runDir;
-        this.listener = listener == null ? new Listener() {} : listener;
+        // Rank 0 alone reports, as it alone writes.
+        this.listener = listener == null || rank != 0 ? new Listener() {} : listener;
         if (runDir == null && config.checkpointEvery() > 0) {
             throw new Lora4jException("trainer", "checkpoints need a run directory");
         }
@@ -82,13 +110,16 @@ public final class Trainer {
             TrainingState state = TrainingState.start();
             Path resumeFrom = runDir == null ? null : Checkpoint.latest(runDir);
             if (resumeFrom != null) {
-                state = Checkpoint.restore(resumeFrom, model, optimizer, names);
+                state = Checkpoint.restore(resumeFrom, model, optimizer, names, worldSize);
                 model.afterUpdate();
             }
-            if (runDir != null) {
+            if (group != null) {
+                startTogether(tensors, state.step());
+            }
+            if (runDir != null && rank == 0) {
                 createRunDir();
             }
-            try (MetricsLog metrics = runDir == null ? null : new MetricsLog(runDir.resolve("metrics.jsonl"), state.step())) {
+            try (MetricsLog metrics = runDir == null || rank != 0 ? null : new MetricsLog(runDir.resolve("metrics.jsonl"), state.step())) {
                 return loop(state, plan, optimizer, tensors, names, metrics);
             }
         } finally {
@@ -116,16 +147,23 @@ public final class Trainer {
             long stepStart = System.nanoTime();
             double lossSum = 0;
             long stepTokens = 0;
-            for (int micro = 0; micro < config.gradAccumulation(); micro++) {
+            for (int slot = 0; slot < config.gradAccumulation() * worldSize; slot++) {
                 if (batchInEpoch == batches.size()) {
                     epoch++;
                     batchInEpoch = 0;
                     batches = plan.epoch(epoch);
                 }
-                Batch batch = batchOf(batches.get(batchInEpoch++));
+                int[] indices = batches.get(batchInEpoch++);
+                // Every rank walks the whole plan (so the data position is the same on all of them) and
+                // trains on every N-th batch: slot = micro × N + rank.
+                if (slot % worldSize != rank) {
+                    continue;
+                }
+                int micro = slot / worldSize;
+                Batch batch = batchOf(indices);
                 // Dropout masks are a function of (seed, rank, site, step, micro-batch), so a resumed run
                 // draws the same ones and nothing about them is saved.
-                RandomKey key = new RandomKey(config.seed(), 0, step, micro);
+                RandomKey key = new RandomKey(config.seed(), rank, step, micro);
                 model.train(key);
                 try (Scope scope = Scope.open()) {
                     Tensor ids = BatchTensors.inputIds(batch, device);
@@ -144,6 +182,13 @@ public final class Trainer {
                 stepTokens += batch.sourceTokens() + batch.labelTokens();
             }
             model.afterBackward();
+            if (group != null) {
+                // Each rank's gradient is its batches' mean; their average is the global batch's.
+                group.allReduceGradients(tensors, ProcessGroup.ReduceOp.AVG);
+                double[] totals = sumOverRanks(lossSum, stepTokens);
+                lossSum = totals[0] / worldSize;
+                stepTokens = Math.round(totals[1]);
+            }
             double gradNorm = GradientClipping.clipGradNorm(tensors,
                     config.maxGradNorm() > 0 ? config.maxGradNorm() : Double.POSITIVE_INFINITY);
             if (!Double.isFinite(gradNorm)) {
@@ -184,7 +229,7 @@ public final class Trainer {
                 if (evalLoss < bestEval) {
                     bestEval = evalLoss;
                     stale = 0;
-                    if (runDir != null) {
+                    if (runDir != null && rank == 0) {
                         model.saveWeights(runDir.resolve("best"));
                     }
                 } else if (config.earlyStoppingPatience() > 0 && ++stale >= config.earlyStoppingPatience()) {
@@ -194,8 +239,11 @@ public final class Trainer {
             boolean last = step == config.maxSteps() || stoppedEarly;
             if (config.checkpointEvery() > 0 && (step % config.checkpointEvery() == 0 || last)) {
                 TrainingState state = new TrainingState(step, epoch, batchInEpoch, bestEval, stale, tokensSeen);
-                lastCheckpoint = Checkpoint.write(runDir, model, optimizer, names, state, config.keepCheckpoints());
-                listener.onCheckpoint(step, lastCheckpoint);
+                lastCheckpoint = Checkpoint.checkpointsDir(runDir).resolve(String.format("step-%08d", step));
+                if (rank == 0) {
+                    lastCheckpoint = Checkpoint.write(runDir, model, optimizer, names, state, config.keepCheckpoints(), worldSize);
+                    listener.onCheckpoint(step, lastCheckpoint);
+                }
             }
         }
         return new Result(step, losses, stoppedEarly, bestEval, lastCheckpoint);
@@ -209,7 +257,11 @@ public final class Trainer {
         return Batch.of(examples, padId);
     }
 
-    /** Mean loss over the evaluation set (batches in file order), without dropout or gradients. */
+    /**
+     * Mean loss over the evaluation set (batches in file order), without dropout or gradients. In a
+     * data-parallel run every rank takes every N-th batch and the sums are gathered, so every rank
+     * returns the same mean (equal to one process's, to rounding); every rank must call it.
+     */
     public double evaluate() {
         if (evalSet.isEmpty()) {
             throw new Lora4jException("trainer", "no evaluation examples");
@@ -219,7 +271,10 @@ public final class Trainer {
         double sum = 0;
         int count = 0;
         try (var noGrad = Autograd.noGrad()) {
-            for (int start = 0; start < evalSet.size(); start += config.batchSize()) {
+            for (int start = 0, index = 0; start < evalSet.size(); start += config.batchSize(), index++) {
+                if (index % worldSize != rank) {
+                    continue;
+                }
                 Batch batch = Batch.of(evalSet.subList(start, Math.min(evalSet.size(), start + config.batchSize())), padId);
                 try (Scope scope = Scope.open()) {
                     sum += model.model().forward(BatchTensors.inputIds(batch, device), BatchTensors.attentionMask(batch, device), null,
@@ -228,7 +283,36 @@ public final class Trainer {
                 }
             }
         }
+        if (group != null) {
+            double[] totals = sumOverRanks(sum, count);
+            sum = totals[0];
+            count = (int) Math.round(totals[1]);
+        }
         return sum / count;
+    }
+
+    /** Two numbers summed over the ranks (float64, exact for counts). */
+    private double[] sumOverRanks(double a, double b) {
+        try (Tensor t = Tensor.of(new double[] {a, b}, 2)) {
+            group.allReduce(List.of(t), ProcessGroup.ReduceOp.SUM);
+            return t.toDoubleArray();
+        }
+    }
+
+    /**
+     * Before the first step of a data-parallel run: the ranks agree on where they start (a rank that read
+     * another checkpoint is refused) and take rank 0's trainable tensors, so they all start from one state.
+     */
+    private void startTogether(List<Tensor> tensors, long step) {
+        try (Tensor first = Tensor.of(new double[] {step}, 1)) {
+            group.broadcast(List.of(first), 0);
+            if (first.item() != step) {
+                throw new Lora4jException("trainer", "rank " + rank + " would resume at step " + step + " but rank 0 at step "
+                        + (long) first.item() + ": every rank must see the same run directory (checkpoints)");
+            }
+        }
+        group.broadcast(tensors, 0);
+        model.afterUpdate();
     }
 
     private void createRunDir() {

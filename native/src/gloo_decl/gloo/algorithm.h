@@ -1,0 +1,3 @@
+// Declaration only (see ../README.md).
+#pragma once
+#include "gloo/context.h"
