@@ -99,4 +99,36 @@ class MethodsCliTest {
         assertTrue(wrongOption.code() != 0, wrongOption.err());
         assertTrue(wrongOption.err().contains("--alpha is an option of --method lora, not of --method " + method), wrongOption.err());
     }
+
+    /** AdaMix and paper-mode prefix tuning through the CLI: trained, used by summarize, merge refused with the reason. */
+    @ParameterizedTest
+    @CsvSource({"adamix, ADAMIX, --num-experts, 2", "prefix-tuning-paper, , --prefix-length, 4"})
+    void aMethodWithoutAMergeTrainsAndSummarizes(String method, String peftType, String option, String value) throws IOException {
+        ObjectNode c = (ObjectNode) JSON.readTree(CliTest.sharedData("flan-t5-small/config.json").toFile());
+        c.put("vocab_size", 384).put("d_model", 32).put("d_kv", 8).put("d_ff", 64).put("num_layers", 2)
+                .put("num_decoder_layers", 2).put("num_heads", 4);
+        Path config = dir.resolve("tiny.json");
+        Files.writeString(config, c.toPrettyString());
+        Path run = dir.resolve("run");
+        CliTest.Run trained = CliTest.run("finetune", "-m", config.toString(), "--random-init", "--train",
+                CliTest.sharedData("dialogsum/dialogsum.test.jsonl").toString(), "--limit", "8", "--steps", "2", "--batch-size", "4",
+                "--method", method, option, value, "--max-source-length", "64", "--max-target-length", "16",
+                "--eval-samples", "0", "--threads", "2", "-o", run.toString());
+        assertEquals(0, trained.code(), trained.err());
+        JsonNode saved = JSON.readTree(run.resolve("final/adapter_config.json").toFile());
+        if (peftType != null) {
+            assertEquals(peftType, saved.get("peft_type").asText());
+        } else {
+            assertEquals("prefix_tuning", saved.get("config").get("architecture").asText(), "AdapterHub's layout");
+        }
+        Path text = dir.resolve("dialogue.txt");
+        Files.writeString(text, "#Person1#: Hi, how are you? #Person2#: Fine, thanks.");
+        CliTest.Run summary = CliTest.run("summarize", "-m", config.toString(), "--random-init", "--adapter",
+                run.resolve("final").toString(), "--max-new-tokens", "4", text.toString());
+        assertEquals(0, summary.code(), summary.err());
+        CliTest.Run merge = CliTest.run("merge", "-m", config.toString(), "--random-init", "--adapter", run.resolve("final").toString(),
+                "-o", dir.resolve("merged").toString());
+        assertEquals(1, merge.code());
+        assertTrue(merge.err().contains("cannot be merged"), merge.err());
+    }
 }

@@ -280,7 +280,7 @@ public final class AdaMixAdapter implements Adapter {
     @Override
     public String mergeRefusal() {
         return "AdaMix cannot be merged into T5's weights: its experts are bottleneck adapters (a non-linear branch); "
-                + "export the averaged adapter instead (AdaMixAdapter.exportAveraged, or finetune writes final/averaged)";
+                + "export the averaged adapter instead (AdaMixAdapter.exportAveraged writes an AdapterHub bottleneck adapter)";
     }
 
     @Override
