@@ -1,0 +1,38 @@
+package dev.lora4j.quant;
+
+import dev.lora4j.nn.Linear;
+import dev.lora4j.nn.LinearLayer;
+import dev.lora4j.t5.T5ForConditionalGeneration;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns a loaded T5 into a 4-bit base as transformers' {@code from_pretrained(..., quantization_config=
+ * BitsAndBytesConfig(load_in_4bit=True))} does: every dense linear layer (attention q, k, v, o and the
+ * feed-forward wi/wi_0/wi_1, and the head unless kept) is quantized from the weights as loaded (so a float32
+ * checkpoint loaded as float32 gives the bytes transformers gives) and replaced by a {@link Linear4bit};
+ * the kept modules (T5: {@code wo}, {@code lm_head}), the embeddings and the norms stay as they are.
+ * Each dense weight is freed as soon as its 4-bit form exists.
+ */
+public final class T5Quantization {
+    private T5Quantization() {}
+
+    /** Quantizes model in place; returns the paths of the layers now 4-bit, in model order. */
+    public static List<String> quantize(T5ForConditionalGeneration model, QuantConfig config) {
+        List<String> done = new ArrayList<>();
+        for (Map.Entry<String, ? extends LinearLayer> e : model.slots(LinearLayer.class).entrySet().stream()
+                .map(s -> Map.entry(s.getKey(), s.getValue().get())).toList()) {
+            String path = e.getKey();
+            if (config.keeps(path) || !(e.getValue() instanceof Linear dense)) {
+                continue;
+            }
+            Linear4bit quantized = Linear4bit.quantize(dense, config.type(), config.blocksize(), config.doubleQuant(),
+                    config.computeDType());
+            model.replaceLinear(path, quantized).close();
+            done.add(path);
+        }
+        return done;
+    }
+}
