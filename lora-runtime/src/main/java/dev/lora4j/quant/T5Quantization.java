@@ -19,6 +19,29 @@ import java.util.Map;
 public final class T5Quantization {
     private T5Quantization() {}
 
+    /**
+     * Replaces every 4-bit layer by a dense {@link Linear} holding its dequantized weight (in the weight's
+     * original dtype): the first half of a QLoRA merge, after which the adapter merges as over any dense base
+     * and the model saves as a float checkpoint. Re-quantizing the merged weights would round them again, so
+     * the merged model stays float (PEFT instead re-quantizes, with a warning). Returns the paths replaced.
+     */
+    public static List<String> dequantize(T5ForConditionalGeneration model) {
+        List<String> done = new ArrayList<>();
+        for (Map.Entry<String, ? extends LinearLayer> e : model.slots(LinearLayer.class).entrySet().stream()
+                .map(s -> Map.entry(s.getKey(), s.getValue().get())).toList()) {
+            if (e.getValue() instanceof Linear4bit q) {
+                Linear dense = dev.lora4j.tensor.Scope.detached(() -> {
+                    try (var noGrad = dev.lora4j.tensor.Autograd.noGrad()) {
+                        return new Linear(q.dequantizedWeight(), null);
+                    }
+                });
+                model.replaceLinear(e.getKey(), dense).close();
+                done.add(e.getKey());
+            }
+        }
+        return done;
+    }
+
     /** Quantizes model in place; returns the paths of the layers now 4-bit, in model order. */
     public static List<String> quantize(T5ForConditionalGeneration model, QuantConfig config) {
         List<String> done = new ArrayList<>();
