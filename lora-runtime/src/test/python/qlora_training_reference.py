@@ -1,11 +1,14 @@
 """A transformers + PEFT + bitsandbytes QLoRA training loop on the CPU, for QLoraTrainingParityTest.
 
 Usage: qlora_training_reference.py <out_dir> <dialogsum.train.jsonl> <tokenizer_dir> <steps> <nf4|fp4> <double_quant 0|1>
+                                   [float32|bfloat16]
 Builds a small random FLAN-shaped T5 (the real 32,128-token vocabulary, d_model 64, 4 heads of 16, d_ff 128,
 2+2 layers, initializer_factor 0.5, dropout 0; every in_features a multiple of the block size 64, see
 docs/QLORA.md for why), saves it in float32 to <out_dir>/base, and loads it back through transformers with
 BitsAndBytesConfig(load_in_4bit, the given quant type and double quantization, compute dtype float32):
 q, k, v, o, wi_0, wi_1 become bitsandbytes Linear4bit; wo and lm_head stay float32 (transformers' T5 rule).
+With bfloat16 the saved float32 base is loaded as bfloat16 (dtype=torch.bfloat16), so the 4-bit layers are
+quantized from bfloat16 weights and prepare_model_for_kbit_training casts every other parameter to float32.
 The 4-bit model is saved to <out_dir>/base4bit. Then prepare_model_for_kbit_training (without gradient
 checkpointing: the same numbers, recomputed), a PEFT LoRA adapter (r 8, alpha 16, dropout 0, targets q, v,
 wi_0 and wo: LoRA over 4-bit and over float layers) saved untrained to <out_dir>/adapter, and the loop of
@@ -24,6 +27,7 @@ import bitsandbytes as bnb
 
 out_dir, data_file, tokenizer_dir, steps = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 quant_type, double_quant = sys.argv[5], sys.argv[6] == "1"
+load_dtype = getattr(torch, sys.argv[7] if len(sys.argv) > 7 else "float32")
 PROMPT = "Summarize the following conversation.\n\n{dialogue}\n\nSummary: "
 torch.manual_seed(11)
 torch.set_num_threads(2)
@@ -35,7 +39,7 @@ T5ForConditionalGeneration(config).save_pretrained(f"{out_dir}/base")
 bnb_config = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type=quant_type,
                                 bnb_4bit_use_double_quant=double_quant, bnb_4bit_compute_dtype=torch.float32)
 base = T5ForConditionalGeneration.from_pretrained(f"{out_dir}/base", quantization_config=bnb_config,
-                                                  dtype=torch.float32, device_map="cpu")
+                                                  dtype=load_dtype, device_map="cpu")
 base.save_pretrained(f"{out_dir}/base4bit")
 layer_types = {name: type(module).__name__ for name, module in base.named_modules()
                if isinstance(module, torch.nn.Linear)}
@@ -77,6 +81,6 @@ model.train()
 ids, mask, _ = batches[0]
 with torch.no_grad():
     generated = model.generate(input_ids=ids[:2], attention_mask=mask[:2], max_new_tokens=12, do_sample=False, num_beams=1)
-print(json.dumps({"losses": losses, "adapter_dtypes": sorted({str(p.dtype) for p in params}),
+print(json.dumps({"losses": losses, "param_dtypes": sorted({str(p.dtype) for p in base.parameters()}), "adapter_dtypes": sorted({str(p.dtype) for p in params}),
                   "layer_types": layer_types, "generated": generated.tolist(),
                   "linear4bit": sum(isinstance(m, bnb.nn.Linear4bit) for m in base.modules())}))

@@ -46,17 +46,18 @@ abstract class T5Weights {
 
     /** A parameter drawn from N(0, std²) at initialisation; keepFloat32InHalf as transformers' _keep_in_fp32_modules. */
     Tensor normal(String name, long[] shape, double std, boolean keepFloat32InHalf) {
-        return track(produce(name, shape, parameterDType(keepFloat32InHalf), new Init.Normal(std)));
+        return track(forKbitTraining(produce(name, shape, parameterDType(keepFloat32InHalf), new Init.Normal(std))));
     }
 
     /** A parameter filled with value at initialisation (layer norm scales). */
     Tensor constant(String name, long[] shape, double value) {
-        return track(produce(name, shape, dtype, new Init.Constant(value)));
+        return track(forKbitTraining(produce(name, shape, dtype, new Init.Constant(value))));
     }
 
     /**
      * Quantizes the linear layers the config does not keep to 4 bits as they are produced (the linear
-     * factory at load: only one dense weight exists at a time).
+     * factory at load: only one dense weight exists at a time), and holds every other parameter in float32
+     * (PEFT's prepare_model_for_kbit_training).
      */
     void quantizeLinears(QuantConfig config) {
         this.quant = config;
@@ -91,11 +92,12 @@ abstract class T5Weights {
             stored.namedParameters().values().forEach(created::add);
             return stored;
         }
-        Tensor weight = normal(path + ".weight", new long[] {out, in}, std, keepFloat32InHalf);
-        Linear dense = new Linear(weight, null);
-        if (quant == null || quant.keeps(path) || weight.isClosed() || weight.numel() == 0) {
-            return dense;
+        if (quant == null || quant.keeps(path)) {
+            return new Linear(normal(path + ".weight", new long[] {out, in}, std, keepFloat32InHalf), null);
         }
+        // Quantized from the weight as loaded in the model's dtype, as transformers quantizes what it loaded.
+        Tensor weight = track(produce(path + ".weight", new long[] {out, in}, parameterDType(keepFloat32InHalf), new Init.Normal(std)));
+        Linear dense = new Linear(weight, null);
         Linear4bit quantized = Linear4bit.quantize(dense, quant.type(), quant.blocksize(), quant.doubleQuant(), quant.computeDType());
         quantized.namedParameters().values().forEach(created::add);
         dense.close(); // the dense weight is freed at once: a model quantizes layer by layer
@@ -108,6 +110,20 @@ abstract class T5Weights {
             t.close(); // idempotent: a dense weight already freed after quantizing is skipped
         }
         created.clear();
+    }
+
+    /**
+     * With a 4-bit base, every parameter that is not quantized (embeddings, norms, the kept linear layers) is
+     * read in the model's dtype, as transformers loads it, and then held in float32, as PEFT's
+     * prepare_model_for_kbit_training casts it. A float32 model is unchanged.
+     */
+    private Tensor forKbitTraining(Tensor t) {
+        if (quant == null || t.dtype() == DType.FLOAT32) {
+            return t;
+        }
+        try (t) {
+            return t.to(DType.FLOAT32);
+        }
     }
 
     private DType parameterDType(boolean keepFloat32InHalf) {

@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Test;
 /**
  * QLoRA training parity with transformers + PEFT + bitsandbytes on the CPU (qlora_training_reference.py):
  * the same random FLAN-shaped base saved in float32, quantized by each side at load (transformers through
- * BitsAndBytesConfig, lora4j through {@link T5Quantization}: the same layers become 4-bit), the same untrained
+ * BitsAndBytesConfig, lora4j through {@code T5ForConditionalGeneration.load(..., QuantConfig)}: the same layers become 4-bit), the same untrained
  * PEFT adapter over q, v, wi_0 (4-bit bases) and wo (a float32 base), dropout 0, the loop of TrainingParityTest;
  * 30 steps on DialogSum, NF4 with double quantization. Every loss within 1e-3 relative of PEFT's (asked; measured
  * 1.2e-7, and the same with FP4 without double quantization), then greedy generation (float32 compute) of two
@@ -50,28 +50,53 @@ class QLoraTrainingParityTest {
 
     @Test
     void thirtyQLoraStepsMatchPeftWithBitsandbytes(@TempDir Path dir) throws Exception {
+        assertQLoraTracksPeft(dir, DType.FLOAT32, STEPS);
+    }
+
+    /**
+     * A bfloat16 load: the 4-bit layers quantized from bfloat16 weights, every other parameter read as
+     * bfloat16 and then held in float32 (PEFT's prepare_model_for_kbit_training). 10 steps.
+     */
+    @Test
+    void bfloat16LoadPreparedForKbitTrainingMatchesPeft(@TempDir Path dir) throws Exception {
+        assertQLoraTracksPeft(dir, DType.BFLOAT16, 10);
+    }
+
+    private static void assertQLoraTracksPeft(Path dir, DType loadType, int steps) throws Exception {
         String quantType = "nf4";
         int doubleQuant = 1;
+        String dtypeName = loadType == DType.FLOAT32 ? "float32" : "bfloat16";
         Path data = SharedData.path("dialogsum/dialogsum.train.jsonl");
         Path tokenizerDir = SharedData.path("flan-t5-small");
         Path script = Path.of(System.getProperty("lora4j.repo.root", "."), "lora-runtime/src/test/python/qlora_training_reference.py");
         JsonNode ref = new ObjectMapper().readTree(PythonReference.runFile(script, dir.toString(), data.toString(),
-                tokenizerDir.toString(), String.valueOf(STEPS), quantType, String.valueOf(doubleQuant)));
+                tokenizerDir.toString(), String.valueOf(steps), quantType, String.valueOf(doubleQuant), dtypeName));
         assertEquals("[\"torch.float32\"]", ref.get("adapter_dtypes").toString(), "PEFT trains float32 adapters");
 
         NativeLibrary.setNumThreads(2);
         T5Tokenizer tokenizer = T5Tokenizer.load(tokenizerDir, T5Tokenizer.Compatibility.TRANSFORMERS_5);
-        List<DialogueExample> rows = DialogueDatasets.dialogSum(data).examples().subList(0, STEPS * 4);
+        List<DialogueExample> rows = DialogueDatasets.dialogSum(data).examples().subList(0, steps * 4);
         List<TokenizedExample> examples = new SummarizationEncoder(tokenizer, SummarizationPrompt.DEFAULT, 128, 64).encodeAll(rows);
         TrainerConfig config = TrainerConfig.defaults()
                 .withLearningRate(1e-3)
                 .withOptimizer(0.9, 0.999, 1e-8, 0.01, 1.0)
                 .withSchedule(LrSchedule.LINEAR)
-                .withSteps(STEPS, 5)
+                .withSteps(steps, 5)
                 .withBatching(4, 1, false);
         QuantConfig quant = QuantConfig.qlora().withType(QuantType.parse(quantType)).withDoubleQuant(doubleQuant == 1);
-        try (T5ForConditionalGeneration model = T5ForConditionalGeneration.load(dir.resolve("base"), Device.CPU, DType.FLOAT32)) {
-            List<String> quantized = T5Quantization.quantize(model, quant);
+        try (T5ForConditionalGeneration model = T5ForConditionalGeneration.load(dir.resolve("base"), Device.CPU, loadType, quant)) {
+            List<String> quantized = new ArrayList<>();
+            model.linearLayers().forEach((path, layer) -> {
+                if (layer instanceof Linear4bit) {
+                    quantized.add(path);
+                }
+            });
+            List<String> dtypes = new ArrayList<>();
+            ref.get("param_dtypes").forEach(n -> dtypes.add(n.asText()));
+            for (var e : model.namedParameters().entrySet()) {
+                DType t = e.getValue().dtype();
+                assertTrue(t == DType.FLOAT32 || t == DType.UINT8, e.getKey() + " is " + t + "; PEFT's parameters: " + dtypes);
+            }
             List<String> bnb4bit = new ArrayList<>();
             ref.get("layer_types").fields().forEachRemaining(e -> {
                 if (e.getValue().asText().equals("Linear4bit")) {
@@ -86,9 +111,9 @@ class QLoraTrainingParityTest {
             Trainer trainer = new Trainer(TrainableModel.adapter(lora, "random"), config, examples, List.of(),
                     tokenizer.padTokenId(), null, null);
             List<Double> losses = trainer.run().losses();
-            assertEquals(STEPS, losses.size());
+            assertEquals(steps, losses.size());
             double worst = 0;
-            for (int i = 0; i < STEPS; i++) {
+            for (int i = 0; i < steps; i++) {
                 double want = ref.get("losses").get(i).asDouble();
                 double err = Math.abs(losses.get(i) - want) / Math.abs(want);
                 worst = Math.max(worst, err);
@@ -116,8 +141,9 @@ class QLoraTrainingParityTest {
             for (int r = 0; r < 2; r++) {
                 assertArrayEquals(JsonArrays.longs(ref.get("generated").get(r)), generated[r], "generated ids of row " + r);
             }
-            System.out.printf("QLoraTrainingParityTest (%s, double quant %d): %d steps, %d 4-bit layers, worst relative loss difference %.2e,"
-                    + " first %.4f last %.4f; greedy ids identical%n", quantType, doubleQuant, STEPS, quantized.size(), worst, losses.get(0), losses.get(STEPS - 1));
+            System.out.printf("QLoraTrainingParityTest (%s, double quant %d, %s load): %d steps, %d 4-bit layers, worst relative loss difference"
+                    + " %.2e, first %.4f last %.4f; greedy ids identical%n", quantType, doubleQuant, dtypeName, steps, quantized.size(), worst,
+                    losses.get(0), losses.get(steps - 1));
         }
     }
 }
