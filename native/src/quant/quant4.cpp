@@ -15,6 +15,9 @@
 #include <c10/util/Half.h>
 
 #include "shim.h"
+#ifdef L4J_WITH_CUDA_KERNELS
+#include "cuda/quant_cuda.h"
+#endif
 
 namespace l4j {
 
@@ -193,8 +196,11 @@ at::Tensor dequantize_4bit(const at::Tensor &packed, const at::Tensor &absmax, i
                         std::to_string((n + blocksize - 1) / blocksize));
   if (packed.device() != absmax.device()) throw ArgumentError("packed weight and absmax are on different devices");
 
+#ifdef L4J_WITH_CUDA_KERNELS
+  if (packed.is_cuda()) return dequantize_4bit_cuda(packed, absmax, code, blocksize, shape, dtype);
+#endif
   if (!packed.device().is_cpu()) {
-    // Other devices (no kernel here yet): the same arithmetic as ATen ops, element for element.
+    // Devices without a kernel built in: the same arithmetic as ATen ops, element for element.
     at::Tensor bytes = packed.reshape(-1).to(at::kLong);
     at::Tensor codes = at::stack({bytes.bitwise_right_shift(4), bytes.bitwise_and(15)}, 1).reshape(-1).narrow(0, 0, n);
     at::Tensor table = at::from_blob(const_cast<float *>(code), {16}, at::kFloat).to(packed.device());

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * QLoRA through the CLI: finetune --quantize nf4 trains LoRA over a 4-bit base and saves an ordinary PEFT LoRA
  * directory; merge --quantize nf4 dequantizes the same base, adds the update and writes a float checkpoint
- * whose q weight is exactly dequant(W) + s·B·A; --method full with --quantize is refused.
+ * whose q weight is exactly dequant(W) + s·B·A; --method full with --quantize is refused; info --quantize prints the
+ * bytes of the 32 4-bit layers.
  */
 class QLoraCliTest extends LiveTensorCheck {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -52,6 +53,10 @@ class QLoraCliTest extends LiveTensorCheck {
             assertTrue(f.names().stream().allMatch(n -> n.contains(".lora_A.weight") || n.contains(".lora_B.weight")), f.names().toString());
             assertTrue(f.names().stream().allMatch(n -> f.info(n).dtype() == DType.FLOAT32), "float32 adapters");
         }
+
+        CliTest.Run info = CliTest.run("info", "-m", config.toString(), "--quantize", "nf4");
+        assertEquals(0, info.code(), info.err());
+        assertTrue(info.out().contains("Linear4bit") && info.out().contains("in 32 layers"), info.out());
 
         CliTest.Run full = CliTest.run("finetune", "-m", config.toString(), "--random-init", "--quantize", "nf4", "--method", "full",
                 "--train", test.toString(), "--limit", "8", "--steps", "1", "-o", dir.resolve("full").toString());
