@@ -36,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>lora4j quantizing a float32 checkpoint at load and saving it writes the same tensors, byte for byte
  *       (codes, absmax, nested state, maps, JSON items, the kept float layers), as transformers' save_pretrained
  *       of the same model loaded with BitsAndBytesConfig, and a quantization_config transformers reads;</li>
+ *   <li>quantizing after a float load ({@link T5Quantization}) gives the same tensors as quantizing while loading;</li>
  *   <li>transformers loads lora4j's file as 4-bit (the same Linear4bit layers) and lora4j loads transformers'
  *       file; logits agree with the reference's to 1e-5 relative;</li>
  *   <li>corrupt files (a missing absmax, a wrong packed shape, bad JSON, a quant_state for another shape) fail
@@ -79,6 +80,16 @@ class QLoraCheckpointTest {
                 assertArrayEquals(theirs.info(name).shape(), mine.info(name).shape(), name);
                 assertEquals(-1, theirs.data(name).mismatch(mine.data(name)), name + " differs");
                 compared++;
+            }
+        }
+        // Quantizing after a float load (T5Quantization) gives the same tensors as quantizing while loading.
+        try (T5ForConditionalGeneration model = T5ForConditionalGeneration.load(dir.resolve("base"), Device.CPU, DType.FLOAT32);
+             SafetensorsFile saved = SafetensorsFile.open(ours.resolve("model.safetensors"));
+             Scope scope = Scope.open()) {
+            assertEquals(quantized, T5Quantization.quantize(model, QuantConfig.qlora()));
+            for (var e : model.namedParameters().entrySet()) {
+                byte[] mine = Quant4ParityTest.bytes(e.getValue());
+                assertEquals(-1, MemorySegment.ofArray(mine).mismatch(saved.data(e.getKey())), e.getKey());
             }
         }
         JsonNode cfg = new ObjectMapper().readTree(Files.readString(ours.resolve("config.json")));
