@@ -22,6 +22,9 @@ LORA4J_TORCH_LINK=CPU bash scripts/build-native.sh
 log "CUDA kernels on the CPU emulation (native/tests/cuda_kernel_emulation_test.cpp)"
 cmake --build build/cmake --target lora4j_kernel_emulation_test -j "${LORA4J_BUILD_JOBS:-$(nproc)}"
 build/cmake/lora4j_kernel_emulation_test
+log "the 4-bit dequantization kernel on the CPU emulation (native/tests/quant_kernel_emulation_test.cpp)"
+cmake --build build/cmake --target lora4j_quant_kernel_emulation_test -j "${LORA4J_BUILD_JOBS:-$(nproc)}"
+build/cmake/lora4j_quant_kernel_emulation_test
 
 log "checking generated bindings against native/include/lora4j.h"
 "$VENV/bin/python" scripts/gen_bindings.py --check

@@ -308,6 +308,36 @@ int l4j_lora_dropout(l4j_tensor x, double p, uint64_t seed, uint64_t offset, l4j
 /* One Philox4x32-10 evaluation (counter[4], key[2] -> out[4]), exposed for known-answer tests. */
 int l4j_philox4x32_10(const uint32_t *counter, const uint32_t *key, uint32_t *out);
 
+/* ---- blockwise quantization (bitsandbytes' NF4 / FP4 and 8-bit dynamic map; docs/QLORA.md) ------------ */
+
+#define L4J_QUANT_NF4 0
+#define L4J_QUANT_FP4 1
+
+/* w (float32, bfloat16 or float16, any shape, n elements) in blocks of blocksize consecutive row-major
+ * elements (a power of two in [32, 4096]): out_packed uint8 ((n + 1) / 2, 1), element 2i in the high nibble of
+ * byte i; out_absmax float32 (ceil(n / blocksize)). Bit-identical to bitsandbytes' quantize_4bit on the CPU. */
+int l4j_quantize_4bit(l4j_tensor w, int64_t blocksize, int32_t quant_type, l4j_tensor *out_packed,
+                      l4j_tensor *out_absmax);
+/* code(packed) · absmax[block] in float32, rounded once to dtype (float32, bfloat16, float16), in shape. */
+int l4j_dequantize_4bit(l4j_tensor packed, l4j_tensor absmax, int64_t blocksize, int32_t quant_type,
+                        const int64_t *shape, int32_t ndim, int32_t dtype, l4j_tensor *out);
+/* The 16 float32 values of a 4-bit code (bitsandbytes' quant_map). */
+int l4j_quant_code_4bit(int32_t quant_type, l4j_tensor *out);
+/* bitsandbytes' 8-bit signed dynamic map (256 float32 values, the nested_quant_map of double quantization). */
+int l4j_quant_dynamic_map(l4j_tensor *out);
+/* a (float32) in blocks: out_codes uint8 of a's shape, out_absmax float32 (ceil(n / blocksize)); bitsandbytes'
+ * CPU quantize_blockwise, bit for bit. */
+int l4j_quantize_blockwise_8bit(l4j_tensor a, l4j_tensor code, int64_t blocksize, l4j_tensor *out_codes,
+                                l4j_tensor *out_absmax);
+/* code[codes] · absmax[block], float32. */
+int l4j_dequantize_blockwise_8bit(l4j_tensor codes, l4j_tensor absmax, l4j_tensor code, int64_t blocksize,
+                                  l4j_tensor *out);
+/* x · Wᵀ with W (out_features, in_features) dequantized from (packed, absmax) into x's dtype for this product
+ * only. Differentiable in x; backward dequantizes again (into weight_dtype, then dy's dtype); W gets no
+ * gradient. */
+int l4j_linear_4bit(l4j_tensor x, l4j_tensor packed, l4j_tensor absmax, int64_t blocksize, int32_t quant_type,
+                    int64_t out_features, int64_t in_features, int32_t weight_dtype, l4j_tensor *out);
+
 /* ---- CUDA --------------------------------------------------------------------------------------- */
 
 /* 0 where libtorch has no CUDA or no device is visible; never fails. */

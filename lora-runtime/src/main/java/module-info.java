@@ -29,6 +29,7 @@ module dev.lora4j {
     exports dev.lora4j.peft.prefix;
     exports dev.lora4j.peft.prompt;
     exports dev.lora4j.peft.ptuning;
+    exports dev.lora4j.quant;
     exports dev.lora4j.summarize;
     exports dev.lora4j.t5;
     exports dev.lora4j.tensor;

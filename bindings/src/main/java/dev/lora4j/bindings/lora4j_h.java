@@ -206,6 +206,24 @@ public final class lora4j_h {
 
     /**
      * {@snippet lang=c :
+     * #define L4J_QUANT_NF4 0
+     * }
+     */
+    public static int L4J_QUANT_NF4() {
+        return 0;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * #define L4J_QUANT_FP4 1
+     * }
+     */
+    public static int L4J_QUANT_FP4() {
+        return 1;
+    }
+
+    /**
+     * {@snippet lang=c :
      * #define L4J_BACKEND_GLOO 0
      * }
      */
@@ -8229,6 +8247,426 @@ public final class lora4j_h {
         var mh$ = l4j_philox4x32_10.HANDLE;
         try {
             return (int) mh$.invokeExact(counter, key, out);
+        } catch (Error | RuntimeException ex$) {
+            throw ex$;
+        } catch (Throwable ex$) {
+            throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static final class l4j_quantize_4bit {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lora4j_h.C_INT,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_LONG_LONG,
+            lora4j_h.C_INT,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("l4j_quantize_4bit");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int l4j_quantize_4bit(l4j_tensor w, int64_t blocksize, int32_t quant_type, l4j_tensor *out_packed, l4j_tensor *out_absmax)
+     * }
+     */
+    public static FunctionDescriptor l4j_quantize_4bit$descriptor() {
+        return l4j_quantize_4bit.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int l4j_quantize_4bit(l4j_tensor w, int64_t blocksize, int32_t quant_type, l4j_tensor *out_packed, l4j_tensor *out_absmax)
+     * }
+     */
+    public static MethodHandle l4j_quantize_4bit$handle() {
+        return l4j_quantize_4bit.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int l4j_quantize_4bit(l4j_tensor w, int64_t blocksize, int32_t quant_type, l4j_tensor *out_packed, l4j_tensor *out_absmax)
+     * }
+     */
+    public static MemorySegment l4j_quantize_4bit$address() {
+        return l4j_quantize_4bit.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int l4j_quantize_4bit(l4j_tensor w, int64_t blocksize, int32_t quant_type, l4j_tensor *out_packed, l4j_tensor *out_absmax)
+     * }
+     */
+    public static int l4j_quantize_4bit(MemorySegment w, long blocksize, int quant_type, MemorySegment out_packed, MemorySegment out_absmax) {
+        var mh$ = l4j_quantize_4bit.HANDLE;
+        try {
+            return (int) mh$.invokeExact(w, blocksize, quant_type, out_packed, out_absmax);
+        } catch (Error | RuntimeException ex$) {
+            throw ex$;
+        } catch (Throwable ex$) {
+            throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static final class l4j_dequantize_4bit {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lora4j_h.C_INT,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_LONG_LONG,
+            lora4j_h.C_INT,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_INT,
+            lora4j_h.C_INT,
+            lora4j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("l4j_dequantize_4bit");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int l4j_dequantize_4bit(l4j_tensor packed, l4j_tensor absmax, int64_t blocksize, int32_t quant_type, const int64_t *shape, int32_t ndim, int32_t dtype, l4j_tensor *out)
+     * }
+     */
+    public static FunctionDescriptor l4j_dequantize_4bit$descriptor() {
+        return l4j_dequantize_4bit.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int l4j_dequantize_4bit(l4j_tensor packed, l4j_tensor absmax, int64_t blocksize, int32_t quant_type, const int64_t *shape, int32_t ndim, int32_t dtype, l4j_tensor *out)
+     * }
+     */
+    public static MethodHandle l4j_dequantize_4bit$handle() {
+        return l4j_dequantize_4bit.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int l4j_dequantize_4bit(l4j_tensor packed, l4j_tensor absmax, int64_t blocksize, int32_t quant_type, const int64_t *shape, int32_t ndim, int32_t dtype, l4j_tensor *out)
+     * }
+     */
+    public static MemorySegment l4j_dequantize_4bit$address() {
+        return l4j_dequantize_4bit.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int l4j_dequantize_4bit(l4j_tensor packed, l4j_tensor absmax, int64_t blocksize, int32_t quant_type, const int64_t *shape, int32_t ndim, int32_t dtype, l4j_tensor *out)
+     * }
+     */
+    public static int l4j_dequantize_4bit(MemorySegment packed, MemorySegment absmax, long blocksize, int quant_type, MemorySegment shape, int ndim, int dtype, MemorySegment out) {
+        var mh$ = l4j_dequantize_4bit.HANDLE;
+        try {
+            return (int) mh$.invokeExact(packed, absmax, blocksize, quant_type, shape, ndim, dtype, out);
+        } catch (Error | RuntimeException ex$) {
+            throw ex$;
+        } catch (Throwable ex$) {
+            throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static final class l4j_quant_code_4bit {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lora4j_h.C_INT,
+            lora4j_h.C_INT,
+            lora4j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("l4j_quant_code_4bit");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int l4j_quant_code_4bit(int32_t quant_type, l4j_tensor *out)
+     * }
+     */
+    public static FunctionDescriptor l4j_quant_code_4bit$descriptor() {
+        return l4j_quant_code_4bit.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int l4j_quant_code_4bit(int32_t quant_type, l4j_tensor *out)
+     * }
+     */
+    public static MethodHandle l4j_quant_code_4bit$handle() {
+        return l4j_quant_code_4bit.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int l4j_quant_code_4bit(int32_t quant_type, l4j_tensor *out)
+     * }
+     */
+    public static MemorySegment l4j_quant_code_4bit$address() {
+        return l4j_quant_code_4bit.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int l4j_quant_code_4bit(int32_t quant_type, l4j_tensor *out)
+     * }
+     */
+    public static int l4j_quant_code_4bit(int quant_type, MemorySegment out) {
+        var mh$ = l4j_quant_code_4bit.HANDLE;
+        try {
+            return (int) mh$.invokeExact(quant_type, out);
+        } catch (Error | RuntimeException ex$) {
+            throw ex$;
+        } catch (Throwable ex$) {
+            throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static final class l4j_quant_dynamic_map {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lora4j_h.C_INT,
+            lora4j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("l4j_quant_dynamic_map");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int l4j_quant_dynamic_map(l4j_tensor *out)
+     * }
+     */
+    public static FunctionDescriptor l4j_quant_dynamic_map$descriptor() {
+        return l4j_quant_dynamic_map.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int l4j_quant_dynamic_map(l4j_tensor *out)
+     * }
+     */
+    public static MethodHandle l4j_quant_dynamic_map$handle() {
+        return l4j_quant_dynamic_map.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int l4j_quant_dynamic_map(l4j_tensor *out)
+     * }
+     */
+    public static MemorySegment l4j_quant_dynamic_map$address() {
+        return l4j_quant_dynamic_map.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int l4j_quant_dynamic_map(l4j_tensor *out)
+     * }
+     */
+    public static int l4j_quant_dynamic_map(MemorySegment out) {
+        var mh$ = l4j_quant_dynamic_map.HANDLE;
+        try {
+            return (int) mh$.invokeExact(out);
+        } catch (Error | RuntimeException ex$) {
+            throw ex$;
+        } catch (Throwable ex$) {
+            throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static final class l4j_quantize_blockwise_8bit {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lora4j_h.C_INT,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_LONG_LONG,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("l4j_quantize_blockwise_8bit");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int l4j_quantize_blockwise_8bit(l4j_tensor a, l4j_tensor code, int64_t blocksize, l4j_tensor *out_codes, l4j_tensor *out_absmax)
+     * }
+     */
+    public static FunctionDescriptor l4j_quantize_blockwise_8bit$descriptor() {
+        return l4j_quantize_blockwise_8bit.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int l4j_quantize_blockwise_8bit(l4j_tensor a, l4j_tensor code, int64_t blocksize, l4j_tensor *out_codes, l4j_tensor *out_absmax)
+     * }
+     */
+    public static MethodHandle l4j_quantize_blockwise_8bit$handle() {
+        return l4j_quantize_blockwise_8bit.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int l4j_quantize_blockwise_8bit(l4j_tensor a, l4j_tensor code, int64_t blocksize, l4j_tensor *out_codes, l4j_tensor *out_absmax)
+     * }
+     */
+    public static MemorySegment l4j_quantize_blockwise_8bit$address() {
+        return l4j_quantize_blockwise_8bit.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int l4j_quantize_blockwise_8bit(l4j_tensor a, l4j_tensor code, int64_t blocksize, l4j_tensor *out_codes, l4j_tensor *out_absmax)
+     * }
+     */
+    public static int l4j_quantize_blockwise_8bit(MemorySegment a, MemorySegment code, long blocksize, MemorySegment out_codes, MemorySegment out_absmax) {
+        var mh$ = l4j_quantize_blockwise_8bit.HANDLE;
+        try {
+            return (int) mh$.invokeExact(a, code, blocksize, out_codes, out_absmax);
+        } catch (Error | RuntimeException ex$) {
+            throw ex$;
+        } catch (Throwable ex$) {
+            throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static final class l4j_dequantize_blockwise_8bit {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lora4j_h.C_INT,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_LONG_LONG,
+            lora4j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("l4j_dequantize_blockwise_8bit");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int l4j_dequantize_blockwise_8bit(l4j_tensor codes, l4j_tensor absmax, l4j_tensor code, int64_t blocksize, l4j_tensor *out)
+     * }
+     */
+    public static FunctionDescriptor l4j_dequantize_blockwise_8bit$descriptor() {
+        return l4j_dequantize_blockwise_8bit.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int l4j_dequantize_blockwise_8bit(l4j_tensor codes, l4j_tensor absmax, l4j_tensor code, int64_t blocksize, l4j_tensor *out)
+     * }
+     */
+    public static MethodHandle l4j_dequantize_blockwise_8bit$handle() {
+        return l4j_dequantize_blockwise_8bit.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int l4j_dequantize_blockwise_8bit(l4j_tensor codes, l4j_tensor absmax, l4j_tensor code, int64_t blocksize, l4j_tensor *out)
+     * }
+     */
+    public static MemorySegment l4j_dequantize_blockwise_8bit$address() {
+        return l4j_dequantize_blockwise_8bit.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int l4j_dequantize_blockwise_8bit(l4j_tensor codes, l4j_tensor absmax, l4j_tensor code, int64_t blocksize, l4j_tensor *out)
+     * }
+     */
+    public static int l4j_dequantize_blockwise_8bit(MemorySegment codes, MemorySegment absmax, MemorySegment code, long blocksize, MemorySegment out) {
+        var mh$ = l4j_dequantize_blockwise_8bit.HANDLE;
+        try {
+            return (int) mh$.invokeExact(codes, absmax, code, blocksize, out);
+        } catch (Error | RuntimeException ex$) {
+            throw ex$;
+        } catch (Throwable ex$) {
+            throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static final class l4j_linear_4bit {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lora4j_h.C_INT,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_LONG_LONG,
+            lora4j_h.C_INT,
+            lora4j_h.C_LONG_LONG,
+            lora4j_h.C_LONG_LONG,
+            lora4j_h.C_INT,
+            lora4j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("l4j_linear_4bit");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int l4j_linear_4bit(l4j_tensor x, l4j_tensor packed, l4j_tensor absmax, int64_t blocksize, int32_t quant_type, int64_t out_features, int64_t in_features, int32_t weight_dtype, l4j_tensor *out)
+     * }
+     */
+    public static FunctionDescriptor l4j_linear_4bit$descriptor() {
+        return l4j_linear_4bit.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int l4j_linear_4bit(l4j_tensor x, l4j_tensor packed, l4j_tensor absmax, int64_t blocksize, int32_t quant_type, int64_t out_features, int64_t in_features, int32_t weight_dtype, l4j_tensor *out)
+     * }
+     */
+    public static MethodHandle l4j_linear_4bit$handle() {
+        return l4j_linear_4bit.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int l4j_linear_4bit(l4j_tensor x, l4j_tensor packed, l4j_tensor absmax, int64_t blocksize, int32_t quant_type, int64_t out_features, int64_t in_features, int32_t weight_dtype, l4j_tensor *out)
+     * }
+     */
+    public static MemorySegment l4j_linear_4bit$address() {
+        return l4j_linear_4bit.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int l4j_linear_4bit(l4j_tensor x, l4j_tensor packed, l4j_tensor absmax, int64_t blocksize, int32_t quant_type, int64_t out_features, int64_t in_features, int32_t weight_dtype, l4j_tensor *out)
+     * }
+     */
+    public static int l4j_linear_4bit(MemorySegment x, MemorySegment packed, MemorySegment absmax, long blocksize, int quant_type, long out_features, long in_features, int weight_dtype, MemorySegment out) {
+        var mh$ = l4j_linear_4bit.HANDLE;
+        try {
+            return (int) mh$.invokeExact(x, packed, absmax, blocksize, quant_type, out_features, in_features, weight_dtype, out);
         } catch (Error | RuntimeException ex$) {
             throw ex$;
         } catch (Throwable ex$) {

@@ -123,6 +123,9 @@ final class FinetuneCommand implements Callable<Integer> {
             throw new Lora4jException("cli", "--init-adapter needs an adapter method, not --method full");
         }
         modelOptions.check(System.err);
+        if (full && modelOptions.quantOptions.config() != null) {
+            throw new Lora4jException("cli", "--quantize trains adapters over a frozen 4-bit base; --method full cannot update 4-bit weights");
+        }
         // Every option is checked before any data is read or any file written.
         TrainerConfig config = trainOptions.config();
         MethodConfig methodConfig = null;
@@ -307,6 +310,10 @@ final class FinetuneCommand implements Callable<Integer> {
         config.put("random_init", modelOptions.randomInit);
         config.put("init_seed", modelOptions.initSeed);
         config.put("dtype", modelOptions.dtype);
+        QuantOptions q = modelOptions.quantOptions;
+        if (q.quantize != null) { // only then: runs from before QLoRA resume with unchanged settings
+            config.put("quantize", q.quantize + (q.doubleQuant ? "+dq" : "") + " bs" + q.blocksize + " " + q.computeDType + " keep " + q.keepModules);
+        }
         config.put("tokenizer", modelOptions.tokenizer);
         config.put("tokenizer_compat", modelOptions.compat.name().toLowerCase(Locale.ROOT));
         config.put("train", trainFile.toString());

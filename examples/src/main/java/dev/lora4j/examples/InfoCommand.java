@@ -32,6 +32,9 @@ final class InfoCommand implements Callable<Integer> {
     @Option(names = "--methods", description = "List the parameter-efficient methods (finetune --method) and their options.")
     boolean methods;
 
+    @picocli.CommandLine.Mixin
+    QuantOptions quantOptions = new QuantOptions();
+
     @Override
     public Integer call() {
         System.out.println("native library: " + NativeLibrary.ensureLoaded());
@@ -69,10 +72,11 @@ final class InfoCommand implements Callable<Integer> {
                     configOnly ? " (config only: random weights)" : "", config.dModel(), config.dFf(), config.numLayers(),
                     config.numDecoderLayers(), config.numHeads(), config.vocabSize(), config.feedForwardProj());
             try (T5ForConditionalGeneration m = configOnly
-                    ? T5ForConditionalGeneration.fromConfig(config, 0, Device.CPU, DType.FLOAT32)
-                    : T5ForConditionalGeneration.load(model, Device.CPU, DType.FLOAT32)) {
+                    ? T5ForConditionalGeneration.fromConfig(config, 0, Device.CPU, DType.FLOAT32, quantOptions.config())
+                    : T5ForConditionalGeneration.load(model, Device.CPU, DType.FLOAT32, quantOptions.config())) {
                 long total = ParameterCounts.of(m.namedParameters().values()).total();
                 System.out.printf(Locale.ROOT, "  parameters     %,d (%.1f M)%n", total, total / 1e6);
+                printBytesByLayerType(m);
                 if (adapter != null) {
                     PeftModel peft = PeftModel.load(m, adapter, 0);
                     ParameterCounts counts = peft.parameterCounts();
@@ -82,5 +86,23 @@ final class InfoCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** Weight bytes per kind of layer (Linear4bit: codes, scales and their metadata), e.g. to see what --quantize saves. */
+    private static void printBytesByLayerType(T5ForConditionalGeneration m) {
+        java.util.Map<String, long[]> byType = new java.util.TreeMap<>(); // type -> {bytes, layers}
+        m.namedModules().values().forEach(module -> {
+            long bytes = 0;
+            for (var t : module.ownParameters().values()) {
+                bytes += t.numel() * t.dtype().byteSize();
+            }
+            if (bytes > 0) {
+                long[] row = byType.computeIfAbsent(module.getClass().getSimpleName(), k -> new long[2]);
+                row[0] += bytes;
+                row[1]++;
+            }
+        });
+        System.out.println("  bytes by layer type:");
+        byType.forEach((type, row) -> System.out.printf(Locale.ROOT, "    %-12s %,15d bytes in %d layers%n", type, row[0], row[1]));
     }
 }

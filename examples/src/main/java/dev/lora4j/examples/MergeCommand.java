@@ -4,6 +4,8 @@ import dev.lora4j.io.FiniteCheck;
 import dev.lora4j.peft.PeftModel;
 import dev.lora4j.t5.T5ForConditionalGeneration;
 import dev.lora4j.Lora4jException;
+import dev.lora4j.quant.T5Quantization;
+import java.util.List;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,6 +52,12 @@ final class MergeCommand implements Callable<Integer> {
         try {
             String described;
             try (T5ForConditionalGeneration model = modelOptions.loadModel()) {
+                // QLoRA: the adapter merges into the dequantized 4-bit weights; the result is a float checkpoint.
+                List<String> dequantized = T5Quantization.dequantize(model);
+                if (!dequantized.isEmpty()) {
+                    System.out.printf("dequantized %d 4-bit layers: the merged checkpoint is float (%s)%n", dequantized.size(),
+                            model.dtype().name().toLowerCase(java.util.Locale.ROOT));
+                }
                 PeftModel peft = PeftModel.load(model, adapter, 0);
                 String refusal = peft.mergeRefusal();
                 if (refusal != null) {

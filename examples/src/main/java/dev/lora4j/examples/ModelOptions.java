@@ -13,6 +13,7 @@ import dev.lora4j.tokenizer.Tokenizer;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -53,6 +54,9 @@ final class ModelOptions {
     @Option(names = "--init-seed", paramLabel = "SEED", defaultValue = "0",
             description = "Seed of the random initialisation when --model is a config alone (default: ${DEFAULT-VALUE}).")
     long initSeed;
+
+    @Mixin
+    QuantOptions quantOptions = new QuantOptions();
 
     private boolean weightsChecked; // eval loads the model once per method; the files are checked once
 
@@ -115,19 +119,19 @@ final class ModelOptions {
         }
     }
 
-    /** The checkpoint, or with --random-init a random model of the config's shape. */
+    /** The checkpoint, or with --random-init a random model of the config's shape; 4-bit linear layers with --quantize. */
     T5ForConditionalGeneration loadModel() {
         applyThreads();
         check(new PrintStream(java.io.OutputStream.nullOutputStream()));
         if (randomInit) {
-            return T5ForConditionalGeneration.fromConfig(T5Config.load(configFile()), initSeed, device(), dtype());
+            return T5ForConditionalGeneration.fromConfig(T5Config.load(configFile()), initSeed, device(), dtype(), quantOptions.config());
         }
         // NaN/Inf in a weight would otherwise surface as empty summaries or a NaN loss, far from the cause.
         if (!weightsChecked) {
             FiniteCheck.directory(model);
             weightsChecked = true;
         }
-        return T5ForConditionalGeneration.load(model, device(), dtype());
+        return T5ForConditionalGeneration.load(model, device(), dtype(), quantOptions.config());
     }
 
     private Path configFile() {

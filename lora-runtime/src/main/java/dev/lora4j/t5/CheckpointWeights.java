@@ -1,6 +1,9 @@
 package dev.lora4j.t5;
 
 import dev.lora4j.io.ShardedCheckpoint;
+import dev.lora4j.nn.LinearLayer;
+import dev.lora4j.quant.Linear4bit;
+import dev.lora4j.quant.QuantState;
 import dev.lora4j.io.TensorInfo;
 import dev.lora4j.tensor.DType;
 import dev.lora4j.tensor.Device;
@@ -8,8 +11,10 @@ import dev.lora4j.Lora4jException;
 import dev.lora4j.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -92,6 +97,43 @@ final class CheckpointWeights extends T5Weights {
         }
         try (read) {
             return read.to(type);
+        }
+    }
+
+    /**
+     * A 4-bit layer of a checkpoint transformers saved with a bitsandbytes config: {@code <path>.weight} (packed
+     * uint8) with its {@code .absmax}, {@code .quant_map}, {@code .nested_*} and {@code .quant_state.bitsandbytes__*}
+     * tensors. Checked against its JSON item and the shape the model expects; errors name the tensor and file.
+     */
+    @Override
+    protected LinearLayer storedQuantized(String path, long out, long in) {
+        String prefix = path + ".weight";
+        String[] suffixes = {"", ".absmax", ".quant_map", ".nested_absmax", ".nested_quant_map",
+                ".quant_state.bitsandbytes__nf4", ".quant_state.bitsandbytes__fp4"};
+        if (!checkpoint.contains(prefix + suffixes[5]) && !checkpoint.contains(prefix + suffixes[6])) {
+            return null;
+        }
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        String source = checkpoint.shardOf(prefix + (checkpoint.contains(prefix + suffixes[5]) ? suffixes[5] : suffixes[6])).toString();
+        try {
+            for (String suffix : suffixes) {
+                String key = prefix + suffix;
+                if (checkpoint.contains(key)) {
+                    TensorInfo info = checkpoint.info(key);
+                    tensors.put(key, Tensor.of(checkpoint.data(key), info.dtype(), device, info.shape()));
+                    unused.remove(key);
+                }
+            }
+            QuantState state = QuantState.fromCheckpoint(prefix, tensors, source);
+            if (!Arrays.equals(state.shape(), new long[] {out, in})) {
+                state.close();
+                throw new Lora4jException("t5 load", source + ": " + prefix + " is a 4-bit weight of shape " + Arrays.toString(state.shape())
+                        + " but the model's config needs " + Arrays.toString(new long[] {out, in}));
+            }
+            return new Linear4bit(state, computeDType());
+        } catch (RuntimeException e) {
+            tensors.values().forEach(Tensor::close);
+            throw e;
         }
     }
 

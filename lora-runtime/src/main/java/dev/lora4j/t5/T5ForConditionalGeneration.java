@@ -9,6 +9,8 @@ import dev.lora4j.nn.LinearLayer;
 import dev.lora4j.nn.Module;
 import dev.lora4j.nn.RandomKey;
 import dev.lora4j.nn.Slot;
+import dev.lora4j.quant.Linear4bit;
+import dev.lora4j.quant.QuantConfig;
 import dev.lora4j.tensor.DType;
 import dev.lora4j.tensor.Device;
 import dev.lora4j.tensor.Functional;
@@ -83,10 +85,26 @@ public final class T5ForConditionalGeneration extends Module {
      * exactly; every missing, unexpected or wrongly shaped tensor is reported in one exception.
      */
     public static T5ForConditionalGeneration load(Path checkpointDir, Device device, DType dtype) {
+        return load(checkpointDir, device, dtype, null);
+    }
+
+    /**
+     * Like {@link #load(Path, Device, DType)}, with the linear layers quantized to 4 bits as they are read
+     * (docs/QLORA.md): every projection the config does not keep becomes a {@link Linear4bit} quantized from
+     * the weight as loaded in dtype, bit-identical to transformers' {@code BitsAndBytesConfig(load_in_4bit=True)}.
+     * Layers a checkpoint already stores in 4 bits (saved by transformers with a bitsandbytes config, or by
+     * {@link #save}) load as they are, with or without quant (whose compute dtype they then take; float32
+     * without). quant may be null.
+     */
+    public static T5ForConditionalGeneration load(Path checkpointDir, Device device, DType dtype, QuantConfig quant) {
         requireFloatingPoint(dtype);
         T5Config config = T5Config.load(checkpointDir.resolve("config.json"));
         try (ShardedCheckpoint checkpoint = ShardedCheckpoint.open(checkpointDir)) {
-            return build(config, new CheckpointWeights(checkpoint, device, dtype), device, dtype);
+            CheckpointWeights weights = new CheckpointWeights(checkpoint, device, dtype);
+            if (quant != null) {
+                weights.quantizeLinears(quant);
+            }
+            return build(config, weights, device, dtype);
         }
     }
 
@@ -96,9 +114,18 @@ public final class T5ForConditionalGeneration extends Module {
      * tie_word_embeddings is false, as in T5 v1.1 / FLAN-T5 checkpoints, and tied otherwise.
      */
     public static T5ForConditionalGeneration fromConfig(T5Config config, long seed, Device device, DType dtype) {
+        return fromConfig(config, seed, device, dtype, null);
+    }
+
+    /** A freshly initialised model whose linear layers are quantized to 4 bits as quant says (null: none). */
+    public static T5ForConditionalGeneration fromConfig(T5Config config, long seed, Device device, DType dtype, QuantConfig quant) {
         requireFloatingPoint(dtype);
         try (Generator generator = new Generator(seed)) {
-            return build(config, new RandomWeights(generator, !config.tieWordEmbeddings(), device, dtype), device, dtype);
+            RandomWeights weights = new RandomWeights(generator, !config.tieWordEmbeddings(), device, dtype);
+            if (quant != null) {
+                weights.quantizeLinears(quant);
+            }
+            return build(config, weights, device, dtype);
         }
     }
 
@@ -125,7 +152,9 @@ public final class T5ForConditionalGeneration extends Module {
     /**
      * Writes config.json and model.safetensors (every tensor of {@link #namedParameters()}, in its
      * dtype, with {@code {"format": "pt"}} metadata) into dir, each file replaced atomically, so that
-     * transformers' {@code T5ForConditionalGeneration.from_pretrained(dir)} loads this model.
+     * transformers' {@code T5ForConditionalGeneration.from_pretrained(dir)} loads this model. A model with
+     * 4-bit layers is saved in bitsandbytes' serialized form, with transformers' {@code quantization_config}
+     * in config.json, and loads back as 4-bit in transformers and here.
      */
     public void save(Path dir) {
         save(dir, namedParameters());
@@ -143,7 +172,8 @@ public final class T5ForConditionalGeneration extends Module {
         }
         try {
             Files.createDirectories(dir);
-            AtomicFiles.write(dir.resolve("config.json"), config.toJson().getBytes(StandardCharsets.UTF_8));
+            String json = QuantizationConfigJson.addTo(config.toJson(), this);
+            AtomicFiles.write(dir.resolve("config.json"), json.getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new Lora4jException("t5 save", dir + ": cannot write config.json: " + e.getMessage(), e);
         }

@@ -247,9 +247,14 @@ public final class LoraLinear extends LinearLayer implements LayerWrapper<Linear
 
     /** Why this layer cannot merge, or null. */
     String mergeRefusal() {
-        return base instanceof Linear ? null
-                : path + ": " + (isDora() ? "DoRA" : "LoRA") + " over a " + base.getClass().getSimpleName()
-                        + " cannot be merged into its weights";
+        if (base instanceof Linear) {
+            return null;
+        }
+        String hint = base instanceof dev.lora4j.quant.Linear4bit
+                ? " (a 4-bit base: dequantize it first with T5Quantization.dequantize, as `lora4j merge --quantize` does; docs/QLORA.md)"
+                : "";
+        return path + ": " + (isDora() ? "DoRA" : "LoRA") + " over a " + base.getClass().getSimpleName()
+                + " cannot be merged into its weights" + hint;
     }
 
     /** s·B·A (PEFT's get_delta_weight; what plain LoRA's merge adds) as a new float32 tensor (out, in). */
