@@ -16,11 +16,12 @@ import warnings
 import torch
 import adapters
 from adapters import DoubleSeqBnConfig, SeqBnConfig
-from transformers import AutoTokenizer, T5Config, T5ForConditionalGeneration, get_linear_schedule_with_warmup
+from transformers import T5Config, T5ForConditionalGeneration
+
+import dialogsum_training
 
 warnings.filterwarnings("ignore")
 out_dir, data_file, tokenizer_dir, steps, method = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
-PROMPT = "Summarize the following conversation.\n\n{dialogue}\n\nSummary: "
 NAME = "default"
 torch.manual_seed(11)
 torch.set_num_threads(2)
@@ -36,31 +37,6 @@ model.add_adapter(NAME, config=SeqBnConfig(reduction_factor=8) if method == "pfe
 model.train_adapter(NAME)
 model.save_adapter(f"{out_dir}/adapter", NAME, use_safetensors=True)
 
-tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
-rows = [json.loads(line) for line in open(data_file, encoding="utf-8")][: steps * 4]
-batches = []
-for start in range(0, len(rows), 4):
-    chunk = rows[start:start + 4]
-    enc = tokenizer([PROMPT.replace("{dialogue}", r["dialogue"]) for r in chunk], max_length=128, truncation=True,
-                    padding="longest", return_tensors="pt")
-    labels = tokenizer([r["summary"] for r in chunk], max_length=64, truncation=True, padding="longest",
-                       return_tensors="pt").input_ids
-    labels[labels == tokenizer.pad_token_id] = -100
-    batches.append((enc.input_ids, enc.attention_mask, labels))
-
-params = [p for p in model.parameters() if p.requires_grad]
-optimizer = torch.optim.AdamW(params, lr=1e-3, weight_decay=0.01)
-scheduler = get_linear_schedule_with_warmup(optimizer, num_warmup_steps=5, num_training_steps=steps)
-model.train()
-losses = []
-for step in range(steps):
-    ids, mask, labels = batches[step % len(batches)]
-    loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
-    loss.backward()
-    torch.nn.utils.clip_grad_norm_(params, 1.0)
-    optimizer.step()
-    scheduler.step()
-    optimizer.zero_grad()
-    losses.append(loss.item())
+losses, trainable = dialogsum_training.train(model, dialogsum_training.batches(data_file, tokenizer_dir, steps), steps)
 model.save_adapter(f"{out_dir}/trained", NAME, use_safetensors=True)
-print(json.dumps({"losses": losses, "trainable": sum(p.numel() for p in params)}))
+print(json.dumps({"losses": losses, "trainable": trainable}))

@@ -7,7 +7,8 @@ import dev.lora4j.io.StrictJson;
 import dev.lora4j.io.TensorFiles;
 import dev.lora4j.nn.Dropout;
 import dev.lora4j.nn.RandomKey;
-import dev.lora4j.peft.Adapter;
+import dev.lora4j.peft.AdapterHubFiles;
+import dev.lora4j.peft.HookedAdapter;
 import dev.lora4j.peft.AdapterFiles;
 import dev.lora4j.t5.T5ForConditionalGeneration;
 import dev.lora4j.t5.T5Hooks;
@@ -39,15 +40,11 @@ import java.util.function.Supplier;
  * (AdaMix's weight-averaging merge) computes, which costs what one adapter costs. The placement and the
  * block's formula are the bottleneck method's ({@link BottleneckAdapter}).
  */
-public final class AdaMixAdapter implements Adapter {
-    private final T5ForConditionalGeneration model;
+public final class AdaMixAdapter extends HookedAdapter {
     private final AdaMixConfig config;
     private final Map<SublayerSite, Mixture> mixtures;
     private final Generator dropoutGenerator;
-    private final List<T5Hooks.Registration> registrations = new ArrayList<>();
     private final Map<SublayerSite, int[]> lastRouting = new LinkedHashMap<>();
-    private boolean enabled = true;
-    private RandomKey trainingKey;
 
     /** One location's experts: down (r, d) and up (d, r) projections with their biases. */
     record Mixture(String path, List<Tensor[]> downs, List<Tensor[]> ups) implements AutoCloseable {
@@ -59,13 +56,12 @@ public final class AdaMixAdapter implements Adapter {
     }
 
     private AdaMixAdapter(T5ForConditionalGeneration model, AdaMixConfig config, Map<SublayerSite, Mixture> mixtures, long seed) {
-        this.model = model;
+        super(model);
         this.config = config;
         this.mixtures = Collections.unmodifiableMap(mixtures);
-        this.dropoutGenerator = new Generator(seed, model.device());
-        registrations.add(model.hooks().own(dropoutGenerator));
-        mixtures.values().forEach(m -> registrations.add(model.hooks().own(m)));
-        registrations.add(model.hooks().addSublayerHook(this::apply));
+        this.dropoutGenerator = own(new Generator(seed, model.device()));
+        mixtures.values().forEach(this::own);
+        hooked(model.hooks().addSublayerHook(this::apply));
     }
 
     static AdaMixAdapter attach(T5ForConditionalGeneration model, AdaMixConfig config, long seed) {
@@ -105,12 +101,13 @@ public final class AdaMixAdapter implements Adapter {
 
     private Tensor apply(SublayerSite site, Tensor x, Tensor normed, Tensor h) {
         Mixture m = mixtures.get(site);
-        if (!enabled || m == null) {
+        if (!enabled() || m == null) {
             return h;
         }
         BottleneckConfig e = config.expert();
         Tensor z = e.originalLnBefore() ? h.add(x) : h;
         Tensor residual = e.residualBeforeLn() ? h : z;
+        RandomKey trainingKey = trainingKey();
         if (trainingKey == null) {
             return averaged(m).forward(z, residual, Dropout.NONE);
         }
@@ -199,14 +196,8 @@ public final class AdaMixAdapter implements Adapter {
                 tensors.put(prefix + "adapter_up.weight", up[0].detach().contiguous());
                 tensors.put(prefix + "adapter_up.bias", up[1].detach().contiguous());
             }
-            ObjectNode json = StrictJson.mapper().createObjectNode();
-            json.set("config", config.expert().bnConfig());
-            json.put("hidden_size", model.config().dModel());
-            json.put("model_class", "T5ForConditionalGeneration");
-            json.put("model_name", baseModelNameOrPath == null ? "" : baseModelNameOrPath);
-            json.put("model_type", "t5");
-            json.put("name", config.expert().name());
-            json.put("version", "adapters.1.3.0");
+            ObjectNode json = AdapterHubFiles.configJson(config.expert().bnConfig(), model().config().dModel(),
+                    baseModelNameOrPath, config.expert().name());
             Files.createDirectories(dir);
             AtomicFiles.write(dir.resolve(AdapterFiles.CONFIG_FILE),
                     StrictJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(json));
@@ -219,11 +210,6 @@ public final class AdaMixAdapter implements Adapter {
     @Override
     public AdaMixConfig config() {
         return config;
-    }
-
-    @Override
-    public T5ForConditionalGeneration model() {
-        return model;
     }
 
     /**
@@ -261,46 +247,16 @@ public final class AdaMixAdapter implements Adapter {
     }
 
     @Override
-    public void train(RandomKey key) {
-        model.train(key);
-        trainingKey = key;
-    }
-
-    @Override
-    public void eval() {
-        model.eval();
-        trainingKey = null;
-    }
-
-    @Override
-    public void setEnabled(boolean enabled) {
-        this.enabled = enabled;
-    }
-
-    @Override
     public String mergeRefusal() {
         return "AdaMix cannot be merged into T5's weights: its experts are bottleneck adapters (a non-linear branch); "
                 + "export the averaged adapter instead (AdaMixAdapter.exportAveraged writes an AdapterHub bottleneck adapter)";
     }
 
     @Override
-    public boolean isMerged() {
-        return false;
-    }
-
-    @Override
-    public void detach() {
-        for (int i = registrations.size() - 1; i >= 0; i--) {
-            registrations.get(i).close();
-        }
-        registrations.clear();
-    }
-
-    @Override
     public String describe() {
         BottleneckConfig e = config.expert();
         return "AdaMix \"" + e.name() + "\": " + config.numExperts() + " experts at " + mixtures.size() + " sublayers (width "
-                + e.bottleneckSize(model.config().dModel()) + ", " + e.nonLinearity() + (config.shareDown() ? ", shared down" : "")
+                + e.bottleneckSize(model().config().dModel()) + ", " + e.nonLinearity() + (config.shareDown() ? ", shared down" : "")
                 + (config.shareUp() ? ", shared up" : "") + (config.consistencyWeight() > 0
                 ? ", consistency weight " + config.consistencyWeight() : "") + ")";
     }

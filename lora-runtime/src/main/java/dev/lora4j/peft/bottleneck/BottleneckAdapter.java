@@ -1,10 +1,9 @@
 package dev.lora4j.peft.bottleneck;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.lora4j.io.StrictJson;
 import dev.lora4j.nn.Dropout;
-import dev.lora4j.nn.RandomKey;
-import dev.lora4j.peft.Adapter;
+import dev.lora4j.peft.AdapterHubFiles;
+import dev.lora4j.peft.HookedAdapter;
 import dev.lora4j.t5.T5Config;
 import dev.lora4j.t5.T5ForConditionalGeneration;
 import dev.lora4j.t5.T5Hooks;
@@ -32,26 +31,21 @@ import java.util.SplittableRandom;
  * So Pfeiffer (seq_bn) gives y = x + h + f(x + h) and Houlsby (double_seq_bn) y = x + h + f(h). The base
  * is frozen; the blocks are handed to the model ({@link T5Hooks#own}) and freed with it.
  */
-final class BottleneckAdapter implements Adapter {
-    private final T5ForConditionalGeneration model;
+final class BottleneckAdapter extends HookedAdapter {
     private final BottleneckConfig config;
     private final Map<SublayerSite, BottleneckBlock> blocks;
     private final Map<SublayerSite, String> paths;
     private final Generator dropoutGenerator;
-    private final List<T5Hooks.Registration> registrations = new ArrayList<>();
-    private boolean enabled = true;
-    private RandomKey trainingKey; // null: eval
 
     private BottleneckAdapter(T5ForConditionalGeneration model, BottleneckConfig config,
                               Map<SublayerSite, BottleneckBlock> blocks, Map<SublayerSite, String> paths, long seed) {
-        this.model = model;
+        super(model);
         this.config = config;
         this.blocks = Collections.unmodifiableMap(blocks);
         this.paths = Collections.unmodifiableMap(paths);
-        this.dropoutGenerator = new Generator(seed, model.device());
-        registrations.add(model.hooks().own(dropoutGenerator));
-        blocks.values().forEach(b -> registrations.add(model.hooks().own(b)));
-        registrations.add(model.hooks().addSublayerHook(this::apply));
+        this.dropoutGenerator = own(new Generator(seed, model().device()));
+        blocks.values().forEach(this::own);
+        hooked(model().hooks().addSublayerHook(this::apply));
     }
 
     /** New blocks at every location config names, initialised by its init_weights from seed. */
@@ -111,13 +105,13 @@ final class BottleneckAdapter implements Adapter {
     /** The sublayer hook: the new output (what is added to the residual stream x). */
     private Tensor apply(SublayerSite site, Tensor x, Tensor normed, Tensor h) {
         BottleneckBlock block = blocks.get(site);
-        if (!enabled || block == null) {
+        if (!enabled() || block == null) {
             return h;
         }
         Tensor z = config.originalLnBefore() ? h.add(x) : h;
         Tensor residual = config.residualBeforeLn() ? h : z;
-        Dropout dropout = trainingKey == null || config.dropout() == 0 ? Dropout.NONE
-                : new Dropout(config.dropout(), true, dropoutGenerator, trainingKey).at(keyPrefix(site));
+        Dropout dropout = trainingKey() == null || config.dropout() == 0 ? Dropout.NONE
+                : new Dropout(config.dropout(), true, dropoutGenerator, trainingKey()).at(keyPrefix(site));
         return block.forward(z, residual, dropout);
     }
 
@@ -133,11 +127,6 @@ final class BottleneckAdapter implements Adapter {
     @Override
     public BottleneckConfig config() {
         return config;
-    }
-
-    @Override
-    public T5ForConditionalGeneration model() {
-        return model;
     }
 
     /** Every block's tensors under AdapterHub's keys, e.g. {@code encoder.block.0.layer.1.adapters.NAME.adapter_up.weight}. */
@@ -156,32 +145,7 @@ final class BottleneckAdapter implements Adapter {
     /** AdapterHub's adapter_config.json: BnConfig's fields under "config", and the model's facts beside it. */
     @Override
     public ObjectNode configJson(String baseModelNameOrPath) {
-        ObjectNode o = StrictJson.mapper().createObjectNode();
-        o.set("config", config.bnConfig());
-        o.put("hidden_size", model.config().dModel());
-        o.put("model_class", "T5ForConditionalGeneration");
-        o.put("model_name", baseModelNameOrPath == null ? "" : baseModelNameOrPath);
-        o.put("model_type", "t5");
-        o.put("name", config.name());
-        o.put("version", "adapters.1.3.0");
-        return o;
-    }
-
-    @Override
-    public void train(RandomKey key) {
-        model.train(key);
-        trainingKey = key;
-    }
-
-    @Override
-    public void eval() {
-        model.eval();
-        trainingKey = null;
-    }
-
-    @Override
-    public void setEnabled(boolean enabled) {
-        this.enabled = enabled;
+        return AdapterHubFiles.configJson(config.bnConfig(), model().config().dModel(), baseModelNameOrPath, config.name());
     }
 
     @Override
@@ -191,22 +155,8 @@ final class BottleneckAdapter implements Adapter {
     }
 
     @Override
-    public boolean isMerged() {
-        return false;
-    }
-
-    /** Removes the hook and frees the blocks; the model is as before. */
-    @Override
-    public void detach() {
-        for (int i = registrations.size() - 1; i >= 0; i--) {
-            registrations.get(i).close();
-        }
-        registrations.clear();
-    }
-
-    @Override
     public String describe() {
-        long r = config.bottleneckSize(model.config().dModel());
+        long r = config.bottleneckSize(model().config().dModel());
         return "bottleneck adapters \"" + config.name() + "\" at " + blocks.size() + " sublayers (width " + r + ", "
                 + config.nonLinearity() + ", input " + (config.originalLnBefore() ? "x + h" : "h") + ", init "
                 + config.initWeights().jsonName() + ")";

@@ -2,10 +2,9 @@ package dev.lora4j.peft.prefix;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lora4j.Lora4jException;
-import dev.lora4j.io.StrictJson;
 import dev.lora4j.nn.Dropout;
-import dev.lora4j.nn.RandomKey;
-import dev.lora4j.peft.Adapter;
+import dev.lora4j.peft.AdapterHubFiles;
+import dev.lora4j.peft.HookedAdapter;
 import dev.lora4j.t5.T5Config;
 import dev.lora4j.t5.T5ForConditionalGeneration;
 import dev.lora4j.t5.T5Hooks;
@@ -32,7 +31,7 @@ import java.util.Map;
  * the queries stay at 0.. ({@link T5Hooks.Prefix#offsetQueries} false), as AdapterHub's T5 attention
  * computes it. The MLP's output is computed once per pass and location (at layer 0).
  */
-final class PaperPrefixAdapter implements Adapter {
+final class PaperPrefixAdapter extends HookedAdapter {
     /** AdapterHub's location keys and where each applies. */
     enum Location {
         ENCODER_PREFIX("encoder_prefix", Stack.ENCODER, AttentionKind.SELF),
@@ -59,7 +58,6 @@ final class PaperPrefixAdapter implements Adapter {
         }
     }
 
-    private final T5ForConditionalGeneration model;
     private final PaperPrefixConfig config;
     private final int heads;
     private final int headDim;
@@ -67,13 +65,10 @@ final class PaperPrefixAdapter implements Adapter {
     private final Map<String, Tensor> tensors; // AdapterHub's keys
     private final Map<Location, Tensor> passTables = new EnumMap<>(Location.class); // (P, 2L, H, d_kv) of this pass
     private final Generator dropoutGenerator;
-    private final List<T5Hooks.Registration> registrations = new ArrayList<>();
-    private boolean enabled = true;
-    private RandomKey trainingKey;
 
     private PaperPrefixAdapter(T5ForConditionalGeneration model, PaperPrefixConfig config, Map<String, Tensor> tensors,
                                long seed) {
-        this.model = model;
+        super(model);
         this.config = config;
         T5Config t5 = model.config();
         this.heads = t5.numHeads();
@@ -82,10 +77,9 @@ final class PaperPrefixAdapter implements Adapter {
             layers.put(l, l.stack == Stack.ENCODER ? t5.numLayers() : t5.numDecoderLayers());
         }
         this.tensors = tensors;
-        this.dropoutGenerator = new Generator(seed, model.device());
-        registrations.add(model.hooks().own(dropoutGenerator));
-        tensors.values().forEach(t -> registrations.add(model.hooks().own(t)));
-        registrations.add(model.hooks().addPrefixHook(this::prefix));
+        this.dropoutGenerator = own(new Generator(seed, model.device()));
+        tensors.values().forEach(this::own);
+        hooked(model.hooks().addPrefixHook(this::prefix));
     }
 
     static List<Location> locations(PaperPrefixConfig config) {
@@ -170,15 +164,15 @@ final class PaperPrefixAdapter implements Adapter {
     /** The prefix hook: layer i of a location takes slots 2i (keys) and 2i+1 (values), for every row. */
     private T5Hooks.Prefix prefix(T5Hooks.AttentionSite site, long rows) {
         Location l = Location.of(site);
-        if (!enabled || l == null || !layers.containsKey(l)) {
+        if (!enabled() || l == null || !layers.containsKey(l)) {
             return null;
         }
         if (site.layer() == 0 || !passTables.containsKey(l)) {
             passTables.put(l, table(l));
         }
         Tensor slots = passTables.get(l);
-        Dropout dropout = trainingKey == null || config.dropout() == 0 ? Dropout.NONE
-                : new Dropout(config.dropout(), true, dropoutGenerator, trainingKey);
+        Dropout dropout = trainingKey() == null || config.dropout() == 0 ? Dropout.NONE
+                : new Dropout(config.dropout(), true, dropoutGenerator, trainingKey());
         return new T5Hooks.Prefix(slot(slots, 2 * site.layer(), rows, dropout.at(key(config, l) + site.layer() + ".keys")),
                 slot(slots, 2 * site.layer() + 1, rows, dropout.at(key(config, l) + site.layer() + ".values")), false);
     }
@@ -187,18 +181,13 @@ final class PaperPrefixAdapter implements Adapter {
     private Tensor slot(Tensor slots, int s, long rows, Dropout dropout) {
         int p = config.prefixLength();
         Tensor one = slots.narrow(1, s, 1).view(p, heads, headDim).permute(1, 0, 2); // (H, P, d_kv)
-        Tensor expanded = one.to(model.dtype()).unsqueeze(0).expand(rows, heads, p, headDim);
+        Tensor expanded = one.to(model().dtype()).unsqueeze(0).expand(rows, heads, p, headDim);
         return dropout.active() ? dropout.apply(expanded.contiguous()) : expanded;
     }
 
     @Override
     public PaperPrefixConfig config() {
         return config;
-    }
-
-    @Override
-    public T5ForConditionalGeneration model() {
-        return model;
     }
 
     @Override
@@ -214,51 +203,19 @@ final class PaperPrefixAdapter implements Adapter {
 
     @Override
     public ObjectNode configJson(String baseModelNameOrPath) {
-        ObjectNode o = StrictJson.mapper().createObjectNode();
-        o.set("config", config.adapterHubConfig());
-        o.put("hidden_size", model.config().dModel());
-        o.put("model_class", "T5ForConditionalGeneration");
-        o.put("model_name", baseModelNameOrPath == null ? "" : baseModelNameOrPath);
-        o.put("model_type", "t5");
-        o.put("name", config.name());
-        o.put("version", "adapters.1.3.0");
-        return o;
+        return AdapterHubFiles.configJson(config.adapterHubConfig(), model().config().dModel(), baseModelNameOrPath,
+                config.name());
     }
 
+    /** The MLP's output belongs to one pass: a new pass (or mode) computes it again. */
     @Override
-    public void train(RandomKey key) {
-        model.train(key);
-        trainingKey = key;
-    }
-
-    @Override
-    public void eval() {
-        model.eval();
-        trainingKey = null;
-    }
-
-    @Override
-    public void setEnabled(boolean enabled) {
-        this.enabled = enabled;
+    protected void resetPass() {
+        passTables.clear();
     }
 
     @Override
     public String mergeRefusal() {
         return "prefix tuning cannot be merged: its prefixes are extra keys and values, not a change of the model's weights";
-    }
-
-    @Override
-    public boolean isMerged() {
-        return false;
-    }
-
-    @Override
-    public void detach() {
-        for (int i = registrations.size() - 1; i >= 0; i--) {
-            registrations.get(i).close();
-        }
-        registrations.clear();
-        passTables.clear();
     }
 
     @Override

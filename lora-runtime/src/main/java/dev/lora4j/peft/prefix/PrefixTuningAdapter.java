@@ -3,7 +3,7 @@ package dev.lora4j.peft.prefix;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lora4j.Lora4jException;
 import dev.lora4j.nn.RandomKey;
-import dev.lora4j.peft.Adapter;
+import dev.lora4j.peft.HookedAdapter;
 import dev.lora4j.t5.T5Config;
 import dev.lora4j.t5.T5ForConditionalGeneration;
 import dev.lora4j.t5.T5Hooks;
@@ -29,7 +29,7 @@ import java.util.logging.Logger;
  * no prefix (PEFT discards the cross slots). With prefix_projection the table is the output of an MLP
  * (embedding (P, token_dim) → Linear → tanh → Linear), computed once per decoder pass.
  */
-final class PrefixTuningAdapter implements Adapter {
+final class PrefixTuningAdapter extends HookedAdapter {
     /** PEFT's key for the table in adapter_model.safetensors. */
     static final String TABLE_KEY = "prompt_embeddings";
     /** The trainable table's name (PEFT's PrefixEncoder module: embedding.weight). */
@@ -42,13 +42,11 @@ final class PrefixTuningAdapter implements Adapter {
     private final int heads;
     private final int headDim;
     private final Map<String, Tensor> trainable; // the table, or the embedding and the MLP's tensors
-    private final T5Hooks.Registration ownership;
-    private final T5Hooks.Registration hook;
     private Tensor passTable; // the MLP's output for the current decoder pass
-    private boolean enabled = true;
 
     private PrefixTuningAdapter(T5ForConditionalGeneration model, PrefixTuningConfig config, int layers,
                                 Map<String, Tensor> trainable) {
+        super(model);
         T5Config t5 = model.config();
         this.model = model;
         this.config = config;
@@ -56,8 +54,8 @@ final class PrefixTuningAdapter implements Adapter {
         this.heads = t5.numHeads();
         this.headDim = t5.dKv();
         this.trainable = trainable;
-        this.ownership = model.hooks().own(() -> trainable.values().forEach(Tensor::close));
-        this.hook = model.hooks().addPrefixHook(this::prefix);
+        own(() -> trainable.values().forEach(Tensor::close));
+        hooked(model.hooks().addPrefixHook(this::prefix));
     }
 
     static PrefixTuningAdapter attach(T5ForConditionalGeneration model, PrefixTuningConfig config, long seed) {
@@ -149,7 +147,7 @@ final class PrefixTuningAdapter implements Adapter {
 
     /** The prefix hook: decoder self-attention only, PEFT's slots, for every row. */
     private T5Hooks.Prefix prefix(T5Hooks.AttentionSite site, long rows) {
-        if (!enabled || site.stack() != T5Hooks.Stack.DECODER || site.kind() != T5Hooks.AttentionKind.SELF) {
+        if (!enabled() || site.stack() != T5Hooks.Stack.DECODER || site.kind() != T5Hooks.AttentionKind.SELF) {
             return null;
         }
         if (site.layer() == 0 || passTable == null) {
@@ -171,11 +169,6 @@ final class PrefixTuningAdapter implements Adapter {
     @Override
     public PrefixTuningConfig config() {
         return config;
-    }
-
-    @Override
-    public T5ForConditionalGeneration model() {
-        return model;
     }
 
     @Override
@@ -216,38 +209,15 @@ final class PrefixTuningAdapter implements Adapter {
         return o;
     }
 
+    /** The MLP's output belongs to one pass: a new pass (or mode) computes it again. */
     @Override
-    public void train(RandomKey key) {
-        model.train(key);
+    protected void resetPass() {
         passTable = null;
-    }
-
-    @Override
-    public void eval() {
-        model.eval();
-        passTable = null;
-    }
-
-    @Override
-    public void setEnabled(boolean enabled) {
-        this.enabled = enabled;
     }
 
     @Override
     public String mergeRefusal() {
         return "prefix tuning cannot be merged: its prefixes are extra keys and values, not a change of the model's weights";
-    }
-
-    @Override
-    public boolean isMerged() {
-        return false;
-    }
-
-    @Override
-    public void detach() {
-        hook.close();
-        ownership.close();
-        passTable = null;
     }
 
     @Override

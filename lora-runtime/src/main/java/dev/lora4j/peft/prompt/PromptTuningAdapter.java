@@ -3,7 +3,7 @@ package dev.lora4j.peft.prompt;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lora4j.Lora4jException;
 import dev.lora4j.nn.RandomKey;
-import dev.lora4j.peft.Adapter;
+import dev.lora4j.peft.HookedAdapter;
 import dev.lora4j.t5.T5Config;
 import dev.lora4j.t5.T5ForConditionalGeneration;
 import dev.lora4j.t5.T5Hooks;
@@ -26,23 +26,20 @@ import java.util.SplittableRandom;
  * with the keep-mask extended, as PEFT's seq2seq forward and generate() do. The base is frozen. The table
  * is handed to the model ({@link T5Hooks#own}), so closing the model frees it too.
  */
-final class PromptTuningAdapter implements Adapter {
+final class PromptTuningAdapter extends HookedAdapter {
     /** PEFT's key for the table in adapter_model.safetensors (no prefix, unlike layer methods). */
     static final String TABLE_KEY = "prompt_embeddings";
 
     private final T5ForConditionalGeneration model;
     private final PromptTuningConfig config;
     private final Tensor table; // (P * nts, d_model) float32
-    private final T5Hooks.Registration ownership;
-    private final T5Hooks.Registration hook;
-    private boolean enabled = true;
 
     private PromptTuningAdapter(T5ForConditionalGeneration model, PromptTuningConfig config, Tensor table) {
+        super(model);
         this.model = model;
         this.config = config;
-        this.table = table;
-        this.ownership = model.hooks().own(table);
-        this.hook = model.hooks().addInputHook(this::prepend);
+        this.table = own(table);
+        hooked(model.hooks().addInputHook(this::prepend));
     }
 
     static PromptTuningAdapter attach(T5ForConditionalGeneration model, PromptTuningConfig config, long seed) {
@@ -116,7 +113,7 @@ final class PromptTuningAdapter implements Adapter {
 
     /** The input hook: P rows in front of every sequence, kept by the mask. */
     private T5Hooks.EncoderInput prepend(T5Hooks.EncoderInput in) {
-        if (!enabled) {
+        if (!enabled()) {
             return in;
         }
         return VirtualTokens.prepend(in, table.narrow(0, 0, config.numVirtualTokens())); // first P rows only, as PEFT
@@ -125,11 +122,6 @@ final class PromptTuningAdapter implements Adapter {
     @Override
     public PromptTuningConfig config() {
         return config;
-    }
-
-    @Override
-    public T5ForConditionalGeneration model() {
-        return model;
     }
 
     /** The table under PEFT's key (the optimizer's name for it too). */
@@ -157,34 +149,8 @@ final class PromptTuningAdapter implements Adapter {
     }
 
     @Override
-    public void train(RandomKey key) {
-        model.train(key);
-    }
-
-    @Override
-    public void eval() {
-        model.eval();
-    }
-
-    @Override
-    public void setEnabled(boolean enabled) {
-        this.enabled = enabled;
-    }
-
-    @Override
     public String mergeRefusal() {
         return "prompt tuning cannot be merged: its virtual tokens are extra inputs, not a change of the model's weights";
-    }
-
-    @Override
-    public boolean isMerged() {
-        return false;
-    }
-
-    @Override
-    public void detach() {
-        hook.close();
-        ownership.close(); // frees the table
     }
 
     @Override

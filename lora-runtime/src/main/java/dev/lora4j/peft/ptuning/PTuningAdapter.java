@@ -2,7 +2,7 @@ package dev.lora4j.peft.ptuning;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lora4j.nn.RandomKey;
-import dev.lora4j.peft.Adapter;
+import dev.lora4j.peft.HookedAdapter;
 import dev.lora4j.peft.prompt.VirtualTokens;
 import dev.lora4j.t5.T5Config;
 import dev.lora4j.t5.T5ForConditionalGeneration;
@@ -25,24 +25,22 @@ import java.util.Map;
  * tensors are named as PEFT's PromptEncoder names them (embedding.weight, mlp_head.N.*, lstm_head.*), so
  * PEFT's initial values can be copied in by name. Loaded from a file, the table is the saved output.
  */
-final class PTuningAdapter implements Adapter {
+final class PTuningAdapter extends HookedAdapter {
     static final String TABLE_KEY = "prompt_embeddings";
     static final String EMBEDDING = "embedding.weight";
 
     private final T5ForConditionalGeneration model;
     private final PTuningConfig config;
     private final Map<String, Tensor> trainable;
-    private final T5Hooks.Registration ownership;
-    private final T5Hooks.Registration hook;
-    private boolean training;
-    private boolean enabled = true;
+    private boolean computingFile; // the file's table is computed without dropout, even while training
 
     private PTuningAdapter(T5ForConditionalGeneration model, PTuningConfig config, Map<String, Tensor> trainable) {
+        super(model);
         this.model = model;
         this.config = config;
         this.trainable = trainable;
-        this.ownership = model.hooks().own(() -> trainable.values().forEach(Tensor::close));
-        this.hook = model.hooks().addInputHook(this::prepend);
+        own(() -> trainable.values().forEach(Tensor::close));
+        hooked(model.hooks().addInputHook(this::prepend));
     }
 
     static PTuningAdapter attach(T5ForConditionalGeneration model, PTuningConfig config, long seed) {
@@ -114,6 +112,7 @@ final class PTuningAdapter implements Adapter {
             }
         }
         // PEFT runs the LSTM over all P · submodules rows: the first P outputs depend on the rest too.
+        boolean training = trainingKey() != null && !computingFile;
         Tensor lstm = Functional.lstm(table.unsqueeze(0), params, config.numLayers(), true, config.dropout(), training); // (1, R, 2h)
         Tensor x = layer(lstm, "mlp_head.0").relu();
         return layer(x, "mlp_head.2").view(config.tableRows(), table.size(1)); // (R, d_model)
@@ -124,7 +123,7 @@ final class PTuningAdapter implements Adapter {
     }
 
     private T5Hooks.EncoderInput prepend(T5Hooks.EncoderInput in) {
-        if (!enabled) {
+        if (!enabled()) {
             return in;
         }
         return VirtualTokens.prepend(in, encoded().narrow(0, 0, config.numVirtualTokens()));
@@ -133,11 +132,6 @@ final class PTuningAdapter implements Adapter {
     @Override
     public PTuningConfig config() {
         return config;
-    }
-
-    @Override
-    public T5ForConditionalGeneration model() {
-        return model;
     }
 
     @Override
@@ -151,12 +145,11 @@ final class PTuningAdapter implements Adapter {
         if (config.savedTable()) {
             return Map.of(TABLE_KEY, trainable.get(EMBEDDING));
         }
-        boolean wasTraining = training;
-        training = false;
+        computingFile = true;
         try (var noGrad = Autograd.noGrad()) {
             return Map.of(TABLE_KEY, encoded());
         } finally {
-            training = wasTraining;
+            computingFile = false;
         }
     }
 
@@ -180,36 +173,8 @@ final class PTuningAdapter implements Adapter {
     }
 
     @Override
-    public void train(RandomKey key) {
-        model.train(key);
-        training = true;
-    }
-
-    @Override
-    public void eval() {
-        model.eval();
-        training = false;
-    }
-
-    @Override
-    public void setEnabled(boolean enabled) {
-        this.enabled = enabled;
-    }
-
-    @Override
     public String mergeRefusal() {
         return "P-tuning cannot be merged: its virtual tokens are extra inputs, not a change of the model's weights";
-    }
-
-    @Override
-    public boolean isMerged() {
-        return false;
-    }
-
-    @Override
-    public void detach() {
-        hook.close();
-        ownership.close();
     }
 
     @Override
