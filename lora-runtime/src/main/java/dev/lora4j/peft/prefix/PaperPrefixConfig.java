@@ -6,7 +6,7 @@ import dev.lora4j.peft.MethodConfig;
 import dev.lora4j.peft.PeftMethod;
 
 /**
- * Prefix tuning as Li & Liang (2021) describe it and AdapterHub's {@code PrefixTuningConfig} implements
+ * Prefix tuning as Li and Liang (2021) describe it and AdapterHub's {@code PrefixTuningConfig} implements
  * it: prefixes for the encoder's self-attention, the decoder's self-attention and the decoder's
  * cross-attention, each location with a prefix of its own per layer, produced by an MLP over a learned
  * embedding (the reparametrization the paper trains through).

@@ -15,7 +15,7 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Prefix tuning in the paper's form (Li & Liang 2021), as AdapterHub's {@code adapters} computes it on T5:
+ * Prefix tuning in the paper's form (Li and Liang 2021), as AdapterHub's {@code adapters} computes it on T5:
  * prefixes at the encoder's self-attention, the decoder's self-attention and cross-attention, per layer,
  * through an MLP. PEFT's prefix tuning ({@code --method prefix-tuning}) is the decoder's self-attention
  * only with PEFT's slot mapping; no PEFT file can express this one, so its files are AdapterHub's
