@@ -96,7 +96,10 @@ def build(args, device):
         config = adapterhub_config(args.method)
         base.add_adapter("default", config=config)
         base.train_adapter("default")  # freezes the rest, activates the adapter
-        model, described, version = base, config.to_dict(), "adapters " + adapters.__version__
+        import transformers
+
+        model, described = base, config.to_dict()
+        version = f"adapters {adapters.__version__} (transformers {transformers.__version__})"
     else:
         raise SystemExit(f"{args.method} has no reference implementation")
     model.to(device)
