@@ -63,15 +63,12 @@ def check_batch(plan, index, ids, mask, labels):
         raise SystemExit(f"batch {index}: tokens/id sum {got} here, {(want['tokens'], want['id_sum'])} in the file")
 
 
-def device_batches(plan, count, device):
-    """The first `count` training batches as (ids, mask, labels, tokens, id sum), checked against the file
-    and moved to the device: what every training-step benchmark feeds, step i on batch i."""
-    out = []
-    for i in range(count):
-        ids, mask, labels = training_batch(plan, i)
-        check_batch(plan, i, ids, mask, labels)
-        out.append((ids.to(device), mask.to(device), labels.to(device), tokens(mask, labels), id_sum(ids, mask, labels)))
-    return out
+def device_batch(plan, index, device):
+    """Training batch `index` as (ids, mask, labels, tokens, id sum), checked against the file and moved to
+    the device: what every training-step benchmark feeds, step i on batch i."""
+    ids, mask, labels = training_batch(plan, index)
+    check_batch(plan, index, ids, mask, labels)
+    return ids.to(device), mask.to(device), labels.to(device), tokens(mask, labels), id_sum(ids, mask, labels)
 
 
 def verify_tokenization(plan, data_dir, batches):

@@ -37,8 +37,8 @@ LORA_DEFAULTS = {"r": 8, "lora_alpha": 8, "lora_dropout": 0.0, "target_modules":
 VIRTUAL_TOKENS = 20
 
 
-def peft_config(method):
-    """The PEFT config of lora4j's default options for method."""
+def peft_config(method, t5):
+    """The PEFT config of lora4j's default options for method, on a model of T5Config t5."""
     import peft
 
     if method == "lora":
@@ -57,7 +57,9 @@ def peft_config(method):
     if method == "p-tuning":  # MLP encoder, hidden = d_model, PEFT's two submodules: lora4j's defaults
         return peft.PromptEncoderConfig(task_type=TASK, num_virtual_tokens=VIRTUAL_TOKENS)
     if method == "prefix-tuning":  # no projection, two submodules: lora4j's defaults
-        return peft.PrefixTuningConfig(task_type=TASK, num_virtual_tokens=VIRTUAL_TOKENS)
+        # token_dim = the attention's width (heads x d_kv = 384), as lora4j sizes the table: PEFT's default
+        # (d_model, 512) does not divide into FLAN-T5-small's 6 heads and its forward fails (issue 385).
+        return peft.PrefixTuningConfig(task_type=TASK, num_virtual_tokens=VIRTUAL_TOKENS, token_dim=t5.num_heads * t5.d_kv)
     raise KeyError(method)
 
 
@@ -85,7 +87,7 @@ def build(args, device):
     if library == "peft":
         import peft
 
-        config = peft_config(args.method)
+        config = peft_config(args.method, base.config)
         model = peft.get_peft_model(base, config)
         common.require_untied(model)
         described, version = config.to_dict(), "peft " + peft.__version__
@@ -142,7 +144,7 @@ def main():
     if needed > len(plan["training"]):
         raise SystemExit(f"{needed} steps need more batches than the {len(plan['training'])} of {args.batches}")
     verified = 0 if args.no_verify else common.verify_tokenization(plan, args.data, needed)
-    batches = common.device_batches(plan, needed, device)
+    batches = [common.device_batch(plan, i, device) for i in range(needed)]
     model, trainable, optimizer, config, version = build(args, device)
     rss_after_setup = common.rss_bytes("VmRSS")
 
