@@ -753,6 +753,8 @@ def main():
     if unknown:
         p.error(f"--methods: unknown {', '.join(unknown)}; the methods are {', '.join(METHODS)}")
     only = set((args.only or "training,generation,lora-linear,tokenizer" + ("" if args.quick else ",compile")).split(","))
+    if args.methods and "methods" not in only:
+        p.error("--methods chooses the methods of --only methods")
     started = time.monotonic()
     suite = Suite(args, env)
     log(f"work folder {os.path.relpath(suite.work, ROOT)}; load average {loadavg()}")
