@@ -6,7 +6,7 @@
 #
 #   bash scripts/bench-report.sh [--quick] [--device cpu|cuda] [--threads N] [--only training,generation,...]
 #                                [--shapes small,base] [--model-dropout P] [--lora-dropout P] [--dtype bfloat16]
-#                                [--peft-autocast] [--docs | --no-docs]
+#                                [--peft-autocast] [--docs | --no-docs] [--methods a,b,c]
 #
 # --quick runs tiny iteration counts at the small shape only (a smoke test of every workload but the
 # torch.compile anchor, whose compiling alone takes minutes; ~5 min here) and leaves docs/PERFORMANCE.md
@@ -18,6 +18,9 @@
 # --dtype bfloat16 trains a bfloat16 base with float32 LoRA weights and AdamW state on both sides (PEFT:
 # the base cast to bfloat16, adapters kept in float32); with --peft-autocast PEFT instead keeps float32
 # weights and runs the forward under bfloat16 autocast (transformers' Trainer with bf16=True).
+# --only methods (never part of the default run) measures one training step per PEFT method with lora4j's
+# default options beside its reference library (PEFT, or AdapterHub adapters run by the AdapterHub venv's
+# python), at the small shape (--shapes small,base for both); --methods picks a subset.
 # Per-workload logs and raw records go to benchmarks/target/bench-report/<timestamp>/.
 # benchmarks/python/bench_report.py does the work; --help there lists every option (--render <json>
 # re-prints a saved report without running anything).
@@ -34,5 +37,6 @@ run_command="bash scripts/bench-report.sh${*:+ $*}"
 if [ -n "$requested_library" ]; then
   run_command="LORA4J_LIBRARY=$requested_library $run_command"
 fi
-export JAVA="$JAVA_HOME/bin/java" JAR PYTHON LORA4J_LIBRARY
+ADAPTERHUB_PYTHON="$(adapterhub_venv_dir)/bin/python"
+export JAVA="$JAVA_HOME/bin/java" JAR PYTHON LORA4J_LIBRARY ADAPTERHUB_PYTHON
 exec "$PYTHON" "$LORA4J_ROOT/benchmarks/python/bench_report.py" --command "$run_command" "$@"

@@ -63,6 +63,14 @@ def check_batch(plan, index, ids, mask, labels):
         raise SystemExit(f"batch {index}: tokens/id sum {got} here, {(want['tokens'], want['id_sum'])} in the file")
 
 
+def device_batch(plan, index, device):
+    """Training batch `index` as (ids, mask, labels, tokens, id sum), checked against the file and moved to
+    the device: what every training-step benchmark feeds, step i on batch i."""
+    ids, mask, labels = training_batch(plan, index)
+    check_batch(plan, index, ids, mask, labels)
+    return ids.to(device), mask.to(device), labels.to(device), tokens(mask, labels), id_sum(ids, mask, labels)
+
+
 def verify_tokenization(plan, data_dir, batches):
     """Re-tokenizes the rows of the first `batches` training batches and the generation batch with
     transformers' tokenizer (AutoTokenizer on the same tokenizer folder) and requires the file's ids."""
@@ -146,10 +154,14 @@ def rss_bytes(field):
 
 
 def meta(device, threads):
-    import peft
     import transformers
 
-    return {"torch": torch.__version__, "transformers": transformers.__version__, "peft": peft.__version__,
+    try:  # the AdapterHub venv reaches the main venv's peft, but a reference run needs only its own library
+        import peft
+        peft_version = peft.__version__
+    except ImportError:
+        peft_version = None
+    return {"torch": torch.__version__, "transformers": transformers.__version__, "peft": peft_version,
             "python": platform.python_version(), "torch_threads": torch.get_num_threads(), "requested_threads": threads,
             "device": str(device) + (f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else ""),
             "cpu": cpu_model(), "cpus": os.cpu_count(), "date": time.strftime("%Y-%m-%dT%H:%M:%S%z")}

@@ -10,6 +10,9 @@ Workloads (each side of each one in its own process, so a process's peak RSS is 
   generation     GenerationBenchmark / generation_bench.py, greedy and beam 4
   LoRA linear    LoraLinearBenchmark / lora_linear_bench.py, one configuration of issue 3's grid
   tokenizer      TokenizerBenchmark / tokenizer_bench.py (Rust tokenizers, same tokenizer.json)
+  methods        (only with --only methods) MethodTrainingStepBenchmark / method_train_bench.py: one training
+                 step per PEFT method with lora4j's default options, beside its reference library (PEFT, or
+                 AdapterHub adapters in its own venv); a table of its own
 
 Writes benchmarks/results/bench-report-<date>[-quick].json (every number, the raw records, machine,
 versions, load) and, unless --no-docs (the default with --quick), the generated section of
@@ -45,6 +48,12 @@ BATCH_FILE_COUNT = 24  # batches written per batch size: more than any workload'
 MAX_SOURCE, MAX_TARGET = 512, 128
 LORA = {"r": 8, "alpha": 8.0, "dropout": 0.05}
 LORA_LINEAR_CONFIG = (768, 4096, 8, 0.05)
+# The methods workload: every --method name (method_train_bench.REFERENCE says which library is each one's
+# reference); per shape: batch size, warm-up steps, measured steps.
+METHODS = ["lora", "dora", "ia3", "ln-tuning", "bitfit", "prompt-tuning", "p-tuning", "prefix-tuning",
+           "prefix-tuning-paper", "adapter-houlsby", "adapter-pfeiffer", "adamix"]
+METHOD_STEPS_FULL = {"small": (8, 1, 3), "base": (8, 1, 2)}
+METHOD_STEPS_QUICK = {"small": (8, 1, 1), "base": (8, 1, 1)}
 
 
 def log(message):
@@ -141,7 +150,9 @@ class Suite:
         os.makedirs(self.work, exist_ok=True)
         self.runner = Runner(self.work, args.timeout)
         self.rows = []  # the table
-        self.details = {"training": [], "generation": [], "lora_linear": None, "tokenizer": None, "compile": None}
+        self.method_rows = []  # the methods table
+        self.details = {"training": [], "generation": [], "lora_linear": None, "tokenizer": None, "compile": None,
+                        "methods": []}
         self.failures = []
 
     # ---- helpers -------------------------------------------------------------------------------
@@ -160,8 +171,8 @@ class Suite:
             cmd += ["-p", f"{key}={value}"]
         return self.measure(name, cmd)
 
-    def py(self, name, script, *arguments, env=None, timeout_s=None):
-        cmd = [self.python, os.path.join(HERE, script)] + [str(a) for a in arguments]
+    def py(self, name, script, *arguments, env=None, timeout_s=None, python=None):
+        cmd = [python or self.python, os.path.join(HERE, script)] + [str(a) for a in arguments]
         return self.measure(name, cmd, env=env, timeout_s=timeout_s)
 
     def measure(self, name, cmd, env=None, timeout_s=None):
@@ -227,6 +238,68 @@ class Suite:
         if a.peft_autocast:
             precision += " (PEFT: float32 weights under bfloat16 autocast)"
         self.rows.append(self.row(f"training step, flan-t5-{shape}, batch {batch}{precision} (tokens/s)", detail, "tokens/s"))
+
+    def method_step(self, method, shape, batch, warmup, steps, java_first):
+        """One method's training step on both sides; the reference side is skipped for a method without one."""
+        from method_train_bench import REFERENCE
+
+        a = self.args
+        plan = self.batches(batch)
+        label = f"method-{method}-{shape}"
+        params = {"method": method, "shape": shape, "batchSize": batch, "maxSourceLength": MAX_SOURCE,
+                  "maxTargetLength": MAX_TARGET, "threads": a.threads, "device": a.device}
+        model_dropout = []
+        if a.model_dropout is not None:
+            params["modelDropout"] = a.model_dropout
+            model_dropout = ["--model-dropout", a.model_dropout]
+        java_rec, py_rec = self.path(label + "-lora4j.json"), self.path(label + "-reference.json")
+        library = REFERENCE[method]
+        adapterhub = library == "adapters"
+        python = self.env.get("ADAPTERHUB_PYTHON") if adapterhub else self.python
+        if adapterhub and not (python and os.path.exists(python)):
+            raise SystemExit("the AdapterHub venv's python is needed for " + method + " (scripts/setup-venv.sh creates "
+                             "it; bench-report.sh passes it as ADAPTERHUB_PYTHON)")
+
+        def run_java():
+            return self.jmh(label + "-lora4j", "MethodTrainingStepBenchmark", params,
+                            ["-wi", str(warmup), "-i", str(steps)], record=java_rec)
+
+        def run_reference():
+            if library is None:
+                return None
+            return self.py(label + "-reference", "method_train_bench.py", "--method", method, "--batches", plan,
+                           "--data", self.data, "--shape", shape, "--warmup", warmup, "--steps", steps,
+                           "--threads", a.threads, "--device", a.device, *model_dropout,
+                           *(["--no-verify"] if adapterhub else []), "--json", py_rec, python=python)
+
+        if java_first:
+            ji, pi = run_java(), run_reference()
+        else:
+            pi, ji = run_reference(), run_java()
+        java = read_json(java_rec) if ji["ok"] else None
+        reference = read_json(py_rec) if pi and pi["ok"] else None
+        if java and reference:
+            same_batches(java, reference, label)
+        ref_side = self.training_side(reference, pi, steps_key="steps") if pi else {"run": None, "not_available": True}
+        detail = {"method": method, "reference_library": library, "shape": shape, "batch_size": batch,
+                  "warmup_steps": warmup, "measured_steps": steps,
+                  "lora4j": self.training_side(java, ji), "reference": ref_side}
+        if java and reference:
+            detail["reference_config"] = reference.get("reference_config")
+            detail["reference_version"] = reference.get("reference")
+            detail["same_trainable_parameters"] = java["trainable_parameters"] == reference["trainable_parameters"]
+            if not detail["same_trainable_parameters"]:
+                log(f"{label}: trainable parameters differ: lora4j {java['trainable_parameters']:,}, "
+                    f"reference {reference['trainable_parameters']:,} (not the same adapter: compare with care)")
+        self.details["methods"].append(detail)
+        j, r = detail["lora4j"], detail["reference"]
+        jt, rt = j.get("tokens_per_s"), r.get("tokens_per_s")
+        self.method_rows.append({
+            "method": method, "shape": shape, "batch": batch, "reference": library, "lora4j": jt, "python": rt,
+            "ratio": jt / rt if jt and rt else None,
+            "cpu_ratio": j["tokens_per_cpu_s"] / r["tokens_per_cpu_s"] if jt and rt else None,
+            "lora4j_rss": j.get("peak_rss_bytes"), "python_rss": r.get("peak_rss_bytes"),
+            "lora4j_trainable": j.get("trainable_parameters"), "python_trainable": r.get("trainable_parameters")})
 
     def training_side(self, record, info, steps_key="calls"):
         side = {"run": info}
@@ -441,15 +514,17 @@ def ratio(value):
 def markdown(report):
     rows, d, cfg = report["rows"], report["details"], report["config"]
     lines = [
+        "## Benchmark report: training step per method (issues 16, 17)" if cfg["only"] == ["methods"] else
         "## Benchmark report: training step, generation, LoRA linear, tokenizer (issue 7)",
         "",
         f"Generated by `{report['command']}` on {report['date']} ({'quick smoke run' if cfg['quick'] else 'full run'}; "
         f"took {report['seconds'] / 60:.0f} min). Everything between the `bench-report` markers is rewritten by the "
         f"script; raw numbers: `benchmarks/results/{report['json_name']}`.",
         "",
-        "| workload | lora4j | transformers + PEFT | ratio | CPU ratio | peak RSS lora4j, MiB | peak RSS Python, MiB |",
-        "|---|---:|---:|---:|---:|---:|---:|",
     ]
+    if rows or d.get("compile"):
+        lines += ["| workload | lora4j | transformers + PEFT | ratio | CPU ratio | peak RSS lora4j, MiB | peak RSS Python, MiB |",
+                  "|---|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         lines.append(f"| {r['workload']} | {fmt(r['lora4j'], r['unit'])} | {fmt(r['python'], r['unit'])} | "
                      f"{ratio(r['ratio'])} | {ratio(r['cpu_ratio'])} | {mib(r['lora4j_rss'])} | {mib(r['python_rss'])} |")
@@ -475,6 +550,7 @@ def markdown(report):
         "the largest process of the run from `wait4` (the JMH fork or its host).",
         "",
     ]
+    lines += methods_markdown(report)
     tr = d["training"]
     if tr:
         t0 = tr[0]
@@ -562,6 +638,41 @@ def markdown(report):
     return "\n".join(lines)
 
 
+REFERENCE_NAMES = {"peft": "PEFT", "adapters": "AdapterHub adapters", None: "none"}
+
+
+def methods_markdown(report):
+    """The methods table (issues 16 and 17) and what it measures; nothing when the workload did not run."""
+    rows = report.get("method_rows") or []
+    if not rows:
+        return []
+    details = report["details"]["methods"]
+    versions = sorted({t["reference_version"] for t in details if t.get("reference_version")})
+    lines = [
+        "**Training step per method** (`--only methods`). One whole training step (forward with labels, `loss.item()`, "
+        "backward, clip at 1.0, AdamW lr 1e-3 weight decay 0.01 over the method's trainable tensors) of a random "
+        "FLAN-T5 (float32, model dropout "
+        f"{report['config'].get('model_dropout', 'config (0.1)')}) on the same DialogSum batches as the LoRA rows, with each "
+        "method's default options (`lora4j train --method NAME` and nothing else; dora and the adapter-* names are presets) "
+        "on the lora4j side and the same settings in the reference library on the other (" + (", ".join(versions) or "—") +
+        "). Steps (warm-up + measured): " + ", ".join(sorted({f"{t['shape']} {t['warmup_steps']} + {t['measured_steps']} at "
+                                                              f"batch {t['batch_size']}" for t in details})) +
+        ". The trainable-parameter column must agree on both sides (same adapter); adamix has no reference implementation, "
+        "so its reference cells are empty.",
+        "",
+        "| method | shape | reference | lora4j tokens/s | reference tokens/s | ratio | CPU ratio | peak RSS lora4j, MiB "
+        "| peak RSS reference, MiB | trainable params lora4j / reference |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        jt, pt = r["lora4j_trainable"], r["python_trainable"]
+        params = "—" if jt is None else f"{jt:,}" + ("" if pt is None else f" / {pt:,}" + ("" if jt == pt else " **(differ)**"))
+        lines.append(f"| {r['method']} | {r['shape']} | {REFERENCE_NAMES[r['reference']]} | {fmt(r['lora4j'], 'tokens/s')} | "
+                     f"{fmt(r['python'], 'tokens/s')} | {ratio(r['ratio'])} | {ratio(r['cpu_ratio'])} | "
+                     f"{mib(r['lora4j_rss'])} | {mib(r['python_rss'])} | {params} |")
+    return lines + [""]
+
+
 def compile_failure(comp, cfg):
     """Why the torch.compile run gave no number, in one sentence."""
     reason = comp.get("not_available", "")
@@ -598,9 +709,12 @@ def main():
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N, for both sides")
     p.add_argument("--threads", type=int, default=1, help="intra-op threads on both sides (default 1)")
     p.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"), help="the shared data folder")
-    p.add_argument("--only", help="comma-separated subset of: training, compile, generation, lora-linear, tokenizer "
-                                  "(default: all; with --quick all but compile, whose compiling alone takes minutes)")
-    p.add_argument("--shapes", help="training shapes to run, e.g. small,base (default: small,base,large; quick: small)")
+    p.add_argument("--only", help="comma-separated subset of: training, compile, generation, lora-linear, tokenizer, "
+                                  "methods (default: all but methods; with --quick all but compile, whose compiling "
+                                  "alone takes minutes, and methods)")
+    p.add_argument("--shapes", help="training shapes to run, e.g. small,base (default: small,base,large; quick: small); "
+                                    "for --only methods: small (default) and/or base")
+    p.add_argument("--methods", help="with --only methods: comma-separated subset of " + ",".join(METHODS) + " (default: all)")
     p.add_argument("--docs", dest="docs", action="store_true", default=None,
                    help="update docs/PERFORMANCE.md (the default for a full run; not for --quick, --only or --shapes)")
     p.add_argument("--no-docs", dest="docs", action="store_false", help="do not update docs/PERFORMANCE.md")
@@ -632,7 +746,15 @@ def main():
     if args.docs is None:  # only a full run replaces the table in the docs, unless asked
         args.docs = not args.quick and not partial
     env = {k: os.environ[k] for k in ("JAVA", "JAR", "LORA4J_LIBRARY", "PYTHON")}
+    if os.environ.get("ADAPTERHUB_PYTHON"):
+        env["ADAPTERHUB_PYTHON"] = os.environ["ADAPTERHUB_PYTHON"]
+    methods = args.methods.split(",") if args.methods else METHODS
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        p.error(f"--methods: unknown {', '.join(unknown)}; the methods are {', '.join(METHODS)}")
     only = set((args.only or "training,generation,lora-linear,tokenizer" + ("" if args.quick else ",compile")).split(","))
+    if args.methods and "methods" not in only:
+        p.error("--methods chooses the methods of --only methods")
     started = time.monotonic()
     suite = Suite(args, env)
     log(f"work folder {os.path.relpath(suite.work, ROOT)}; load average {loadavg()}")
@@ -655,6 +777,15 @@ def main():
         suite.lora_linear()
     if "tokenizer" in only:
         suite.tokenizer()
+    if "methods" in only:
+        method_steps = METHOD_STEPS_QUICK if args.quick else METHOD_STEPS_FULL
+        method_shapes = args.shapes.split(",") if args.shapes else ["small"]
+        for shape in method_shapes:
+            if shape not in method_steps:
+                p.error(f"the methods workload runs the shapes {', '.join(method_steps)}, not {shape}")
+        for shape in method_shapes:
+            for i, method in enumerate(methods):
+                suite.method_step(method, shape, *method_steps[shape], java_first=i % 2 == 0)
 
     now = datetime.datetime.now(datetime.timezone.utc)
     json_name = f"bench-report-{now:%Y-%m-%d}{'-quick' if args.quick else ''}{'-partial' if partial else ''}.json"
@@ -662,6 +793,8 @@ def main():
     for group in ("training", "generation"):
         for t in suite.details[group]:
             runs += [t["lora4j"]["run"], t["peft"]["run"]]
+    for t in suite.details["methods"]:
+        runs += [r for r in (t["lora4j"]["run"], t["reference"]["run"]) if r]
     for key, sides in (("lora_linear", ("lora4j", "peft")), ("tokenizer", ("lora4j", "rust"))):
         if suite.details[key]:
             runs += [suite.details[key][s]["run"] for s in sides]
@@ -680,6 +813,7 @@ def main():
         "machine": machine(),
         "versions": versions(suite, env["JAVA"]),
         "rows": suite.rows,
+        "method_rows": suite.method_rows,
         "details": suite.details,
         "runs": runs,
         "failures": suite.failures,

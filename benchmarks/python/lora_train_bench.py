@@ -118,14 +118,9 @@ def main():
                          f"{len(plan['training'])} of {args.batches}")
     verified = 0 if args.no_verify else common.verify_tokenization(plan, args.data, needed)
 
-    def load(i):
-        ids, mask, labels = common.training_batch(plan, i)
-        common.check_batch(plan, i, ids, mask, labels)
-        return (ids.to(device), mask.to(device), labels.to(device), common.tokens(mask, labels),
-                common.id_sum(ids, mask, labels))
-
-    batches = [load(i) for i in range(needed)]
-    extra = [(i, load(i)) for i in range(len(plan["training"]) - args.extra_warmup, len(plan["training"]))]
+    batches = [common.device_batch(plan, i, device) for i in range(needed)]
+    extra = [(i, common.device_batch(plan, i, device))
+             for i in range(len(plan["training"]) - args.extra_warmup, len(plan["training"]))]
 
     model, trainable, optimizer = build(args, device)
     # Default options, as users compile: dynamo compiles the first batch's shapes statically and, at the

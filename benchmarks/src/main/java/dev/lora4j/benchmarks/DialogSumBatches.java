@@ -94,6 +94,17 @@ public final class DialogSumBatches {
         return batch.sourceTokens() + batch.labelTokens();
     }
 
+    /**
+     * A training step's entry in the run record: step number, warm-up or not, and the batch's tokens, id
+     * digest and shape, which the report compares with the Python side's to prove both trained on the same.
+     */
+    static ObjectNode recordStep(RunRecord record, int step, boolean warmup, Batch batch) {
+        ObjectNode entry = record.addCall();
+        entry.put("step", step).put("warmup", warmup).put("tokens", tokens(batch)).put("id_sum", idSum(batch))
+                .put("batch", batch.size()).put("source_length", batch.sourceLength()).put("target_length", batch.targetLength());
+        return entry;
+    }
+
     /** A cheap digest of a batch's ids (source tokens under the mask, labels not ignored), to prove both sides saw the same. */
     static long idSum(Batch batch) {
         long sum = 0;

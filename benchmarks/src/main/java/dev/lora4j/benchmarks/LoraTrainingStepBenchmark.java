@@ -10,10 +10,8 @@ import dev.lora4j.t5.T5Config;
 import dev.lora4j.t5.T5ForConditionalGeneration;
 import dev.lora4j.t5.T5Output;
 import dev.lora4j.tensor.Cuda;
-import dev.lora4j.tensor.DType;
 import dev.lora4j.tensor.Device;
 import dev.lora4j.nn.RandomKey;
-import dev.lora4j.tensor.NativeLibrary;
 import dev.lora4j.tensor.Scope;
 import dev.lora4j.tensor.Tensor;
 import dev.lora4j.train.AdamW;
@@ -68,7 +66,6 @@ import org.openjdk.jmh.runner.IterationType;
 public class LoraTrainingStepBenchmark {
     static final double LEARNING_RATE = 1e-3;
     static final double MAX_GRAD_NORM = 1.0;
-    private static final long MODEL_SEED = 0;
 
     /** flan-t5-{shape}: small, base, large (xl fits no CPU budget). */
     @Param("small")
@@ -122,32 +119,19 @@ public class LoraTrainingStepBenchmark {
     private List<Tensor> trainable;
     private List<Batch> batches;
     private int step;
-    private long liveAtStart;
-    private long liveAfterFirstStep = -1;
+    private LiveTensorCheck liveTensors;
     private RunRecord record;
     private boolean warmupIteration;
 
     @Setup(Level.Trial)
     public void setUp(BenchmarkParams params) {
-        NativeLibrary.ensureLoaded();
-        NativeLibrary.setNumThreads(threads);
-        if (NativeLibrary.numThreads() != threads) {
-            throw new IllegalStateException("libtorch threads: " + NativeLibrary.numThreads() + ", wanted " + threads);
-        }
+        RandomT5.useThreads(threads);
         dev = Device.parse(device);
         int steps = params.getWarmup().getCount() + params.getMeasurement().getCount();
         batches = DialogSumBatches.training(batchSize, steps, maxSourceLength, maxTargetLength).batches();
-        liveAtStart = NativeLibrary.liveTensors();
-        T5Config config = BenchData.flanT5(shape);
-        if (modelDropout >= 0) {
-            config = BenchData.withDropoutRate(config, modelDropout);
-        }
-        DType baseType = switch (dtype) {
-            case "float32" -> DType.FLOAT32;
-            case "bfloat16" -> DType.BFLOAT16;
-            default -> throw new IllegalArgumentException("dtype must be float32 or bfloat16, got " + dtype);
-        };
-        model = T5ForConditionalGeneration.fromConfig(config, MODEL_SEED, dev, baseType);
+        liveTensors = new LiveTensorCheck();
+        T5Config config = RandomT5.config(shape, modelDropout);
+        model = RandomT5.build(config, dev, dtype);
         LoraConfig loraConfig = LoraConfig.defaults().withR(r).withAlpha(loraAlpha).withDropout(loraDropout)
                 .withTargets(targets.equals("all-linear") ? LoraConfig.TargetModules.allLinear()
                         : LoraConfig.TargetModules.names(targets.split(",")));
@@ -176,10 +160,7 @@ public class LoraTrainingStepBenchmark {
     @Benchmark
     public void step(Blackhole bh) {
         Batch batch = batches.get(step);
-        ObjectNode entry = record.addCall();
-        entry.put("step", step).put("warmup", warmupIteration).put("tokens", DialogSumBatches.tokens(batch))
-                .put("id_sum", DialogSumBatches.idSum(batch)).put("batch", batch.size())
-                .put("source_length", batch.sourceLength()).put("target_length", batch.targetLength());
+        ObjectNode entry = DialogSumBatches.recordStep(record, step, warmupIteration, batch);
         StepClock clock = StepClock.start(entry, dev.isCuda());
         // Dropout masks are keyed by (seed, rank, site, step, micro-batch), as Trainer draws them.
         lora.train(new RandomKey(DialogSumBatches.SEED, 0, step, 0));
@@ -208,13 +189,7 @@ public class LoraTrainingStepBenchmark {
     /** The live tensors after a step must be what they were after the first: a step that leaks fails the run. */
     @TearDown(Level.Iteration)
     public void checkNoGrowth() {
-        long live = NativeLibrary.liveTensors();
-        if (liveAfterFirstStep < 0) {
-            liveAfterFirstStep = live;
-        } else if (live > liveAfterFirstStep) {
-            throw new IllegalStateException("native tensors grow across steps: " + live + " live after step " + step
-                    + ", " + liveAfterFirstStep + " after the first");
-        }
+        liveTensors.afterStep(step);
     }
 
     @TearDown(Level.Trial)
@@ -224,12 +199,6 @@ public class LoraTrainingStepBenchmark {
         }
         optimizer.close();
         model.close();
-        long live = NativeLibrary.liveTensors();
-        record.root().put("live_tensors_before", liveAtStart).put("live_tensors_after_first_step", liveAfterFirstStep)
-                .put("live_tensors_after", live);
-        record.write();
-        if (live != liveAtStart) {
-            throw new IllegalStateException("native tensors leaked: " + live + " live after the run, " + liveAtStart + " before");
-        }
+        liveTensors.finish(record);
     }
 }
