@@ -23,6 +23,7 @@ import dev.lora4j.train.LrSchedule;
 import dev.lora4j.train.TrainableModel;
 import dev.lora4j.train.Trainer;
 import dev.lora4j.train.TrainerConfig;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -59,7 +60,18 @@ public final class MethodTrainingParity {
                 .withSteps(steps, 5)
                 .withBatching(4, 1, false);
         try (T5ForConditionalGeneration model = T5ForConditionalGeneration.load(dir.resolve("base"), Device.CPU, DType.FLOAT32)) {
-            PeftModel peft = PeftModel.load(model, dir.resolve("adapter"), 0);
+            PeftModel peft;
+            Path encoder = dir.resolve("encoder.safetensors");
+            if (Files.exists(encoder)) {
+                // P-tuning: PEFT's file holds the encoder's output only, so the adapter is attached as trained
+                // (through its encoder) and the reference's initial encoder is copied in by name.
+                peft = PeftModel.wrap(model, PeftModel.readConfig(dir.resolve("adapter")), 0);
+                try (Scope scope = Scope.open()) {
+                    TensorFiles.copyInto(peft.trainableParameters(), encoder);
+                }
+            } else {
+                peft = PeftModel.load(model, dir.resolve("adapter"), 0);
+            }
             assertEquals(ref.get("trainable").asLong(),
                     peft.trainableParameters().values().stream().mapToLong(Tensor::numel).sum(), "the reference's trainable count");
             Trainer trainer = new Trainer(TrainableModel.adapter(peft, "random"), config, examples, List.of(),

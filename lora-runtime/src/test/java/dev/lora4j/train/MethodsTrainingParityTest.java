@@ -13,7 +13,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Training parity of IA3, LN tuning, BitFit (BEFT), prompt tuning, prefix tuning and DoRA with a transformers + PEFT loop, as
+ * Training parity of IA3, LN tuning, BitFit (BEFT), prompt tuning, prefix tuning, P-tuning (MLP encoder) and DoRA with a transformers + PEFT loop, as
  * {@link TrainingParityTest} does for LoRA: the same random FLAN-shaped base, the untrained adapter saved
  * by PEFT (default initialisation: ones, copies, zeros) and loaded here, the same data, AdamW, schedule and
  * clipping, float32, dropout 0; 50 steps. Every step's loss within 1e-3 relative of PEFT's, and each trained
@@ -31,7 +31,7 @@ class MethodsTrainingParityTest {
     private static final String ZERO_GRADIENT = ".k.beft_bias";
 
     @ParameterizedTest
-    @ValueSource(strings = {"ia3", "ln", "bitfit", "prompt", "prefix", "dora"})
+    @ValueSource(strings = {"ia3", "ln", "bitfit", "prompt", "prefix", "ptuning", "dora"})
     void fiftyStepsMatchPeft(String method, @TempDir Path dir) throws Exception {
         Path data = SharedData.path("dialogsum/dialogsum.train.jsonl");
         Path tokenizerDir = SharedData.path("flan-t5-small");
