@@ -20,7 +20,8 @@
 # weights and runs the forward under bfloat16 autocast (transformers' Trainer with bf16=True).
 # --only methods (never part of the default run) measures one training step per PEFT method with lora4j's
 # default options beside its reference library (PEFT, or AdapterHub adapters run by the AdapterHub venv's
-# python), at the small shape (--shapes small,base for both); --methods picks a subset.
+# python), at the small shape (--shapes small,base,large for more); --methods picks a subset. qlora is LoRA
+# over an NF4 double-quantized base, against PEFT + bitsandbytes (issue 18), with its memory targets.
 # Per-workload logs and raw records go to benchmarks/target/bench-report/<timestamp>/.
 # benchmarks/python/bench_report.py does the work; --help there lists every option (--render <json>
 # re-prints a saved report without running anything).

@@ -51,9 +51,10 @@ LORA_LINEAR_CONFIG = (768, 4096, 8, 0.05)
 # The methods workload: every --method name (method_train_bench.REFERENCE says which library is each one's
 # reference); per shape: batch size, warm-up steps, measured steps.
 METHODS = ["lora", "dora", "ia3", "ln-tuning", "bitfit", "prompt-tuning", "p-tuning", "prefix-tuning",
-           "prefix-tuning-paper", "adapter-houlsby", "adapter-pfeiffer", "adamix"]
-METHOD_STEPS_FULL = {"small": (8, 1, 3), "base": (8, 1, 2)}
-METHOD_STEPS_QUICK = {"small": (8, 1, 1), "base": (8, 1, 1)}
+           "prefix-tuning-paper", "adapter-houlsby", "adapter-pfeiffer", "adamix", "qlora"]
+# large (issue 18's QLoRA rows) at batch 4: one float32 LoRA step of flan-t5-large at batch 8 takes minutes a side.
+METHOD_STEPS_FULL = {"small": (8, 1, 3), "base": (8, 1, 2), "large": (4, 1, 2)}
+METHOD_STEPS_QUICK = {"small": (8, 1, 1), "base": (8, 1, 1), "large": (4, 1, 1)}
 
 
 def log(message):
@@ -299,6 +300,8 @@ class Suite:
             "ratio": jt / rt if jt and rt else None,
             "cpu_ratio": j["tokens_per_cpu_s"] / r["tokens_per_cpu_s"] if jt and rt else None,
             "lora4j_rss": j.get("peak_rss_bytes"), "python_rss": r.get("peak_rss_bytes"),
+            "lora4j_step_rss": j.get("step_peak_rss_bytes"), "python_step_rss": r.get("step_peak_rss_bytes"),
+            "lora4j_quantization": j.get("quantization"), "python_quantization": r.get("quantization"),
             "lora4j_trainable": j.get("trainable_parameters"), "python_trainable": r.get("trainable_parameters")})
 
     def training_side(self, record, info, steps_key="calls"):
@@ -309,6 +312,8 @@ class Suite:
         wall, cpu, tokens = throughput(entries)
         side.update({"tokens_per_s": wall, "tokens_per_cpu_s": cpu, "measured_tokens": tokens,
                      "peak_rss_bytes": record["peak_rss_bytes"], "rss_after_setup_bytes": record["rss_after_setup_bytes"],
+                     "step_peak_rss_bytes": record.get("step_peak_rss_bytes") if record.get("step_peak_reset") else None,
+                     "quantization": record.get("quantization"),
                      "phases": phases(entries, ["forward", "backward", "optimizer"]),
                      "trainable_parameters": record["trainable_parameters"],
                      "total_parameters": record["total_parameters"], "record": record})
@@ -638,7 +643,7 @@ def markdown(report):
     return "\n".join(lines)
 
 
-REFERENCE_NAMES = {"peft": "PEFT", "adapters": "AdapterHub adapters", None: "none"}
+REFERENCE_NAMES = {"peft": "PEFT", "adapters": "AdapterHub adapters", "bitsandbytes": "PEFT + bitsandbytes", None: "none"}
 
 
 def methods_markdown(report):
@@ -660,16 +665,45 @@ def methods_markdown(report):
         ". The trainable-parameter column must agree on both sides (same adapter); adamix has no reference implementation, "
         "so its reference cells are empty.",
         "",
+        "Peak RSS is the process's (model building included); step peak RSS is the peak of the measured steps alone "
+        "(VmHWM reset once the model, adapter and optimizer exist).",
+        "",
         "| method | shape | reference | lora4j tokens/s | reference tokens/s | ratio | CPU ratio | peak RSS lora4j, MiB "
-        "| peak RSS reference, MiB | trainable params lora4j / reference |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| peak RSS reference, MiB | step peak RSS lora4j / reference, MiB | trainable params lora4j / reference |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         jt, pt = r["lora4j_trainable"], r["python_trainable"]
         params = "—" if jt is None else f"{jt:,}" + ("" if pt is None else f" / {pt:,}" + ("" if jt == pt else " **(differ)**"))
         lines.append(f"| {r['method']} | {r['shape']} | {REFERENCE_NAMES[r['reference']]} | {fmt(r['lora4j'], 'tokens/s')} | "
                      f"{fmt(r['python'], 'tokens/s')} | {ratio(r['ratio'])} | {ratio(r['cpu_ratio'])} | "
-                     f"{mib(r['lora4j_rss'])} | {mib(r['python_rss'])} | {params} |")
+                     f"{mib(r['lora4j_rss'])} | {mib(r['python_rss'])} | {mib(r.get('lora4j_step_rss'))} / "
+                     f"{mib(r.get('python_step_rss'))} | {params} |")
+    return lines + [""] + qlora_markdown(rows)
+
+
+def qlora_markdown(rows):
+    """Issue 18's targets from the qlora rows: weight bytes, step peak against float32 LoRA's, speed."""
+    qlora = [r for r in rows if r["method"] == "qlora"]
+    if not qlora:
+        return []
+    lines = ["**QLoRA against its targets** (issue 18: quantized layers' weights ≤ 0.14× their float32 bytes, step peak "
+             "RSS ≤ 0.4× float32 LoRA's at the same shape, tokens/s ≥ 1.5× PEFT + bitsandbytes):", "",
+             "| shape | 4-bit weight bytes / float32, lora4j (reference) | step peak RSS qlora / lora, lora4j "
+             "(reference) | tokens/s ratio to PEFT + bitsandbytes |", "|---|---:|---:|---:|"]
+    for q in qlora:
+        lora = next((r for r in rows if r["method"] == "lora" and r["shape"] == q["shape"]), None)
+
+        def weight(side):
+            quant = q.get(side + "_quantization")
+            return f"{quant['weight_ratio']:.3f}" if quant else "—"
+
+        def step_ratio(side):
+            a, b = q.get(side + "_step_rss"), lora and lora.get(side + "_step_rss")
+            return f"{a / b:.2f}" if a and b else "—"
+
+        lines.append(f"| {q['shape']} | {weight('lora4j')} ({weight('python')}) | {step_ratio('lora4j')} "
+                     f"({step_ratio('python')}) | {ratio(q['ratio'])} |")
     return lines + [""]
 
 
@@ -713,7 +747,7 @@ def main():
                                   "methods (default: all but methods; with --quick all but compile, whose compiling "
                                   "alone takes minutes, and methods)")
     p.add_argument("--shapes", help="training shapes to run, e.g. small,base (default: small,base,large; quick: small); "
-                                    "for --only methods: small (default) and/or base")
+                                    "for --only methods: small (default), base, large")
     p.add_argument("--methods", help="with --only methods: comma-separated subset of " + ",".join(METHODS) + " (default: all)")
     p.add_argument("--docs", dest="docs", action="store_true", default=None,
                    help="update docs/PERFORMANCE.md (the default for a full run; not for --quick, --only or --shapes)")

@@ -9,17 +9,24 @@ same adapter:
   PEFT 0.21.2 (this venv)        lora, dora, ia3, ln-tuning, bitfit, prompt-tuning, p-tuning, prefix-tuning
   AdapterHub adapters 1.3.0      adapter-houlsby, adapter-pfeiffer, prefix-tuning-paper
     (run with the AdapterHub venv's python, which borrows torch from the main venv)
+  PEFT + bitsandbytes 0.50       qlora: lora's defaults over a 4-bit base (NF4, blocks of 64, double
+                                 quantization, float32 compute; wo and lm_head kept), built as a user does:
+                                 the random model saved, reloaded with a BitsAndBytesConfig, then
+                                 prepare_model_for_kbit_training (no gradient checkpointing) and get_peft_model
   none                           adamix (lora4j's number stands alone)
 
 The step is lora_train_bench.py's: forward with labels and loss.item() ("forward"), backward
 ("backward"), clip at 1.0, AdamW (lr 1e-3, weight decay 0.01) step, zero grad ("optimizer"); step i on
 batch i of the --batches file, --warmup steps then --steps measured ones. Writes JSON (--json, or stdout
-with -): per-step tokens and phase times, peak RSS (VmHWM), trainable and total parameter counts (the
-report requires the trainable count to equal lora4j's, the check that both sides built the same adapter).
+with -): per-step tokens and phase times, peak RSS (VmHWM) of the process and of the measured steps alone
+(step_peak_rss_bytes: VmHWM reset after setup, as the Java side does), trainable and total parameter counts
+(the report requires the trainable count to equal lora4j's, the check that both sides built the same adapter).
 """
 import argparse
+import gc
 import os
 import sys
+import tempfile
 
 import torch
 
@@ -76,7 +83,40 @@ def adapterhub_config(method):
 REFERENCE = {"lora": "peft", "dora": "peft", "ia3": "peft", "ln-tuning": "peft", "bitfit": "peft",
              "prompt-tuning": "peft", "p-tuning": "peft", "prefix-tuning": "peft",
              "prefix-tuning-paper": "adapters", "adapter-houlsby": "adapters", "adapter-pfeiffer": "adapters",
-             "adamix": None}
+             "adamix": None, "qlora": "bitsandbytes"}
+
+
+def quantized_base(base):
+    """base reloaded as transformers loads a 4-bit QLoRA base, and what the quantization stored."""
+    import bitsandbytes as bnb
+    from transformers import BitsAndBytesConfig, T5ForConditionalGeneration
+
+    bnb_config = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+                                    bnb_4bit_compute_dtype=torch.float32)
+    with tempfile.TemporaryDirectory(prefix="qlora-bench-") as folder:
+        base.save_pretrained(folder)
+        del base
+        gc.collect()
+        model = T5ForConditionalGeneration.from_pretrained(folder, quantization_config=bnb_config, dtype=torch.float32,
+                                                           device_map="cpu")
+    quantized_bytes = float32_bytes = layers = 0
+    for module in model.modules():
+        if isinstance(module, bnb.nn.Linear4bit):
+            state = module.weight.quant_state
+            layers += 1
+            float32_bytes += module.in_features * module.out_features * 4
+            quantized_bytes += module.weight.numel() * module.weight.element_size() + tensor_bytes(state.absmax)
+            if state.nested:
+                quantized_bytes += tensor_bytes(state.state2.absmax) + tensor_bytes(state.state2.code) + 4  # + offset
+            quantized_bytes += tensor_bytes(state.code)
+    summary = {"type": "nf4", "blocksize": 64, "double_quant": True, "compute_dtype": "float32", "layers": layers,
+               "weight_bytes": quantized_bytes, "float32_weight_bytes": float32_bytes,
+               "weight_ratio": quantized_bytes / float32_bytes}
+    return model, summary
+
+
+def tensor_bytes(t):
+    return t.numel() * t.element_size()
 
 
 def build(args, device):
@@ -84,7 +124,18 @@ def build(args, device):
     torch.manual_seed(0)
     base = common.flan_t5_random(args.data, args.shape, args.model_dropout)
     library = REFERENCE[args.method]
-    if library == "peft":
+    quantization = None
+    if library == "bitsandbytes":
+        import bitsandbytes
+        import peft
+
+        base, quantization = quantized_base(base)
+        base = peft.prepare_model_for_kbit_training(base, use_gradient_checkpointing=False)
+        config = peft.LoraConfig(task_type=TASK, **LORA_DEFAULTS)
+        model = peft.get_peft_model(base, config)
+        common.require_untied(model)
+        described, version = config.to_dict(), f"peft {peft.__version__} + bitsandbytes {bitsandbytes.__version__}"
+    elif library == "peft":
         import peft
 
         config = peft_config(args.method, base.config)
@@ -108,7 +159,7 @@ def build(args, device):
     model.train()
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=LEARNING_RATE, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01)
-    return model, trainable, optimizer, {k: jsonable(v) for k, v in described.items()}, version
+    return model, trainable, optimizer, {k: jsonable(v) for k, v in described.items()}, version, quantization
 
 
 def jsonable(value):
@@ -145,8 +196,11 @@ def main():
         raise SystemExit(f"{needed} steps need more batches than the {len(plan['training'])} of {args.batches}")
     verified = 0 if args.no_verify else common.verify_tokenization(plan, args.data, needed)
     batches = [common.device_batch(plan, i, device) for i in range(needed)]
-    model, trainable, optimizer, config, version = build(args, device)
+    model, trainable, optimizer, config, version, quantization = build(args, device)
+    gc.collect()
     rss_after_setup = common.rss_bytes("VmRSS")
+    setup_peak = common.rss_bytes("VmHWM")
+    step_peak_reset = reset_peak_rss()
 
     steps = []
     for i, (ids, mask, labels, n, digest) in enumerate(batches):
@@ -182,13 +236,28 @@ def main():
         "total_parameters": sum(t.numel() for t in model.parameters()),
         "rows_verified_with_transformers_tokenizer": verified,
         "rss_after_setup_bytes": rss_after_setup,
-        "peak_rss_bytes": common.rss_bytes("VmHWM"),
+        "setup_peak_rss_bytes": setup_peak,
+        "step_peak_reset": step_peak_reset,
+        "step_peak_rss_bytes": common.rss_bytes("VmHWM"),
+        "peak_rss_bytes": max(setup_peak, common.rss_bytes("VmHWM")),
         "steps": steps,
         "meta": common.meta(device, args.threads),
     }
+    if quantization:
+        doc["quantization"] = quantization
     if device.type == "cuda":
         doc["cuda_max_memory_allocated_bytes"] = torch.cuda.max_memory_allocated(device)
     common.write_json(doc, args.json)
+
+
+def reset_peak_rss():
+    """Starts VmHWM again from VmRSS (Linux clear_refs "5"), as the Java side does; False where not allowed."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
 
 
 def base_config(model):

@@ -5,6 +5,9 @@ import dev.lora4j.data.Batch;
 import dev.lora4j.nn.RandomKey;
 import dev.lora4j.peft.ParameterCounts;
 import dev.lora4j.peft.PeftModel;
+import dev.lora4j.quant.Linear4bit;
+import dev.lora4j.quant.QuantConfig;
+import dev.lora4j.quant.T5Quantization;
 import dev.lora4j.t5.T5Config;
 import dev.lora4j.t5.T5ForConditionalGeneration;
 import dev.lora4j.tensor.Cuda;
@@ -48,6 +51,13 @@ import org.openjdk.jmh.runner.IterationType;
  * The step goes through {@link TrainableModel#adapter}, as the trainer's does: the method's own training
  * loss (AdaMix's), and its hooks after backward and after the update (a reparametrized table recomputed),
  * all inside the timed step.
+ *
+ * <p>{@code qlora} is LoRA's defaults over a 4-bit base (issue 18): the model's dense layers quantized
+ * with {@link QuantConfig#qlora()} (NF4, blocks of 64, double quantization, float32 compute; wo and
+ * lm_head kept), as {@code lora4j train --method lora --quantize nf4 --double-quant} trains. The record
+ * adds the quantized layers' weight bytes against their float32 bytes. Every method's record carries the
+ * process's peak RSS and, apart from it, the peak of the measured steps alone
+ * ({@code step_peak_rss_bytes}: VmHWM reset after setup), the figure QLoRA's memory target is about.
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -58,7 +68,7 @@ import org.openjdk.jmh.runner.IterationType;
 public class MethodTrainingStepBenchmark {
     /** The registry name, as --method takes it. */
     @Param({"lora", "dora", "ia3", "ln-tuning", "bitfit", "prompt-tuning", "p-tuning", "prefix-tuning",
-            "prefix-tuning-paper", "adapter-houlsby", "adapter-pfeiffer", "adamix"})
+            "prefix-tuning-paper", "adapter-houlsby", "adapter-pfeiffer", "adamix", "qlora"})
     public String method;
 
     /** flan-t5-{shape}: small, base, large. */
@@ -107,8 +117,11 @@ public class MethodTrainingStepBenchmark {
         liveTensors = new LiveTensorCheck();
         T5Config config = RandomT5.config(shape, modelDropout);
         model = RandomT5.build(config, dev, "float32");
-        ObjectNode methodJson = MethodDefaults.json(method);
-        peft = PeftModel.wrap(model, MethodDefaults.config(method), DialogSumBatches.SEED);
+        boolean qlora = method.equals("qlora");
+        ObjectNode quantization = qlora ? quantize(model) : null;
+        String adapterMethod = qlora ? "lora" : method;
+        ObjectNode methodJson = MethodDefaults.json(adapterMethod);
+        peft = PeftModel.wrap(model, MethodDefaults.config(adapterMethod), DialogSumBatches.SEED);
         trainer = TrainableModel.adapter(peft, "benchmark");
         trainable = new ArrayList<>(trainer.trainableParameters().values());
         optimizer = new AdamW(trainable, new AdamW.Options(LoraTrainingStepBenchmark.LEARNING_RATE, 0.9, 0.999, 1e-8, 0.01, false));
@@ -122,8 +135,37 @@ public class MethodTrainingStepBenchmark {
         record.root().set("method_config", peft.config().toJson());
         record.root().set("method_options", methodJson);
         ParameterCounts counts = peft.parameterCounts();
+        if (quantization != null) {
+            record.root().set("quantization", quantization);
+        }
         record.root().put("trainable_parameters", counts.trainable()).put("total_parameters", counts.total())
-                .put("dropout_rate", config.dropoutRate()).put("rss_after_setup_bytes", ProcessMemory.rssBytes());
+                .put("dropout_rate", config.dropoutRate()).put("rss_after_setup_bytes", ProcessMemory.rssBytes())
+                .put("setup_peak_rss_bytes", ProcessMemory.peakRssBytes())
+                .put("step_peak_reset", ProcessMemory.resetPeak());
+    }
+
+    /** Quantizes the model's dense layers as QLoRA does; returns what the record says of it. */
+    private static ObjectNode quantize(T5ForConditionalGeneration model) {
+        QuantConfig q = QuantConfig.qlora();
+        int layers = T5Quantization.quantize(model, q).size();
+        long quantizedBytes = 0;
+        long float32Bytes = 0;
+        for (var slot : model.slots(dev.lora4j.nn.LinearLayer.class).values()) {
+            if (slot.get() instanceof Linear4bit layer) {
+                quantizedBytes += layer.state().bytes();
+                long numel = 1;
+                for (long d : layer.state().shape()) {
+                    numel *= d;
+                }
+                float32Bytes += numel * Float.BYTES;
+            }
+        }
+        ObjectNode node = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        node.put("type", q.type().jsonName()).put("blocksize", q.blocksize()).put("double_quant", q.doubleQuant())
+                .put("compute_dtype", q.computeDType().toString().toLowerCase(java.util.Locale.ROOT)).put("layers", layers)
+                .put("weight_bytes", quantizedBytes).put("float32_weight_bytes", float32Bytes)
+                .put("weight_ratio", (double) quantizedBytes / float32Bytes);
+        return node;
     }
 
     @Setup(Level.Iteration)
@@ -179,6 +221,7 @@ public class MethodTrainingStepBenchmark {
         optimizer.close();
         peft.unload();
         model.close();
+        record.root().put("step_peak_rss_bytes", ProcessMemory.peakRssBytes());
         liveTensors.finish(record);
     }
 }

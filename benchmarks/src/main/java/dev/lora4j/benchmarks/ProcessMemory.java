@@ -9,7 +9,9 @@ import java.nio.file.Path;
  * The benchmark process's resident set size as Linux reports it in /proc/self/status: VmRSS now and
  * VmHWM, its peak since the process started. It counts everything the JVM process maps and touches:
  * Java heap, JIT code, libtorch's allocations (weights, activations). -1 where the file or field is
- * missing (not Linux).
+ * missing (not Linux). {@link #resetPeak} starts VmHWM again from VmRSS, so the peak of the measured
+ * steps can be told apart from the peak of building the model (a QLoRA base is quantized from a float
+ * model that is freed before the first step).
  */
 final class ProcessMemory {
     private static final Path STATUS = Path.of("/proc/self/status");
@@ -18,6 +20,19 @@ final class ProcessMemory {
 
     static long peakRssBytes() {
         return field("VmHWM:");
+    }
+
+    /**
+     * Resets VmHWM to the current RSS (Linux's clear_refs "5"); false where the kernel does not allow it,
+     * in which case the peak keeps counting from the process's start.
+     */
+    static boolean resetPeak() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+            return true;
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
     }
 
     static long rssBytes() {

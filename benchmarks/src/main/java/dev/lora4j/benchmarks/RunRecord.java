@@ -40,7 +40,9 @@ final class RunRecord {
         if (target == null || target.isBlank()) {
             return;
         }
-        root.put("peak_rss_bytes", ProcessMemory.peakRssBytes());
+        // The process's peak: VmHWM, or the peak before a ProcessMemory.resetPeak() if that was higher.
+        long peak = Math.max(ProcessMemory.peakRssBytes(), root.path("setup_peak_rss_bytes").asLong(-1));
+        root.put("peak_rss_bytes", peak);
         try {
             AtomicFiles.write(Path.of(target), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
         } catch (IOException e) {
