@@ -459,14 +459,24 @@ def tail(log_path, lines=3):
     return " / ".join(text[-lines:])[-400:]
 
 
+# The CPU features a training step's speed depends on (GEMM width, bfloat16 and int8 dot products, AMX
+# tiles): reports from CPUs that differ here are different machines, whatever their model names say.
+CPU_FEATURES = ["avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx512_bf16", "avx512_fp16",
+                "amx_tile", "amx_bf16", "amx_int8"]
+
+
 def machine():
     info = {}
     try:
         out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
         for line in out.splitlines():
             key, _, value = line.partition(":")
-            if key.strip() in ("Model name", "CPU(s)", "Thread(s) per core", "Core(s) per socket", "Socket(s)"):
+            if key.strip() in ("Model name", "Vendor ID", "CPU family", "Model", "CPU(s)", "Thread(s) per core",
+                               "Core(s) per socket", "Socket(s)", "L2 cache", "L3 cache"):
                 info[key.strip()] = value.strip()
+            elif key.strip() == "Flags":
+                flags = set(value.split())
+                info["cpu_features"] = [f for f in CPU_FEATURES if f in flags]
     except (OSError, subprocess.CalledProcessError):
         pass
     info["nproc"] = os.cpu_count()
@@ -483,7 +493,8 @@ def versions(suite, java_cmd):
     out = {"java": " ".join(java[:1] + java[2:3]).strip()}
     probe = subprocess.run([suite.python, "-c", "import json, platform, torch, transformers, peft; print(json.dumps("
                             "{'torch': torch.__version__, 'transformers': transformers.__version__, "
-                            "'peft': peft.__version__, 'python': platform.python_version()}))"],
+                            "'peft': peft.__version__, 'python': platform.python_version(), "
+                            "'aten_cpu_capability': torch.backends.cpu.get_cpu_capability()}))"],
                            capture_output=True, text=True)
     if probe.returncode == 0:
         out.update(json.loads(probe.stdout.strip().splitlines()[-1]))
@@ -630,7 +641,10 @@ def markdown(report):
     loads = [w["load_before"] for w in report["runs"]] + [w["load_after"] for w in report["runs"]]
     first_minute = [float(x.split()[0]) for x in loads]
     lines += [
-        f"**Machine:** {m.get('Model name', '?')}, {m.get('CPU(s)', m.get('nproc'))} CPUs "
+        f"**Machine:** {m.get('Model name', '?')} ({m.get('Vendor ID', '?')} family {m.get('CPU family', '?')} model "
+        f"{m.get('Model', '?')}; features {', '.join(m.get('cpu_features') or ['?'])}; ATen dispatches "
+        f"{report.get('versions', {}).get('aten_cpu_capability', '?')}; L2 {m.get('L2 cache', '?')}, L3 "
+        f"{m.get('L3 cache', '?')}), {m.get('CPU(s)', m.get('nproc'))} CPUs "
         f"({m.get('Core(s) per socket', '?')} cores per socket, {m.get('Thread(s) per core', '?')} thread per core), "
         f"{m.get('mem_total_gib', '?')} GiB RAM; device `{cfg['device']}`, {cfg['threads']} intra-op thread(s) on both sides. "
         f"Load average (1 min) during the run: {min(first_minute):.1f}–{max(first_minute):.1f}"
