@@ -21,8 +21,11 @@ public final class Native {
     private Native() {}
 
     /**
-     * Throws the calling thread's last native error if status is non-zero. While the JVM shuts down,
-     * holds the calling thread here, outside libtorch (see {@link NativeShutdown}).
+     * Throws the calling thread's last native error if status is non-zero. While the JVM shuts down, holds
+     * the calling thread here, outside libtorch (see {@link NativeShutdown}).
+     *
+     * @param status the status a {@code l4j_*} call returned: 0 for success
+     * @throws Lora4jException carrying the native message if {@code status} is non-zero
      */
     public static void check(int status) {
         NativeShutdown.passGate();
@@ -31,7 +34,11 @@ public final class Native {
         }
     }
 
-    /** The calling thread's last native error, split into the op name and libtorch's message. */
+    /**
+     * The calling thread's last native error, split into the op name and libtorch's message.
+     *
+     * @return a new exception (not thrown) naming the op, or "native" when the message names none
+     */
     public static Lora4jException lastError() {
         String message = lora4j_h.l4j_last_error().getString(0);
         int colon = message.indexOf(": ");
@@ -41,7 +48,12 @@ public final class Native {
         return new Lora4jException("native", message.isEmpty() ? "unknown native error" : message);
     }
 
-    /** Opens a scratch frame on this thread; everything allocated from it is released on close. */
+    /**
+     * Opens a scratch frame on this thread; everything allocated from it is released on close. Loads the
+     * native library first if needed.
+     *
+     * @return the frame, to close (try-with-resources) on this thread before any frame opened earlier
+     */
     public static Frame frame() {
         NativeLibrary.ensureLoaded();
         Scratch s = SCRATCH.get();
@@ -65,6 +77,13 @@ public final class Native {
             this.base = base;
         }
 
+        /**
+         * Zeroed scratch memory, valid until this frame closes; a large request falls back to a confined
+         * arena.
+         *
+         * @param bytes the size wanted
+         * @return a segment of exactly {@code bytes} bytes, 16-byte aligned
+         */
         public MemorySegment allocate(long bytes) {
             long aligned = (bytes + 15) & ~15L;
             if (scratch.top + aligned <= SCRATCH_BYTES) {
@@ -78,28 +97,61 @@ public final class Native {
             return overflow.allocate(bytes, 16);
         }
 
+        /**
+         * Room for one pointer a native call writes, such as a returned handle.
+         *
+         * @return a zeroed pointer-sized segment
+         */
         public MemorySegment pointerOut() {
             return allocate(ValueLayout.ADDRESS.byteSize());
         }
 
+        /**
+         * Room for one int a native call writes.
+         *
+         * @return a zeroed 4-byte segment
+         */
         public MemorySegment intOut() {
             return allocate(Integer.BYTES);
         }
 
+        /**
+         * Room for one long a native call writes.
+         *
+         * @return a zeroed 8-byte segment
+         */
         public MemorySegment longOut() {
             return allocate(Long.BYTES);
         }
 
+        /**
+         * Room for one double a native call writes.
+         *
+         * @return a zeroed 8-byte segment
+         */
         public MemorySegment doubleOut() {
             return allocate(Double.BYTES);
         }
 
+        /**
+         * Copies longs (a shape, a list of dimensions) into scratch memory for a native call.
+         *
+         * @param values the values to copy
+         * @return a segment holding them as consecutive int64s
+         */
         public MemorySegment longs(long... values) {
             MemorySegment seg = allocate((long) values.length * Long.BYTES);
             MemorySegment.copy(values, 0, seg, ValueLayout.JAVA_LONG, 0, values.length);
             return seg;
         }
 
+        /**
+         * An array of the tensors' native handles for a native call.
+         *
+         * @param tensors open tensors, in the order the call expects
+         * @return a segment holding one pointer per tensor
+         * @throws Lora4jException if a tensor is closed
+         */
         public MemorySegment handles(Tensor... tensors) {
             MemorySegment seg = allocate((long) tensors.length * ValueLayout.ADDRESS.byteSize());
             for (int i = 0; i < tensors.length; i++) {
@@ -108,6 +160,10 @@ public final class Native {
             return seg;
         }
 
+        /**
+         * Releases everything allocated from this frame: resets the thread's scratch stack to where this
+         * frame began and closes any overflow arena.
+         */
         @Override
         public void close() {
             scratch.top = base;
@@ -117,18 +173,42 @@ public final class Native {
         }
     }
 
+    /**
+     * Reads the int a native call wrote.
+     *
+     * @param out a segment from {@link Frame#intOut()}
+     * @return the value at its start
+     */
     public static int readInt(MemorySegment out) {
         return out.get(ValueLayout.JAVA_INT, 0);
     }
 
+    /**
+     * Reads the long a native call wrote.
+     *
+     * @param out a segment from {@link Frame#longOut()}
+     * @return the value at its start
+     */
     public static long readLong(MemorySegment out) {
         return out.get(ValueLayout.JAVA_LONG, 0);
     }
 
+    /**
+     * Reads the double a native call wrote.
+     *
+     * @param out a segment from {@link Frame#doubleOut()}
+     * @return the value at its start
+     */
     public static double readDouble(MemorySegment out) {
         return out.get(ValueLayout.JAVA_DOUBLE, 0);
     }
 
+    /**
+     * Reads the pointer a native call wrote.
+     *
+     * @param out a segment from {@link Frame#pointerOut()}
+     * @return the pointer, {@link MemorySegment#NULL} if none was written
+     */
     public static MemorySegment readPointer(MemorySegment out) {
         return out.get(ValueLayout.ADDRESS, 0);
     }

@@ -12,8 +12,21 @@ import java.lang.foreign.MemorySegment;
 public final class TensorHandles {
     /** What Tensor offers its own library. */
     public interface Access {
+        /**
+         * The tensor's native handle.
+         *
+         * @param tensor an open tensor
+         * @return its handle, still owned by the tensor
+         * @throws dev.lora4j.Lora4jException if the tensor is closed
+         */
         MemorySegment handle(Tensor tensor);
 
+        /**
+         * Wraps a handle a native call returned in a new tensor that owns it.
+         *
+         * @param handle a non-NULL tensor handle nobody else owns
+         * @return the new tensor, in the current scope if one is open
+         */
         Tensor adopt(MemorySegment handle);
     }
 
@@ -21,7 +34,12 @@ public final class TensorHandles {
 
     private TensorHandles() {}
 
-    /** Called once, from Tensor's static initialiser. */
+    /**
+     * Called once, from Tensor's static initialiser.
+     *
+     * @param bridge Tensor's implementation of the bridge
+     * @throws IllegalStateException if a bridge is already installed
+     */
     public static void install(Access bridge) {
         if (access != null) {
             throw new IllegalStateException("tensor handles are already bridged");
@@ -29,12 +47,24 @@ public final class TensorHandles {
         access = bridge;
     }
 
-    /** The tensor's native handle (throws if the tensor is closed). */
+    /**
+     * The tensor's native handle.
+     *
+     * @param tensor an open tensor
+     * @return its handle, still owned by the tensor (do not free it)
+     * @throws dev.lora4j.Lora4jException if the tensor is closed
+     */
     public static MemorySegment of(Tensor tensor) {
         return access().handle(tensor);
     }
 
-    /** A new tensor owning a handle a native call returned. */
+    /**
+     * A new tensor owning a handle a native call returned.
+     *
+     * @param handle a tensor handle nobody else owns; must not be NULL
+     * @return the new tensor, in the current scope if one is open
+     * @throws dev.lora4j.Lora4jException if the handle is NULL
+     */
     public static Tensor adopt(MemorySegment handle) {
         return access().adopt(handle);
     }

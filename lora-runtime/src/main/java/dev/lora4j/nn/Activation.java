@@ -5,6 +5,7 @@ import dev.lora4j.tensor.Tensor;
 
 /** The feed-forward activations T5 checkpoints name, with transformers' ACT2FN names. */
 public enum Activation {
+    /** max(x, 0), transformers' "relu". */
     RELU("relu"),
     /** Exact GELU (erf), transformers' "gelu". */
     GELU("gelu"),
@@ -23,10 +24,22 @@ public enum Activation {
         this.hfName = hfName;
     }
 
+    /**
+     * The name transformers' ACT2FN and T5 configs use for this activation.
+     *
+     * @return a name such as {@code "gelu_new"}
+     */
     public String hfName() {
         return hfName;
     }
 
+    /**
+     * The activation a T5 config names (its {@code dense_act_fn}).
+     *
+     * @param name a transformers activation name: "relu", "gelu", "gelu_new" or "silu"
+     * @return the matching activation
+     * @throws Lora4jException if the name is not supported
+     */
     public static Activation fromName(String name) {
         for (Activation a : values()) {
             if (a.hfName.equals(name)) {
@@ -36,7 +49,12 @@ public enum Activation {
         throw new Lora4jException("activation", "unsupported activation \"" + name + "\"");
     }
 
-    /** Elementwise, same shape. */
+    /**
+     * Applies the activation elementwise.
+     *
+     * @param x the input, of any shape
+     * @return a new tensor of the same shape
+     */
     public Tensor apply(Tensor x) {
         return switch (this) {
             case RELU -> x.relu();

@@ -5,26 +5,47 @@ import dev.lora4j.tensor.Generator;
 import dev.lora4j.tensor.Tensor;
 
 /**
- * Inverted dropout with probability p, active only in training. Masks come from the given generator
- * (null: libtorch's default one). With a {@link RandomKey}, {@link #at} reseeds the generator for each
- * site (a model's block), so every site's masks are a function of the key and the site alone. A model
- * builds one per forward pass from its mode; it owns nothing.
+ * Inverted dropout with probability p, active only in training. Masks come from the given generator (null:
+ * libtorch's default one). With a {@link RandomKey}, {@link #at} reseeds the generator for each site (a
+ * model's block), so every site's masks are a function of the key and the site alone. A model builds one per
+ * forward pass from its mode; it owns nothing.
+ *
+ * @param p the probability of zeroing an element, in [0, 1]
+ * @param training whether the model is training; dropout does nothing otherwise
+ * @param generator the generator masks are drawn from, or null for libtorch's default one; not owned
+ * @param key the key {@link #at} derives per-site seeds from, or null to draw from the generator in sequence
  */
 public record Dropout(double p, boolean training, Generator generator, RandomKey key) {
     /** Dropout that never drops (evaluation, or p = 0). */
     public static final Dropout NONE = new Dropout(0.0, false, null, null);
 
-    /** Masks drawn from generator in sequence (no per-site keys). */
+    /**
+     * Masks drawn from generator in sequence (no per-site keys).
+     *
+     * @param p the probability of zeroing an element, in [0, 1]
+     * @param training whether the model is training; dropout does nothing otherwise
+     * @param generator the generator masks are drawn from, or null for libtorch's default one; not owned
+     */
     public Dropout(double p, boolean training, Generator generator) {
         this(p, training, generator, null);
     }
 
-    /** Whether {@link #apply} changes anything. */
+    /**
+     * Whether {@link #apply} changes anything.
+     *
+     * @return true when training with p above 0
+     */
     public boolean active() {
         return training && p > 0;
     }
 
-    /** Reseeds the generator for the site at path when keyed; returns this. Call before the site draws. */
+    /**
+     * Reseeds the generator for the site at path when keyed (active, with a key and a generator). Call it
+     * before the site draws.
+     *
+     * @param path the module path of the site, such as {@code encoder.block.3}
+     * @return this dropout
+     */
     public Dropout at(String path) {
         if (active() && key != null && generator != null) {
             generator.setSeed(key.derive(path));
@@ -32,7 +53,12 @@ public record Dropout(double p, boolean training, Generator generator, RandomKey
         return this;
     }
 
-    /** x → x with elements zeroed with probability p and the rest scaled by 1/(1-p); x itself when inactive. */
+    /**
+     * Zeroes elements of x with probability p and scales the rest by 1/(1-p); x itself when inactive.
+     *
+     * @param x the activations
+     * @return a new tensor shaped like {@code x}, or {@code x} itself (not a copy) when inactive
+     */
     public Tensor apply(Tensor x) {
         return active() ? Functional.dropout(x, p, true, generator) : x;
     }

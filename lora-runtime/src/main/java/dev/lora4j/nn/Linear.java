@@ -10,7 +10,13 @@ public final class Linear extends LinearLayer {
     private final Tensor weight; // (out, in)
     private Tensor bias; // (out) or null
 
-    /** Takes ownership of weight (out, in) and bias (out), which may be null. */
+    /**
+     * Takes ownership of weight (out, in) and bias (out), which may be null.
+     *
+     * @param weight the weight (out, in), registered as parameter {@code weight}
+     * @param bias the bias (out), registered as parameter {@code bias}, or null for none
+     * @throws Lora4jException if the weight is not two-dimensional or the bias does not have size out
+     */
     public Linear(Tensor weight, Tensor bias) {
         long[] w = weight.shape();
         if (w.length != 2) {
@@ -22,18 +28,30 @@ public final class Linear extends LinearLayer {
         }
     }
 
+    /**
+     * The weight matrix.
+     *
+     * @return the weight (out, in), still owned by this layer
+     */
     public Tensor weight() {
         return weight;
     }
 
-    /** The bias, or null when the layer has none. */
+    /**
+     * The bias, or null when the layer has none.
+     *
+     * @return the bias (out), still owned by this layer, or null
+     */
     public Tensor bias() {
         return bias;
     }
 
     /**
-     * Gives a bias-free layer a bias (out), which it then owns: how BitFit adds trainable biases to
-     * T5's bias-free projections. The state-dict key is {@code <path>.bias}.
+     * Gives a bias-free layer a bias (out), which it then owns: how BitFit adds trainable biases to T5's
+     * bias-free projections. The state-dict key is {@code <path>.bias}.
+     *
+     * @param bias the bias (out); closed with this layer
+     * @throws Lora4jException if the layer already has a bias or the shape is not (out)
      */
     public void addBias(Tensor bias) {
         if (this.bias != null) {

@@ -10,17 +10,38 @@ import dev.lora4j.tensor.Tensor;
  * replaced by path without the model knowing what the replacement does.
  */
 public abstract class LinearLayer extends Module {
-    /** (..., inFeatures) → (..., outFeatures). */
+    /** For subclasses, which register their own parameters and children. */
+    public LinearLayer() {
+    }
+
+    /**
+     * Applies the layer: (..., inFeatures) → (..., outFeatures).
+     *
+     * @param x the input (..., inFeatures), in {@link #computeDType()}
+     * @return a new tensor (..., outFeatures)
+     */
     public abstract Tensor forward(Tensor x);
 
+    /**
+     * The size of the input's last dimension.
+     *
+     * @return the number of input features
+     */
     public abstract long inFeatures();
 
+    /**
+     * The size of the output's last dimension.
+     *
+     * @return the number of output features
+     */
     public abstract long outFeatures();
 
     /**
-     * The dtype the layer computes in, which its input should have. Usually the model's dtype; T5
-     * keeps its FFN output projection in float32 when the model runs in float16, and casts the
-     * activations to match before calling it.
+     * The dtype the layer computes in, which its input should have. Usually the model's dtype; T5 keeps its
+     * FFN output projection in float32 when the model runs in float16, and casts the activations to match
+     * before calling it.
+     *
+     * @return the dtype the input should have
      */
     public abstract DType computeDType();
 

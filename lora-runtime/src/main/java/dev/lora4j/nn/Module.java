@@ -25,7 +25,19 @@ public abstract class Module implements AutoCloseable {
     private final Map<String, Slot<?>> children = new LinkedHashMap<>();
     private boolean closed;
 
-    /** Registers a parameter under name (may contain dots, e.g. {@code lora_A.weight}); returns it. */
+    /** Creates a module with no parameters or children yet; subclasses register theirs. */
+    public Module() {
+    }
+
+    /**
+     * Registers a parameter under its local state-dict name; the module then owns it and closes it with
+     * itself.
+     *
+     * @param name the local name; may contain dots, e.g. {@code lora_A.weight}
+     * @param tensor the parameter; must not be null
+     * @return {@code tensor}
+     * @throws Lora4jException if the name is already taken by a parameter or child
+     */
     protected final Tensor registerParameter(String name, Tensor tensor) {
         if (parameters.containsKey(name) || children.containsKey(name)) {
             throw new Lora4jException("module", getClass().getSimpleName() + ": \"" + name + "\" is registered twice");
@@ -34,7 +46,17 @@ public abstract class Module implements AutoCloseable {
         return tensor;
     }
 
-    /** Registers a child under its state-dict segment and returns the slot that holds it. */
+    /**
+     * Registers a child under its state-dict segment and returns the slot that holds it; the module then owns
+     * the child and closes it with itself.
+     *
+     * @param <M> the kind of module the slot may hold
+     * @param name the segment, such as {@code q} or {@code 0}; "" for a transparent child
+     * @param kind the class any replacement must be an instance of
+     * @param module the child; must not be null
+     * @return the new slot holding {@code module}
+     * @throws Lora4jException if the name is already taken by a parameter or child
+     */
     protected final <M extends Module> Slot<M> registerChild(String name, Class<M> kind, M module) {
         if (parameters.containsKey(name) || children.containsKey(name)) {
             throw new Lora4jException("module", getClass().getSimpleName() + ": \"" + name + "\" is registered twice");
@@ -44,20 +66,31 @@ public abstract class Module implements AutoCloseable {
         return slot;
     }
 
-    /** This module's own parameters by local name, in registration order. */
+    /**
+     * This module's own parameters by local name, in registration order.
+     *
+     * @return an unmodifiable live view; the tensors stay owned by this module
+     */
     public final Map<String, Tensor> ownParameters() {
         return Collections.unmodifiableMap(parameters);
     }
 
-    /** The slots of this module's direct children, by segment, in registration order. */
+    /**
+     * The slots of this module's direct children, by segment, in registration order.
+     *
+     * @return an unmodifiable live view of the slots
+     */
     public final Map<String, Slot<?>> childSlots() {
         return Collections.unmodifiableMap(children);
     }
 
     /**
-     * Every parameter of the tree under its full dotted name, depth first in registration order (a
-     * module's own parameters before its children's). A tensor reachable twice (a tied weight) is
-     * listed once, under the first name.
+     * Every parameter of the tree under its full dotted name, depth first in registration order (a module's
+     * own parameters before its children's). A tensor reachable twice (a tied weight) is listed once, under
+     * the first name.
+     *
+     * @return an unmodifiable snapshot; the tensors stay owned by their modules
+     * @throws Lora4jException if this module is closed
      */
     public final Map<String, Tensor> namedParameters() {
         requireOpen();
@@ -71,7 +104,12 @@ public abstract class Module implements AutoCloseable {
         return Collections.unmodifiableMap(out);
     }
 
-    /** Every module of the tree by path ("" for this one), parents before children. */
+    /**
+     * Every module of the tree by path ("" for this one), parents before children.
+     *
+     * @return an unmodifiable snapshot; a transparent child shares its parent's path and is not listed
+     * @throws Lora4jException if this module is closed
+     */
     public final Map<String, Module> namedModules() {
         requireOpen();
         Map<String, Module> out = new LinkedHashMap<>();
@@ -80,9 +118,14 @@ public abstract class Module implements AutoCloseable {
     }
 
     /**
-     * Every slot of the tree whose kind is kind (or a subtype of it) by the path of the module it
-     * holds, e.g. all linear slots. Slots inside a wrapper (its base layer) are not listed: the wrapper
-     * stands where the base stood.
+     * Every slot of the tree whose kind is kind (or a subtype of it) by the path of the module it holds, e.g.
+     * all linear slots. Slots inside a wrapper (its base layer) are not listed: the wrapper stands where the
+     * base stood.
+     *
+     * @param <M> the kind of module wanted
+     * @param kind the class the slots' kind must be (or extend)
+     * @return an unmodifiable snapshot by module path, in traversal order
+     * @throws Lora4jException if this module is closed
      */
     public final <M extends Module> Map<String, Slot<M>> slots(Class<M> kind) {
         requireOpen();
@@ -103,7 +146,15 @@ public abstract class Module implements AutoCloseable {
         }
     }
 
-    /** The slot holding the module at path, or an error naming the path. */
+    /**
+     * The slot holding the module at a path, among {@link #slots(Class)}.
+     *
+     * @param <M> the kind of module wanted
+     * @param path the module path, such as {@code encoder.block.0.layer.0.SelfAttention.q}
+     * @param kind the class the slot's kind must be (or extend)
+     * @return the slot
+     * @throws Lora4jException naming the path if there is no such slot
+     */
     public final <M extends Module> Slot<M> slot(String path, Class<M> kind) {
         Slot<M> slot = slots(kind).get(path);
         if (slot == null) {
@@ -126,7 +177,13 @@ public abstract class Module implements AutoCloseable {
         return name.isEmpty() ? path : path + "." + name;
     }
 
-    /** Whether this module stands for other in a slot: it computes the same shapes. */
+    /**
+     * Whether this module may stand for other in a slot: it computes the same shapes. The base implementation
+     * says yes; layers override it to compare their shapes.
+     *
+     * @param other the module now in the slot
+     * @return true if this module may replace it
+     */
     protected boolean canReplace(Module other) {
         return true;
     }
@@ -144,11 +201,20 @@ public abstract class Module implements AutoCloseable {
         }
     }
 
-    /** Whether {@link #close()} was called. */
+    /**
+     * Whether {@link #close()} was called.
+     *
+     * @return true once this module is closed
+     */
     public final boolean isClosed() {
         return closed;
     }
 
+    /**
+     * Throws if this module has been closed; for subclasses to call before using their tensors.
+     *
+     * @throws Lora4jException if {@link #close()} was called
+     */
     protected final void requireOpen() {
         if (closed) {
             throw new Lora4jException("module", getClass().getSimpleName() + " is closed");

@@ -7,9 +7,23 @@ import dev.lora4j.tensor.Tensor;
  * trainable copy for LN tuning). Models keep their norms in {@code Slot<NormLayer>}s.
  */
 public abstract class NormLayer extends Module {
-    /** x (..., dim) → (..., dim). */
+    /** For subclasses, which register their own parameters and children. */
+    public NormLayer() {
+    }
+
+    /**
+     * Normalises over the last dimension: x (..., dim) → (..., dim).
+     *
+     * @param x the input (..., dim)
+     * @return a new tensor (..., dim)
+     */
     public abstract Tensor forward(Tensor x);
 
+    /**
+     * The size of the normalised (last) dimension.
+     *
+     * @return the number of features
+     */
     public abstract long dim();
 
     @Override

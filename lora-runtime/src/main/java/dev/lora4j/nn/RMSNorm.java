@@ -14,7 +14,13 @@ public final class RMSNorm extends NormLayer {
     private final Tensor weight; // (dim)
     private final double eps;
 
-    /** Takes ownership of weight (dim). */
+    /**
+     * Takes ownership of weight (dim).
+     *
+     * @param weight the per-feature scale (dim), registered as parameter {@code weight}
+     * @param eps added to the mean of squares before the square root, for stability (T5: 1e-6)
+     * @throws Lora4jException if weight is not one-dimensional
+     */
     public RMSNorm(Tensor weight, double eps) {
         if (weight.dim() != 1) {
             throw new Lora4jException("rms_norm", "weight must be one-dimensional, got " + weight);
@@ -23,15 +29,30 @@ public final class RMSNorm extends NormLayer {
         this.eps = eps;
     }
 
+    /**
+     * The per-feature scale.
+     *
+     * @return the weight (dim), still owned by this layer
+     */
     public Tensor weight() {
         return weight;
     }
 
+    /**
+     * The term added to the mean of squares before the square root.
+     *
+     * @return epsilon
+     */
     public double eps() {
         return eps;
     }
 
-    /** x (..., dim) → (..., dim). */
+    /**
+     * x / sqrt(mean(x²) + eps) · weight over the last dimension.
+     *
+     * @param x the input (..., dim)
+     * @return a new tensor (..., dim): in the weight's dtype when that is half precision, else as promoted
+     */
     @Override
     public Tensor forward(Tensor x) {
         Tensor variance = x.to(DType.FLOAT32).pow(2).mean(true, -1); // (..., 1) float32

@@ -3,14 +3,24 @@ package dev.lora4j.nn;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Where a training forward pass stands, as the key of every random stream it draws from: the run's
- * seed, the data-parallel rank, the optimizer step and the micro-batch within it. A random site
- * (one layer's dropout) derives its own seed from the key and its module path, so masks are a pure
- * function of (seed, rank, site, step, micro-batch): no running counter needs saving for a resume to
- * be exact, and each rank draws its own masks.
+ * Where a training forward pass stands, as the key of every random stream it draws from: the run's seed, the
+ * data-parallel rank, the optimizer step and the micro-batch within it. A random site (one layer's dropout)
+ * derives its own seed from the key and its module path, so masks are a pure function of (seed, rank, site,
+ * step, micro-batch): no running counter needs saving for a resume to be exact, and each rank draws its own
+ * masks.
+ *
+ * @param seed the run's seed
+ * @param rank this process's data-parallel rank (0 when training alone)
+ * @param step the optimizer step
+ * @param microBatch the micro-batch within the step (gradient accumulation)
  */
 public record RandomKey(long seed, int rank, long step, int microBatch) {
-    /** A 64-bit seed for the site named path (a module path such as {@code encoder.block.3}). */
+    /**
+     * A 64-bit seed for the site named path, mixed from every component of the key.
+     *
+     * @param path a module path such as {@code encoder.block.3}
+     * @return the site's seed
+     */
     public long derive(String path) {
         long h = mix(seed ^ 0x6C6F7261346A5244L);
         h = mix(h ^ rank);

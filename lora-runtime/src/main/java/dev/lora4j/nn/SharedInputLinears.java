@@ -16,13 +16,23 @@ public final class SharedInputLinears {
     /** A layer that knows how to compute with others of its kind on a shared input. */
     public interface Groupable {
         /**
-         * The outputs of layers (which include this one) for x, in order, or null when they cannot be
-         * grouped (then each runs alone).
+         * The outputs of layers (which include this one) for x, in order, or null when they cannot be grouped
+         * (then each runs alone).
+         *
+         * @param layers the layers sharing the input, this one among them
+         * @param x the shared input (..., in)
+         * @return one new tensor (..., out_j) per layer in order, or null if they cannot be grouped
          */
         List<Tensor> forwardGroup(List<LinearLayer> layers, Tensor x);
     }
 
-    /** x (..., in) → every layer's output (..., out_j), in the order of layers. */
+    /**
+     * x (..., in) → every layer's output (..., out_j), in the order of layers.
+     *
+     * @param layers the layers to apply, all reading {@code x}
+     * @param x the shared input (..., in)
+     * @return one new tensor per layer, in order
+     */
     public static List<Tensor> forward(List<LinearLayer> layers, Tensor x) {
         for (LinearLayer layer : layers) {
             if (layer instanceof Groupable g) {

@@ -21,22 +21,40 @@ public final class Slot<M extends Module> {
         this.module = kind.cast(Objects.requireNonNull(module, name));
     }
 
-    /** The segment of the state-dict path this slot contributes ("" for a transparent one). */
+    /**
+     * The segment of the state-dict path this slot contributes ("" for a transparent one).
+     *
+     * @return the segment, such as {@code q} or {@code 0}
+     */
     public String name() {
         return name;
     }
 
+    /**
+     * What this slot may hold.
+     *
+     * @return the class every module in this slot must be an instance of
+     */
     public Class<M> kind() {
         return kind;
     }
 
+    /**
+     * The module the slot holds now.
+     *
+     * @return the current module (never null), owned by the slot's parent
+     */
     public M get() {
         return module;
     }
 
     /**
-     * Installs replacement and returns the module it replaces, which the caller now owns (a wrapper
-     * usually holds it as its base). The parent owns the replacement and closes it with itself.
+     * Installs replacement and returns the module it replaces, which the caller now owns (a wrapper usually
+     * holds it as its base). The parent owns the replacement and closes it with itself.
+     *
+     * @param replacement the module to install; must be of this slot's kind and compute the same shapes
+     * @return the module that was in the slot
+     * @throws Lora4jException if the replacement is of the wrong kind or does not compute the same shapes
      */
     public M replace(M replacement) {
         Objects.requireNonNull(replacement, "replacement");

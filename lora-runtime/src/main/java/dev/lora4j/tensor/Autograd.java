@@ -27,11 +27,21 @@ public final class Autograd {
         }
     }
 
-    /** Stops recording gradients on this thread until the returned mode is closed. */
+    /**
+     * Stops recording gradients on this thread until the returned mode is closed.
+     *
+     * @return the mode to close (try-with-resources) to restore the previous setting
+     */
     public static Mode noGrad() {
         return setEnabled(false);
     }
 
+    /**
+     * Turns gradient recording on or off on this thread until the returned mode is closed.
+     *
+     * @param enabled whether operations record gradients
+     * @return the mode to close to restore the previous setting
+     */
     public static Mode setEnabled(boolean enabled) {
         try (var f = Native.frame()) {
             MemorySegment previous = f.intOut();
@@ -40,6 +50,11 @@ public final class Autograd {
         }
     }
 
+    /**
+     * Whether gradient recording is on for this thread.
+     *
+     * @return true if operations on this thread record gradients
+     */
     public static boolean isEnabled() {
         try (var f = Native.frame()) {
             MemorySegment out = f.intOut();

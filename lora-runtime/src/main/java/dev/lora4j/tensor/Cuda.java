@@ -13,6 +13,11 @@ import java.lang.foreign.MemorySegment;
 public final class Cuda {
     private Cuda() {}
 
+    /**
+     * The number of CUDA devices libtorch can see.
+     *
+     * @return the device count; 0 when libtorch has no CUDA or no device is visible
+     */
     public static int deviceCount() {
         try (var f = Native.frame()) {
             MemorySegment out = f.intOut();
@@ -21,17 +26,31 @@ public final class Cuda {
         }
     }
 
+    /**
+     * Whether at least one CUDA device can be used.
+     *
+     * @return true if {@link #deviceCount()} is positive
+     */
     public static boolean isAvailable() {
         return deviceCount() > 0;
     }
 
-    /** Waits for all work queued on the device (-1: the current one). */
+    /**
+     * Waits for all work queued on a device to finish.
+     *
+     * @param device the CUDA device index; -1 for the current one
+     */
     public static void synchronize(int device) {
         NativeLibrary.ensureLoaded();
         Native.check(lora4j_h.l4j_cuda_synchronize(device));
     }
 
-    /** Bytes held by tensors on the device now. */
+    /**
+     * Bytes held by tensors on a device now.
+     *
+     * @param device the CUDA device index; -1 for the current one
+     * @return the bytes libtorch's caching allocator has handed out to live tensors
+     */
     public static long memoryAllocated(int device) {
         try (var f = Native.frame()) {
             MemorySegment out = f.longOut();
@@ -40,7 +59,12 @@ public final class Cuda {
         }
     }
 
-    /** The most bytes held by tensors since the last {@link #resetPeakMemory}. */
+    /**
+     * The most bytes held by tensors on a device since the last {@link #resetPeakMemory}.
+     *
+     * @param device the CUDA device index; -1 for the current one
+     * @return the peak of {@link #memoryAllocated} in bytes
+     */
     public static long maxMemoryAllocated(int device) {
         try (var f = Native.frame()) {
             MemorySegment out = f.longOut();
@@ -49,6 +73,11 @@ public final class Cuda {
         }
     }
 
+    /**
+     * Starts a new peak for {@link #maxMemoryAllocated} from the memory held now.
+     *
+     * @param device the CUDA device index; -1 for the current one
+     */
     public static void resetPeakMemory(int device) {
         NativeLibrary.ensureLoaded();
         Native.check(lora4j_h.l4j_cuda_reset_peak_memory(device));

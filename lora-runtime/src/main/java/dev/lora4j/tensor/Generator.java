@@ -10,10 +10,21 @@ import java.lang.foreign.MemorySegment;
 public final class Generator implements AutoCloseable {
     private MemorySegment handle;
 
+    /**
+     * A CPU generator.
+     *
+     * @param seed the initial seed
+     */
     public Generator(long seed) {
         this(seed, Device.CPU);
     }
 
+    /**
+     * A generator for one device.
+     *
+     * @param seed the initial seed
+     * @param device the device whose tensors it draws for (the CPU or a CUDA device)
+     */
     public Generator(long seed, Device device) {
         try (var f = Native.frame()) {
             MemorySegment out = f.pointerOut();
@@ -22,6 +33,11 @@ public final class Generator implements AutoCloseable {
         }
     }
 
+    /**
+     * Reseeds the generator, restarting its sequence.
+     *
+     * @param seed the new seed
+     */
     public void setSeed(long seed) {
         Native.check(lora4j_h.l4j_generator_set_seed(handle(), seed));
     }
@@ -38,6 +54,7 @@ public final class Generator implements AutoCloseable {
         return gen == null ? MemorySegment.NULL : gen.handle();
     }
 
+    /** Frees the native generator; calling it again does nothing. */
     @Override
     public void close() {
         if (handle != null) {

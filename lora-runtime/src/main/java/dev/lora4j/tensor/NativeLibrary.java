@@ -31,7 +31,13 @@ public final class NativeLibrary {
 
     private NativeLibrary() {}
 
-    /** Loads the library if it is not loaded yet; returns where it came from. */
+    /**
+     * Loads the library if it is not loaded yet (and installs the shutdown hook that keeps exiting threads
+     * out of libtorch).
+     *
+     * @return the absolute path of the loaded library file
+     * @throws Lora4jException if the library cannot be found or loaded, or its ABI version does not match
+     */
     public static Path ensureLoaded() {
         Path path = loadedFrom;
         if (path != null) {
@@ -109,34 +115,61 @@ public final class NativeLibrary {
         candidates.add(Files.isDirectory(p) ? p.resolve(FILE_NAME) : p);
     }
 
-    /** The libtorch version the library was built against. */
+    /**
+     * The libtorch version the library was built against.
+     *
+     * @return a version string such as {@code "2.5.1"}
+     */
     public static String torchVersion() {
         ensureLoaded();
         return lora4j_h.l4j_torch_version().getString(0);
     }
 
-    /** Live native tensors (every handle not yet freed): tests use it to prove nothing leaks. */
+    /**
+     * Live native tensors (every handle not yet freed): tests use it to prove nothing leaks.
+     *
+     * @return the number of tensor handles allocated and not yet freed, process-wide
+     */
     public static long liveTensors() {
         ensureLoaded();
         return lora4j_h.l4j_live_tensors();
     }
 
+    /**
+     * Live native generators: tests use it to prove nothing leaks.
+     *
+     * @return the number of generator handles allocated and not yet freed, process-wide
+     */
     public static long liveGenerators() {
         ensureLoaded();
         return lora4j_h.l4j_live_generators();
     }
 
+    /**
+     * Live native optimizers: tests use it to prove nothing leaks.
+     *
+     * @return the number of optimizer handles allocated and not yet freed, process-wide
+     */
     public static long liveOptimizers() {
         ensureLoaded();
         return lora4j_h.l4j_live_optimizers();
     }
 
-    /** Threads libtorch uses for intra-op parallelism. */
+    /**
+     * Sets how many threads libtorch uses for intra-op parallelism.
+     *
+     * @param threads the thread count; must be positive
+     */
     public static void setNumThreads(int threads) {
         ensureLoaded();
         Native.check(lora4j_h.l4j_set_num_threads(threads));
     }
 
+    /**
+     * How many threads libtorch uses for intra-op parallelism.
+     *
+     * @return the current thread count
+     */
     public static int numThreads() {
         ensureLoaded();
         try (var frame = Native.frame()) {
@@ -146,7 +179,11 @@ public final class NativeLibrary {
         }
     }
 
-    /** Seeds libtorch's default generators (used where no {@link Generator} is given). */
+    /**
+     * Seeds libtorch's default generators (used where no {@link Generator} is given).
+     *
+     * @param seed the seed
+     */
     public static void manualSeed(long seed) {
         ensureLoaded();
         Native.check(lora4j_h.l4j_manual_seed(seed));

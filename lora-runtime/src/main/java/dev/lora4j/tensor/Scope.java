@@ -33,7 +33,11 @@ public final class Scope implements AutoCloseable {
         this.parent = parent;
     }
 
-    /** Opens a scope nested in this thread's current one. */
+    /**
+     * Opens a scope nested in this thread's current one and makes it current.
+     *
+     * @return the new scope, which the caller closes (try-with-resources)
+     */
     public static Scope open() {
         Scope scope = new Scope(CURRENT.get());
         CURRENT.set(scope);
@@ -41,10 +45,14 @@ public final class Scope implements AutoCloseable {
     }
 
     /**
-     * Runs {@code body} with no scope open on this thread, then makes the caller's scope current again.
-     * The tensors it creates belong to no scope, so they outlive every scope the caller has open, and
-     * whoever keeps them closes them: for long-lived tensors such as model weights, which must not die
-     * with the scope a model happened to be loaded in. Scopes that {@code body} opens, it must close.
+     * Runs {@code body} with no scope open on this thread, then makes the caller's scope current again. The
+     * tensors it creates belong to no scope, so they outlive every scope the caller has open, and whoever
+     * keeps them closes them: for long-lived tensors such as model weights, which must not die with the scope
+     * a model happened to be loaded in. Scopes that {@code body} opens, it must close.
+     *
+     * @param <T> what {@code body} returns
+     * @param body the code to run outside every scope
+     * @return what {@code body} returned
      */
     public static <T> T detached(Supplier<T> body) {
         Scope saved = CURRENT.get();
@@ -60,12 +68,22 @@ public final class Scope implements AutoCloseable {
         }
     }
 
-    /** This thread's innermost open scope, or null. */
+    /**
+     * This thread's innermost open scope.
+     *
+     * @return the current scope, or null if none is open on this thread
+     */
     public static Scope current() {
         return CURRENT.get();
     }
 
-    /** Moves the tensor to the enclosing scope (or releases it to the caller) and returns it. */
+    /**
+     * Moves the tensor to the enclosing scope (or releases it to the caller) and returns it.
+     *
+     * @param tensor a tensor this scope owns
+     * @return {@code tensor}, now owned by the parent scope, or by the caller if this scope is outermost
+     * @throws Lora4jException if this scope does not own the tensor, or is called from another thread
+     */
     public Tensor keep(Tensor tensor) {
         checkThread("keep");
         if (tensor.owner() != this) {
@@ -79,11 +97,20 @@ public final class Scope implements AutoCloseable {
         return tensor;
     }
 
-    /** Tensors currently owned (not yet closed). */
+    /**
+     * Tensors currently owned (not yet closed).
+     *
+     * @return how many tensors closing this scope would free
+     */
     public int size() {
         return owned.size();
     }
 
+    /**
+     * Whether this scope has been closed.
+     *
+     * @return true once {@link #close()} has run
+     */
     public boolean isClosed() {
         return closed;
     }
@@ -96,6 +123,12 @@ public final class Scope implements AutoCloseable {
         owned.remove(tensor);
     }
 
+    /**
+     * Closes inner scopes still open, then frees every tensor this scope owns, newest first, and makes the
+     * parent scope current; calling it again does nothing.
+     *
+     * @throws Lora4jException if called from another thread, or the first error from freeing a tensor
+     */
     @Override
     public void close() {
         if (closed) {
