@@ -32,7 +32,7 @@ public final class ModulesToSave {
      *
      * @param names the modules_to_save names
      * @param path the target module's dotted path
-     * @return true if some name is a whole dot-separated segment run of path (at its start, end or between dots)
+     * @return true if some name appears in path as whole dot-separated components
      */
     public static boolean covers(List<String> names, String path) {
         return names.stream().anyMatch(m -> Pattern.compile("(^|.*\\.)" + Pattern.quote(m) + "($|\\..*)").matcher(path).matches());
