@@ -21,7 +21,9 @@ import java.util.Map;
  * temporary file and renamed, so a failed save never leaves half a file.
  */
 public final class AdapterFiles {
+    /** The config file's name in an adapter directory. */
     public static final String CONFIG_FILE = "adapter_config.json";
+    /** PEFT's weights file name, the default of {@link PeftMethod#weightsFile()}. */
     public static final String WEIGHTS_FILE = "adapter_model.safetensors";
 
     private AdapterFiles() {}
@@ -30,6 +32,11 @@ public final class AdapterFiles {
      * The method's config from dir/adapter_config.json, read by the method its type names: PEFT's
      * {@code peft_type}, or for AdapterHub's layout ({@code {"config": {"architecture": ...}, "version":
      * "adapters...."}}) {@code adapters:<architecture>}.
+     *
+     * @param dir the adapter directory
+     * @return the parsed config
+     * @throws Lora4jException if the file is missing, unreadable, not a JSON object, names no known method,
+     *         or fails the method's checks
      */
     public static MethodConfig readConfig(Path dir) {
         Path file = dir.resolve(CONFIG_FILE);
@@ -91,7 +98,14 @@ public final class AdapterFiles {
         return (ObjectNode) root;
     }
 
-    /** Writes dir/adapter_config.json and dir/adapter_model.safetensors (dir is created if missing). */
+    /**
+     * Writes dir/adapter_config.json and the method's weights file (dir is created if missing).
+     *
+     * @param adapter the attached adapter to save
+     * @param dir the adapter directory; existing files of the same names are replaced
+     * @param baseModelNameOrPath the base model's name or path, recorded in the config
+     * @throws Lora4jException if a file cannot be written
+     */
     public static void save(Adapter adapter, Path dir, String baseModelNameOrPath) {
         try {
             Files.createDirectories(dir);
@@ -129,6 +143,10 @@ public final class AdapterFiles {
     /**
      * Copies dir/adapter_model.safetensors into the adapter's tensors, requiring exactly the tensors its
      * state dict names, with matching shapes.
+     *
+     * @param adapter the attached adapter to fill
+     * @param dir the adapter directory holding the method's weights file
+     * @throws Lora4jException if the file is missing, only a torch pickle, or its tensors differ in names or shapes
      */
     public static void loadWeights(Adapter adapter, Path dir) {
         String weights = adapter.config().method().weightsFile();

@@ -15,10 +15,13 @@ public final class AdapterHubFiles {
     private AdapterHubFiles() {}
 
     /**
-     * @param config    the method's config object (AdapterHub's field names)
+     * AdapterHub's adapter_config.json around a method's config object.
+     *
+     * @param config    the method's config object (AdapterHub's field names); set into the result, not copied
      * @param dModel    the model's hidden size
      * @param baseModel the base model's name or path, or null
      * @param name      the adapter's name (part of its tensor keys)
+     * @return a new JSON object with "config", the model's facts, "name" and "version"
      */
     public static ObjectNode configJson(ObjectNode config, long dModel, String baseModel, String name) {
         ObjectNode o = StrictJson.mapper().createObjectNode();

@@ -15,25 +15,55 @@ public final class ConfigFields {
     private final ObjectNode json;
     private final String source;
 
+    /**
+     * Reads fields of one JSON object.
+     *
+     * @param json the adapter_config.json object (or command-line options gathered into one)
+     * @param source where json came from, for error messages (a file path, or "the command line")
+     */
     public ConfigFields(ObjectNode json, String source) {
         this.json = json;
         this.source = source;
     }
 
+    /**
+     * Where the JSON came from.
+     *
+     * @return the source named in error messages
+     */
     public String source() {
         return source;
     }
 
-    /** Whether the field is present and not null. */
+    /**
+     * Whether the field is present and not null.
+     *
+     * @param field the JSON field name
+     * @return true if the field holds a non-null value
+     */
     public boolean has(String field) {
         JsonNode n = json.get(field);
         return n != null && !n.isNull();
     }
 
+    /**
+     * The field's JSON node, unchecked.
+     *
+     * @param field the JSON field name
+     * @return the node, a JSON null node, or null when the field is missing
+     */
     public JsonNode raw(String field) {
         return json.get(field);
     }
 
+    /**
+     * The field as an integer; a value of any other JSON type is an error.
+     *
+     * @param field the JSON field name
+     * @param defaultValue the value when the field is missing or null
+     * @return the field's value, or defaultValue
+     * @throws Lora4jException naming the field if it is not an integer that fits an {@code int}
+     */
     public int integer(String field, int defaultValue) {
         if (!has(field)) {
             return defaultValue;
@@ -45,6 +75,14 @@ public final class ConfigFields {
         return n.intValue();
     }
 
+    /**
+     * The field as a number; a value of any other JSON type is an error.
+     *
+     * @param field the JSON field name
+     * @param defaultValue the value when the field is missing or null
+     * @return the field's value, or defaultValue
+     * @throws Lora4jException naming the field if it is not a JSON number
+     */
     public double number(String field, double defaultValue) {
         if (!has(field)) {
             return defaultValue;
@@ -56,6 +94,14 @@ public final class ConfigFields {
         return n.doubleValue();
     }
 
+    /**
+     * The field as a boolean; a value of any other JSON type is an error.
+     *
+     * @param field the JSON field name
+     * @param defaultValue the value when the field is missing or null
+     * @return the field's value, or defaultValue
+     * @throws Lora4jException naming the field if it is not true or false
+     */
     public boolean bool(String field, boolean defaultValue) {
         if (!has(field)) {
             return defaultValue;
@@ -67,6 +113,14 @@ public final class ConfigFields {
         return n.booleanValue();
     }
 
+    /**
+     * The field as a string; a value of any other JSON type is an error.
+     *
+     * @param field the JSON field name
+     * @param defaultValue the value when the field is missing or null
+     * @return the field's value, or defaultValue
+     * @throws Lora4jException naming the field if it is not a JSON string
+     */
     public String text(String field, String defaultValue) {
         if (!has(field)) {
             return defaultValue;
@@ -78,7 +132,13 @@ public final class ConfigFields {
         return n.textValue();
     }
 
-    /** A list of strings, or null when the field is missing or null. */
+    /**
+     * The field as a list of strings.
+     *
+     * @param field the JSON field name
+     * @return a new mutable list, or null when the field is missing or null
+     * @throws Lora4jException naming the field if it is not a list of strings
+     */
     public List<String> strings(String field) {
         if (!has(field)) {
             return null;
@@ -97,7 +157,14 @@ public final class ConfigFields {
         return out;
     }
 
-    /** Refuses a feature lora4j does not implement when the field says it is used. */
+    /**
+     * Refuses a feature lora4j does not implement when the field says it is used.
+     *
+     * @param field the JSON field name
+     * @param used tells from the field's (non-null) value whether the feature is in use
+     * @param what the feature's name in the error message
+     * @throws Lora4jException naming the field if it is present, not null, and used
+     */
     public void unsupported(String field, java.util.function.Predicate<JsonNode> used, String what) {
         JsonNode n = json.get(field);
         if (n != null && !n.isNull() && used.test(n)) {
@@ -105,12 +172,23 @@ public final class ConfigFields {
         }
     }
 
-    /** An error about one field, naming it and the source. */
+    /**
+     * An error about one field, naming it and the source.
+     *
+     * @param field the JSON field name
+     * @param problem what is wrong, continuing the sentence {@code field "x" ...}
+     * @return the exception, for the caller to throw
+     */
     public Lora4jException error(String field, String problem) {
         return new Lora4jException("adapter config", source + ": field \"" + field + "\" " + problem);
     }
 
-    /** The value as written, with its JSON type, e.g. {@code "x" (a string)}. */
+    /**
+     * The value as written, with its JSON type, e.g. {@code "x" (a string)}.
+     *
+     * @param n the JSON value; not null
+     * @return the value's text, cut to 40 characters, followed by its type in parentheses
+     */
     public static String shown(JsonNode n) {
         String text = n.toString();
         if (text.length() > 40) {

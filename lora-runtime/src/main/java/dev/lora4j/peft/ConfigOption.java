@@ -25,7 +25,12 @@ public record ConfigOption(List<String> names, String field, Type type, String p
                            String description, Map<String, String> aliases) {
     /** How an option's text becomes a JSON value. */
     public enum Type {
-        INT, NUMBER, STRING,
+        /** A JSON integer. */
+        INT,
+        /** A JSON number. */
+        NUMBER,
+        /** A JSON string, as given. */
+        STRING,
         /** Comma-separated (or repeated): a JSON array of strings. */
         LIST,
         /** A flag without a value: true when given. */
@@ -39,6 +44,11 @@ public record ConfigOption(List<String> names, String field, Type type, String p
         MODULES
     }
 
+    /**
+     * Copies names and aliases.
+     *
+     * @throws IllegalArgumentException if names is empty
+     */
     public ConfigOption {
         names = List.copyOf(names);
         aliases = Map.copyOf(aliases);
@@ -47,17 +57,37 @@ public record ConfigOption(List<String> names, String field, Type type, String p
         }
     }
 
+    /**
+     * An option without aliases.
+     *
+     * @param names        the option's names; the first is the main one
+     * @param field        the JSON field (PEFT's name) the value goes to
+     * @param type         how the text becomes JSON
+     * @param paramLabel   the value's placeholder in help; ignored for flags
+     * @param defaultValue the default as option text, or null (then the method's own default applies)
+     * @param description  one line for help
+     */
     public ConfigOption(List<String> names, String field, Type type, String paramLabel, String defaultValue,
                         String description) {
         this(names, field, type, paramLabel, defaultValue, description, Map.of());
     }
 
-    /** The option's main name, for messages. */
+    /**
+     * The option's main name, for messages.
+     *
+     * @return the first of {@link #names()}
+     */
     public String name() {
         return names.get(0);
     }
 
-    /** The JSON value of the option's text; an error naming the option when it does not parse. */
+    /**
+     * The JSON value of the option's text; an error naming the option when it does not parse.
+     *
+     * @param text the value given on the command line (empty for a flag given without one)
+     * @return a new JSON node of the option's {@link #type()}
+     * @throws Lora4jException if a number does not parse or a module list names no modules
+     */
     public JsonNode toJson(String text) {
         JsonNodeFactory f = JsonNodeFactory.instance;
         String t = aliases.getOrDefault(text.strip().toLowerCase(Locale.ROOT), text.strip());

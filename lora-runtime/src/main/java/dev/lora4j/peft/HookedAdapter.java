@@ -18,27 +18,50 @@ public abstract class HookedAdapter implements Adapter {
     private boolean enabled = true;
     private RandomKey trainingKey; // null: evaluation
 
+    /**
+     * Starts an adapter over model, enabled and in evaluation, with nothing registered yet.
+     *
+     * @param model the model the subclass installs its hooks in; not owned
+     */
     protected HookedAdapter(T5ForConditionalGeneration model) {
         this.model = model;
     }
 
-    /** Hands resource to the model (closed with it if the adapter is never detached); returns it. */
+    /**
+     * Hands resource to the model (closed with it if the adapter is never detached); returns it.
+     *
+     * @param <R> the resource's type
+     * @param resource the resource to close on {@link #detach()} or with the model
+     * @return resource itself
+     */
     protected final <R extends AutoCloseable> R own(R resource) {
         registrations.add(model.hooks().own(resource));
         return resource;
     }
 
-    /** Keeps a hook's registration, to be removed by {@link #detach()}. */
+    /**
+     * Keeps a hook's registration, to be removed by {@link #detach()}.
+     *
+     * @param registration the registration the model's hooks returned
+     */
     protected final void hooked(T5Hooks.Registration registration) {
         registrations.add(registration);
     }
 
-    /** Whether the hooks apply (false: the model computes as its base, PEFT's disable_adapter). */
+    /**
+     * Whether the hooks apply (false: the model computes as its base, PEFT's disable_adapter).
+     *
+     * @return the switch last set by {@link #setEnabled}; true initially
+     */
     protected final boolean enabled() {
         return enabled;
     }
 
-    /** The random key of the current training pass, or null in evaluation. */
+    /**
+     * The random key of the current training pass, or null in evaluation.
+     *
+     * @return the key last passed to {@link #train}, or null after {@link #eval()}
+     */
     protected final RandomKey trainingKey() {
         return trainingKey;
     }

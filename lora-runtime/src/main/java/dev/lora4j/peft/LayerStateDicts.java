@@ -15,7 +15,12 @@ public final class LayerStateDicts {
 
     private LayerStateDicts() {}
 
-    /** The model's parameters that require grad, by state-dict name, in the model's order. */
+    /**
+     * The model's parameters that require grad, by state-dict name, in the model's order.
+     *
+     * @param model the model with its method attached
+     * @return a new map of the model's own tensors (the caller must not close them)
+     */
     public static Map<String, Tensor> trainable(T5ForConditionalGeneration model) {
         Map<String, Tensor> out = new LinkedHashMap<>();
         model.namedParameters().forEach((name, t) -> {
@@ -26,7 +31,12 @@ public final class LayerStateDicts {
         return out;
     }
 
-    /** The same tensors under PEFT's file keys. */
+    /**
+     * The same tensors under PEFT's file keys.
+     *
+     * @param tensors tensors by model state-dict name
+     * @return a new map of the same tensors, each key prefixed with {@link #PEFT_PREFIX}
+     */
     public static Map<String, Tensor> withPeftPrefix(Map<String, Tensor> tensors) {
         Map<String, Tensor> out = new LinkedHashMap<>();
         tensors.forEach((name, t) -> out.put(PEFT_PREFIX + name, t));

@@ -14,12 +14,22 @@ import java.util.Objects;
  * @param fields      the fields set, under the method's JSON names
  */
 public record MethodPreset(String name, String description, ObjectNode fields) {
+    /**
+     * Checks name and description and copies fields.
+     *
+     * @throws NullPointerException if name, description or fields is null
+     */
     public MethodPreset {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(description, "description");
         fields = fields.deepCopy();
     }
 
+    /**
+     * The fields set, under the method's JSON names.
+     *
+     * @return a deep copy, which the caller may modify
+     */
     @Override
     public ObjectNode fields() {
         return fields.deepCopy();

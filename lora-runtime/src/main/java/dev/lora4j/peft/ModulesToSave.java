@@ -27,12 +27,24 @@ public final class ModulesToSave {
         this.madeTrainable = madeTrainable;
     }
 
-    /** Whether a method's target path is one of the modules to save (PEFT then leaves it untouched). */
+    /**
+     * Whether a method's target path is one of the modules to save (PEFT then leaves it untouched).
+     *
+     * @param names the modules_to_save names
+     * @param path the target module's dotted path
+     * @return true if some name appears in path as whole dot-separated components
+     */
     public static boolean covers(List<String> names, String path) {
         return names.stream().anyMatch(m -> Pattern.compile("(^|.*\\.)" + Pattern.quote(m) + "($|\\..*)").matcher(path).matches());
     }
 
-    /** Marks the matching modules' parameters trainable. */
+    /**
+     * Marks the matching modules' parameters trainable.
+     *
+     * @param model the model whose modules are matched
+     * @param names the modules_to_save names, matched as plain suffixes of module paths
+     * @return the matched parameters, remembering which ones this call made trainable
+     */
     public static ModulesToSave mark(T5ForConditionalGeneration model, List<String> names) {
         Map<String, Tensor> params = new LinkedHashMap<>();
         List<Tensor> changed = new ArrayList<>();
@@ -57,7 +69,14 @@ public final class ModulesToSave {
         return new ModulesToSave(params, changed);
     }
 
-    /** Each name must match a module with parameters (PEFT would otherwise save nothing for it). */
+    /**
+     * Each name must match a module with parameters (PEFT would otherwise save nothing for it).
+     *
+     * @param model the model the names are checked against
+     * @param names the modules_to_save names
+     * @param method the method's name, for the error message
+     * @throws Lora4jException naming the first name that matches no module with parameters
+     */
     public static void check(T5ForConditionalGeneration model, List<String> names, String method) {
         for (String name : names) {
             boolean found = model.namedModules().entrySet().stream()
@@ -69,7 +88,11 @@ public final class ModulesToSave {
         }
     }
 
-    /** The trained parameters by model name. */
+    /**
+     * The trained parameters by model name.
+     *
+     * @return the parameters by state-dict name, owned by the model
+     */
     public Map<String, Tensor> parameters() {
         return parameters;
     }
@@ -79,7 +102,12 @@ public final class ModulesToSave {
         madeTrainable.forEach(t -> t.requiresGrad(false));
     }
 
-    /** Writes modules_to_save into a config object: the list, or null as PEFT writes an empty one. */
+    /**
+     * Writes modules_to_save into a config object: the list, or null as PEFT writes an empty one.
+     *
+     * @param o the adapter_config.json object to add the field to
+     * @param names the modules_to_save names, written in order
+     */
     public static void toJson(ObjectNode o, List<String> names) {
         if (names.isEmpty()) {
             o.putNull("modules_to_save");

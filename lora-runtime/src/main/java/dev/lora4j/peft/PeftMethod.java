@@ -19,27 +19,47 @@ public interface PeftMethod {
      * A method whose reference is AdapterHub (whose files carry no peft_type) returns
      * {@code adapters:<architecture>}, after the {@code "architecture"} its config holds
      * ({@link AdapterFiles#configType}).
+     *
+     * @return the peft_type, e.g. {@code LORA}
      */
     String peftType();
 
     /**
      * The name of the weights file in the method's adapter directory: PEFT's adapter_model.safetensors
      * unless the method's reference names it otherwise (AdapterHub: adapter.safetensors).
+     *
+     * @return the file name, relative to the adapter directory
      */
     default String weightsFile() {
         return AdapterFiles.WEIGHTS_FILE;
     }
 
-    /** The method's name on the command line ({@code --method lora}), lower case with dashes. */
+    /**
+     * The method's name on the command line ({@code --method lora}), lower case with dashes.
+     *
+     * @return the name, unique among methods
+     */
     String name();
 
-    /** One line for help texts. */
+    /**
+     * One line for help texts.
+     *
+     * @return the method's description
+     */
     String description();
 
-    /** The configuration fields as command-line options, with PEFT's defaults. */
+    /**
+     * The configuration fields as command-line options, with PEFT's defaults.
+     *
+     * @return the options, in help order
+     */
     List<ConfigOption> options();
 
-    /** Further names --method accepts for this method, each with some fields preset. None by default. */
+    /**
+     * Further names --method accepts for this method, each with some fields preset. None by default.
+     *
+     * @return the presets, possibly empty
+     */
     default List<MethodPreset> presets() {
         return List.of();
     }
@@ -49,7 +69,11 @@ public interface PeftMethod {
      * one by their JSON names). Strict: a field of the wrong type, an out-of-range value or a feature
      * lora4j does not implement is an error naming the field and source.
      *
+     * @param json the config object, keyed by PEFT's JSON field names
      * @param source what json came from, for messages (a file path, or "the command line")
+     * @return the validated config
+     * @throws dev.lora4j.Lora4jException naming the field and source for a wrong type, an out-of-range
+     *         value or an unsupported feature
      */
     MethodConfig readConfig(ObjectNode json, String source);
 
@@ -58,12 +82,21 @@ public interface PeftMethod {
      * settings that would silently do nothing there (a target that matches no layer) are errors naming
      * the field ({@code field "target_modules"}). Adapters loaded from files are not held to this: PEFT
      * accepts what its own files say.
+     *
+     * @param model the model the adapter is about to be attached to
+     * @param config this method's config
+     * @throws dev.lora4j.Lora4jException naming the field when a setting would do nothing on model
      */
     default void check(T5ForConditionalGeneration model, MethodConfig config) {}
 
     /**
      * Attaches a new adapter to model: freezes what the method freezes, wraps slots and adds hooks,
      * initialises its tensors from seed.
+     *
+     * @param model the model to modify in place; it owns the installed layers until {@link Adapter#detach()}
+     * @param config this method's config
+     * @param seed the seed of the adapter's random initialisation
+     * @return the attached adapter
      */
     Adapter attach(T5ForConditionalGeneration model, MethodConfig config, long seed);
 }

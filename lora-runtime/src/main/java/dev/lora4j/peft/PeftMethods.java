@@ -43,12 +43,22 @@ public final class PeftMethods {
         return Collections.unmodifiableList(methods);
     }
 
-    /** Every registered method, in discovery order. */
+    /**
+     * Every registered method, in discovery order.
+     *
+     * @return an unmodifiable list of the methods
+     */
     public static List<PeftMethod> all() {
         return METHODS;
     }
 
-    /** The method that reads adapter files of this peft_type, or an error listing the supported ones. */
+    /**
+     * The method that reads adapter files of this peft_type, or an error listing the supported ones.
+     *
+     * @param peftType the type as {@link PeftMethod#peftType()} spells it, e.g. {@code LORA}
+     * @return the method
+     * @throws Lora4jException if no method reads that type
+     */
     public static PeftMethod forType(String peftType) {
         for (PeftMethod m : METHODS) {
             if (m.peftType().equals(peftType)) {
@@ -59,7 +69,13 @@ public final class PeftMethods {
                 + METHODS.stream().map(PeftMethod::peftType).collect(Collectors.joining(", ")));
     }
 
-    /** The method with this command-line name (its own or one of its presets'), or an error listing the names. */
+    /**
+     * The method with this command-line name (its own or one of its presets'), or an error listing the names.
+     *
+     * @param name the --method value, e.g. {@code lora} or {@code dora}
+     * @return the method
+     * @throws Lora4jException if no method or preset has that name
+     */
     public static PeftMethod forName(String name) {
         for (PeftMethod m : METHODS) {
             if (m.name().equals(name) || m.presets().stream().anyMatch(p -> p.name().equals(name))) {
@@ -69,12 +85,21 @@ public final class PeftMethods {
         throw new Lora4jException("methods", "unknown method \"" + name + "\"; the methods are " + String.join(", ", names()));
     }
 
-    /** The preset this command-line name stands for; empty for a method's own name (or an unknown one). */
+    /**
+     * The preset this command-line name stands for; empty for a method's own name (or an unknown one).
+     *
+     * @param name the --method value
+     * @return the preset, or empty
+     */
     public static java.util.Optional<MethodPreset> preset(String name) {
         return METHODS.stream().flatMap(m -> m.presets().stream()).filter(p -> p.name().equals(name)).findFirst();
     }
 
-    /** Every name --method accepts: each method's own name followed by its presets'. */
+    /**
+     * Every name --method accepts: each method's own name followed by its presets'.
+     *
+     * @return a new list of the names
+     */
     public static List<String> names() {
         List<String> names = new ArrayList<>();
         for (PeftMethod m : METHODS) {

@@ -30,6 +30,11 @@ public final class PeftModel {
     /**
      * Attaches a new adapter of config's method to model, after the method's checks of the config against
      * the model ({@link PeftMethod#check}); random initialisation and dropout derive from seed.
+     *
+     * @param model the base model to modify in place; it keeps owning the installed layers
+     * @param config the method and its settings
+     * @param seed the seed of the adapter's random initialisation and dropout
+     * @return a facade over the model and its new adapter
      */
     public static PeftModel wrap(T5ForConditionalGeneration model, MethodConfig config, long seed) {
         config.method().check(model, config);
@@ -40,6 +45,11 @@ public final class PeftModel {
      * Attaches the adapter saved in dir (adapter_config.json + adapter_model.safetensors) to model,
      * checking that the file holds exactly the tensors the config implies. On failure the model is left
      * as it was. seed keys the adapter's dropout when it is trained further.
+     *
+     * @param model the base model to modify in place
+     * @param dir the adapter directory
+     * @param seed the seed of the adapter's dropout in further training
+     * @return a facade over the model and the loaded adapter
      */
     public static PeftModel load(T5ForConditionalGeneration model, Path dir, long seed) {
         MethodConfig config = AdapterFiles.readConfig(dir).forSavedTensors();
@@ -53,46 +63,89 @@ public final class PeftModel {
         return new PeftModel(adapter);
     }
 
-    /** The config saved in an adapter directory, read by the method its peft_type names. */
+    /**
+     * The config saved in an adapter directory, read by the method its peft_type names.
+     *
+     * @param dir the adapter directory holding adapter_config.json
+     * @return the parsed config
+     */
     public static MethodConfig readConfig(Path dir) {
         return AdapterFiles.readConfig(dir);
     }
 
+    /**
+     * The attached adapter, for method-specific access.
+     *
+     * @return the adapter
+     */
     public Adapter adapter() {
         requireAttached();
         return adapter;
     }
 
+    /**
+     * The configuration the adapter was attached with.
+     *
+     * @return the adapter's config
+     */
     public MethodConfig config() {
         return adapter.config();
     }
 
+    /**
+     * The parameter-efficient method of the attached adapter.
+     *
+     * @return the config's method
+     */
     public PeftMethod method() {
         return adapter.config().method();
     }
 
+    /**
+     * The base model the adapter is installed in.
+     *
+     * @return the model (not owned by this object)
+     */
     public T5ForConditionalGeneration model() {
         return adapter.model();
     }
 
-    /** Saves the adapter into dir in the reference library's layout. */
+    /**
+     * Saves the adapter into dir in the reference library's layout.
+     *
+     * @param dir the directory to write the config and weights files into
+     * @param baseModelNameOrPath the base model's name or path, recorded in adapter_config.json
+     */
     public void save(Path dir, String baseModelNameOrPath) {
         requireAttached();
         AdapterFiles.save(adapter, dir, baseModelNameOrPath);
     }
 
+    /**
+     * The tensors the optimizer updates, by model state-dict name (or the method's own name).
+     *
+     * @return the adapter's trainable tensors, still owned by the model or adapter
+     */
     public Map<String, Tensor> trainableParameters() {
         requireAttached();
         return adapter.trainableParameters();
     }
 
-    /** The adapter's tensors under the reference file's keys. */
+    /**
+     * The adapter's tensors under the reference file's keys.
+     *
+     * @return the tensors by safetensors key, as {@link Adapter#stateDict()} returns them
+     */
     public Map<String, Tensor> stateDict() {
         requireAttached();
         return adapter.stateDict();
     }
 
-    /** (trainable, total) over the model's parameters and the adapter's own. */
+    /**
+     * (trainable, total) over the model's parameters and the adapter's own.
+     *
+     * @return the parameter counts, each tensor counted once
+     */
     public ParameterCounts parameterCounts() {
         requireAttached();
         Set<Tensor> all = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -101,37 +154,60 @@ public final class PeftModel {
         return ParameterCounts.of(all);
     }
 
+    /**
+     * Switches the adapter to training mode: dropout on, masks keyed by key. Call before every micro-batch.
+     *
+     * @param key the micro-batch's random key
+     */
     public void train(RandomKey key) {
         requireAttached();
         adapter.train(key);
     }
 
+    /** Switches the adapter to evaluation mode (no dropout). */
     public void eval() {
         requireAttached();
         adapter.eval();
     }
 
+    /**
+     * Enables or disables the adapter; disabled, the model computes as its base alone.
+     *
+     * @param enabled whether the adapter takes part in the forward pass
+     */
     public void setEnabled(boolean enabled) {
         requireAttached();
         adapter.setEnabled(enabled);
     }
 
-    /** Why this adapter cannot merge, or null when it can. */
+    /**
+     * Why this adapter cannot merge, or null when it can.
+     *
+     * @return the reason merging is refused, or null
+     */
     public String mergeRefusal() {
         return adapter.mergeRefusal();
     }
 
+    /** Folds the adapter into the base weights; throws if {@link #mergeRefusal()} is not null. */
     public void merge() {
         requireAttached();
         adapter.merge();
     }
 
+    /** Undoes {@link #merge()}, restoring the base weights. */
     public void unmerge() {
         requireAttached();
         adapter.unmerge();
     }
 
-    /** PEFT's merge_and_unload: folds the adapter into the base weights and removes it. */
+    /**
+     * PEFT's merge_and_unload: folds the adapter into the base weights and removes it. This object must
+     * not be used afterwards.
+     *
+     * @return the model, now without the adapter but with its effect merged in
+     * @throws Lora4jException if the adapter cannot merge
+     */
     public T5ForConditionalGeneration mergeAndUnload() {
         requireAttached();
         String refusal = adapter.mergeRefusal();
@@ -146,7 +222,12 @@ public final class PeftModel {
         return model();
     }
 
-    /** PEFT's unload: removes the adapter without merging, leaving the model as it was before. */
+    /**
+     * PEFT's unload: removes the adapter without merging, leaving the model as it was before. This object
+     * must not be used afterwards.
+     *
+     * @return the model, as it was before the adapter was attached
+     */
     public T5ForConditionalGeneration unload() {
         requireAttached();
         if (adapter.isMerged()) {
@@ -157,7 +238,11 @@ public final class PeftModel {
         return model();
     }
 
-    /** One line about the adapter. */
+    /**
+     * One line about the adapter.
+     *
+     * @return the adapter's settings and size, for logs and reports
+     */
     public String describe() {
         return adapter.describe();
     }

@@ -23,7 +23,14 @@ public final class BeftLinear extends LinearLayer implements LayerWrapper<Linear
     private boolean enabled = true;
     private boolean merged;
 
-    /** Wraps base (taking ownership) at path; the bias starts at zero, or standard normal from gen when random. */
+    /**
+     * Wraps base (taking ownership) at path; the bias starts at zero, or standard normal from gen when random.
+     *
+     * @param base   the linear layer to add a bias to; this layer takes ownership
+     * @param path   the module's dotted path in the model, for error messages
+     * @param random whether the bias starts standard normal instead of at zero
+     * @param gen    the generator the bias is drawn from when random; unused otherwise
+     */
     public BeftLinear(LinearLayer base, String path, boolean random, Generator gen) {
         this.base = registerChild("", LinearLayer.class, base).get();
         this.path = path;
@@ -40,19 +47,38 @@ public final class BeftLinear extends LinearLayer implements LayerWrapper<Linear
         return base;
     }
 
+    /**
+     * The module path this layer stands at.
+     *
+     * @return the dotted module path
+     */
     public String path() {
         return path;
     }
 
-    /** The added bias, (1, out), float32. */
+    /**
+     * The trainable bias b.
+     *
+     * @return b, (1, out), float32, owned by this layer
+     */
     public Tensor bias() {
         return bias;
     }
 
+    /**
+     * Disabled, the layer computes the base layer alone (PEFT's disable_adapter).
+     *
+     * @param enabled whether the bias takes part in the forward pass
+     */
     public void setEnabled(boolean enabled) {
         this.enabled = enabled;
     }
 
+    /**
+     * Whether the bias is currently added into the base layer's bias.
+     *
+     * @return true between {@link #merge()} and {@link #unmerge()}
+     */
     public boolean isMerged() {
         return merged;
     }

@@ -24,20 +24,41 @@ public record BitFitConfig(ModuleNames targetModules, boolean initWeights, List<
     /** PEFT's TRANSFORMERS_MODELS_TO_BEFT_TARGET_MODULES_MAPPING["t5"], used when a file names no targets. */
     public static final ModuleNames PEFT_T5_TARGETS = ModuleNames.of("v");
 
+    /**
+     * Checks targetModules and copies modulesToSave.
+     *
+     * @throws NullPointerException if targetModules or modulesToSave is null
+     */
     public BitFitConfig {
         Objects.requireNonNull(targetModules, "targetModules");
         modulesToSave = List.copyOf(modulesToSave);
     }
 
-    /** BitFit: zero biases on every projection of every block, nothing else trained. */
+    /**
+     * BitFit: zero biases on every projection of every block, nothing else trained.
+     *
+     * @return the default config
+     */
     public static BitFitConfig defaults() {
         return new BitFitConfig(BITFIT_TARGETS, true, List.of());
     }
 
+    /**
+     * A copy with {@code initWeights} replaced.
+     *
+     * @param value true for biases at zero, false for standard normal
+     * @return the new config
+     */
     public BitFitConfig withInitWeights(boolean value) {
         return new BitFitConfig(targetModules, value, modulesToSave);
     }
 
+    /**
+     * A copy with {@code modulesToSave} replaced.
+     *
+     * @param value the modules trained in full and saved with the adapter
+     * @return the new config
+     */
     public BitFitConfig withModulesToSave(List<String> value) {
         return new BitFitConfig(targetModules, initWeights, value);
     }

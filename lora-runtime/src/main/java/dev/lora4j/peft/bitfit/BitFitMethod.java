@@ -21,8 +21,14 @@ import java.util.Map;
  * is v alone, BitFit's (the command line's default here) every projection.
  */
 public final class BitFitMethod implements PeftMethod {
+    /** BitFit's peft_type in adapter_config.json. */
     public static final String PEFT_TYPE = "BEFT";
+    /** The instance configs point to; the registry's instance behaves the same (the method is stateless). */
     public static final BitFitMethod INSTANCE = new BitFitMethod();
+
+    /** The constructor {@link java.util.ServiceLoader} calls; code should use {@link #INSTANCE}. */
+    public BitFitMethod() {}
+
     /** T5's projection names: one the architecture lacks (wi on a gated FFN) is not a typo. */
     private static final List<String> T5_PROJECTIONS = BitFitConfig.BITFIT_TARGETS.names();
 

@@ -36,7 +36,15 @@ public final class BitFitModel implements Adapter {
         this.saved = ModulesToSave.mark(model, config.modulesToSave());
     }
 
-    /** Adds the biases; with init_weights false they are drawn from a generator seeded with seed. */
+    /**
+     * Adds the biases; with init_weights false they are drawn from a generator seeded with seed.
+     *
+     * @param model  the model to modify in place: its parameters are frozen and target layers wrapped
+     * @param config the BitFit settings
+     * @param seed   the seed of the biases' random initialisation (used only with init_weights false)
+     * @return the attached adapter
+     * @throws Lora4jException if the targets match no linear layer, or a layer already carries a bias
+     */
     public static BitFitModel wrap(T5ForConditionalGeneration model, BitFitConfig config, long seed) {
         model.requiresGrad(false);
         Map<String, BeftLinear> layers = new LinkedHashMap<>();
@@ -71,7 +79,11 @@ public final class BitFitModel implements Adapter {
         });
     }
 
-    /** The layers with a bias, by module path. */
+    /**
+     * The layers with a bias, by module path.
+     *
+     * @return an unmodifiable map of the layers, owned by the model
+     */
     public Map<String, BeftLinear> layers() {
         return layers;
     }

@@ -183,6 +183,10 @@ public final class AdaMixAdapter extends HookedAdapter {
      * Writes the averaged adapter into dir as an ordinary bottleneck adapter in AdapterHub's layout
      * (adapter_config.json + adapter.safetensors), which lora4j's bottleneck method and AdapterHub load.
      * It computes what this adapter computes in evaluation.
+     *
+     * @param dir                 the directory to write; created if missing
+     * @param baseModelNameOrPath the base model's name or path, recorded in the config (null: none)
+     * @throws Lora4jException if a file cannot be written
      */
     public void exportAveraged(Path dir, String baseModelNameOrPath) {
         try (Scope scope = Scope.open(); var noGrad = Autograd.noGrad()) {

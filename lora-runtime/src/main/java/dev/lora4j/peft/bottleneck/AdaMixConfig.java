@@ -19,21 +19,45 @@ import dev.lora4j.peft.PeftMethod;
  */
 public record AdaMixConfig(BottleneckConfig expert, int numExperts, boolean shareDown, boolean shareUp,
                            double consistencyWeight) implements MethodConfig {
-    /** The paper's choice for encoder-decoders here: 4 experts after every FFN, on h, gelu, reduction 16. */
+    /**
+     * The paper's choice for encoder-decoders here: 4 experts after every FFN, on h, gelu, reduction 16.
+     *
+     * @return the default config
+     */
     public static AdaMixConfig defaults() {
         BottleneckConfig expert = new BottleneckConfig("default", false, true, false, 16, "gelu", false, true,
                 BottleneckConfig.InitWeights.BERT, null, 1.0, 0.0);
         return new AdaMixConfig(expert, 4, false, false, 0.0);
     }
 
+    /**
+     * A copy with {@code consistencyWeight} replaced.
+     *
+     * @param weight λ of the consistency regularizer; 0 turns it off
+     * @return the new config
+     */
     public AdaMixConfig withConsistencyWeight(double weight) {
         return new AdaMixConfig(expert, numExperts, shareDown, shareUp, weight);
     }
 
+    /**
+     * A copy with the experts' settings replaced.
+     *
+     * @param newExpert each expert's settings, as a bottleneck adapter
+     * @return the new config
+     */
     public AdaMixConfig withExpert(BottleneckConfig newExpert) {
         return new AdaMixConfig(newExpert, numExperts, shareDown, shareUp, consistencyWeight);
     }
 
+    /**
+     * A copy with the number of experts and their sharing replaced.
+     *
+     * @param n    experts per location; at least 1
+     * @param down whether all experts share one down projection
+     * @param up   whether all experts share one up projection
+     * @return the new config
+     */
     public AdaMixConfig withExperts(int n, boolean down, boolean up) {
         return new AdaMixConfig(expert, n, down, up, consistencyWeight);
     }

@@ -21,7 +21,11 @@ import java.util.List;
 public final class AdaMixMethod implements PeftMethod {
     /** lora4j's own type: no reference library defines AdaMix. */
     public static final String PEFT_TYPE = "ADAMIX";
+    /** The instance configs point to; the registry's instance behaves the same (the method is stateless). */
     public static final AdaMixMethod INSTANCE = new AdaMixMethod();
+
+    /** The constructor {@link java.util.ServiceLoader} calls; code should use {@link #INSTANCE}. */
+    public AdaMixMethod() {}
 
     @Override
     public String peftType() {

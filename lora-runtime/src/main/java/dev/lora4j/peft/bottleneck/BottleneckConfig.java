@@ -44,42 +44,84 @@ public record BottleneckConfig(String name, boolean mhAdapter, boolean outputAda
             this.jsonName = jsonName;
         }
 
+        /**
+         * The value as AdapterHub's init_weights spells it.
+         *
+         * @return bert, houlsby or mam_adapter
+         */
         public String jsonName() {
             return jsonName;
         }
     }
 
-    /** AdapterHub's SeqBnConfig (Pfeiffer) under the name {@code default}. */
+    /**
+     * AdapterHub's SeqBnConfig (Pfeiffer) under the name {@code default}.
+     *
+     * @return the Pfeiffer config
+     */
     public static BottleneckConfig pfeiffer() {
         return new BottleneckConfig("default", false, true, false, 16, "relu", true, true, InitWeights.BERT, null, 1.0, 0.0);
     }
 
-    /** AdapterHub's DoubleSeqBnConfig (Houlsby) under the name {@code default}. */
+    /**
+     * AdapterHub's DoubleSeqBnConfig (Houlsby) under the name {@code default}.
+     *
+     * @return the Houlsby config
+     */
     public static BottleneckConfig houlsby() {
         return new BottleneckConfig("default", true, true, false, 16, "swish", false, true, InitWeights.BERT, null, 1.0, 0.0);
     }
 
+    /**
+     * A copy with the adapter's name replaced.
+     *
+     * @param newName the adapter's name, part of every tensor key
+     * @return the new config
+     */
     public BottleneckConfig withName(String newName) {
         return new BottleneckConfig(newName, mhAdapter, outputAdapter, crossAdapter, reductionFactor, nonLinearity,
                 originalLnBefore, residualBeforeLn, initWeights, initWeightsSeed, scaling, dropout);
     }
 
+    /**
+     * A copy with {@code initWeights} replaced.
+     *
+     * @param init the initialisation strategy
+     * @return the new config
+     */
     public BottleneckConfig withInit(InitWeights init) {
         return new BottleneckConfig(name, mhAdapter, outputAdapter, crossAdapter, reductionFactor, nonLinearity,
                 originalLnBefore, residualBeforeLn, init, initWeightsSeed, scaling, dropout);
     }
 
+    /**
+     * A copy with {@code crossAdapter} replaced.
+     *
+     * @param cross whether to add an adapter after every decoder cross-attention sublayer
+     * @return the new config
+     */
     public BottleneckConfig withCrossAdapter(boolean cross) {
         return new BottleneckConfig(name, mhAdapter, outputAdapter, cross, reductionFactor, nonLinearity,
                 originalLnBefore, residualBeforeLn, initWeights, initWeightsSeed, scaling, dropout);
     }
 
+    /**
+     * A copy with {@code dropout} replaced.
+     *
+     * @param p the dropout probability on the adapter's output
+     * @return the new config
+     */
     public BottleneckConfig withDropout(double p) {
         return new BottleneckConfig(name, mhAdapter, outputAdapter, crossAdapter, reductionFactor, nonLinearity,
                 originalLnBefore, residualBeforeLn, initWeights, initWeightsSeed, scaling, p);
     }
 
-    /** The bottleneck width for a model of width dModel, as AdapterHub: {@code max(1, int(d // rf))}. */
+    /**
+     * The bottleneck width for a model of width dModel, as AdapterHub: {@code max(1, int(d // rf))}.
+     *
+     * @param dModel the model's hidden size
+     * @return the adapter's hidden width, at least 1
+     */
     public long bottleneckSize(long dModel) {
         return Math.max(1, (long) Math.floor(dModel / reductionFactor));
     }

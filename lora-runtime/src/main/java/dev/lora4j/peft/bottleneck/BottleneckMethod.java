@@ -29,7 +29,11 @@ public final class BottleneckMethod implements PeftMethod {
     public static final String TYPE = "adapters:bottleneck";
     /** AdapterHub's weights file name (save_adapter with use_safetensors=True). */
     public static final String WEIGHTS_FILE = "adapter.safetensors";
+    /** The instance configs point to; the registry's instance behaves the same (the method is stateless). */
     public static final BottleneckMethod INSTANCE = new BottleneckMethod();
+
+    /** The constructor {@link java.util.ServiceLoader} calls; code should use {@link #INSTANCE}. */
+    public BottleneckMethod() {}
 
     /** transformers' activation names AdapterHub accepts that lora4j computes. */
     static final Set<String> NON_LINEARITIES = Set.of("relu", "swish", "silu", "gelu", "gelu_new", "tanh");

@@ -22,23 +22,46 @@ public record Ia3Config(ModuleNames targetModules, ModuleNames feedforwardModule
                         boolean initIa3Weights, List<String> modulesToSave) implements MethodConfig {
     /** PEFT's defaults for model_type t5 (FLAN-T5 included): TRANSFORMERS_MODELS_TO_IA3_*_MAPPING["t5"]. */
     public static final ModuleNames T5_TARGETS = ModuleNames.of("k", "v", "wo");
+    /** PEFT's feedforward_modules default for T5: wo, whose input is scaled. */
     public static final ModuleNames T5_FEEDFORWARD = ModuleNames.of("wo");
 
+    /**
+     * Checks the required fields and copies modulesToSave.
+     *
+     * @throws NullPointerException if targetModules, feedforwardModules or modulesToSave is null
+     */
     public Ia3Config {
         Objects.requireNonNull(targetModules, "targetModules");
         Objects.requireNonNull(feedforwardModules, "feedforwardModules");
         modulesToSave = List.copyOf(modulesToSave);
     }
 
-    /** PEFT's defaults for T5: vectors on k, v (outputs) and wo (input), ones. */
+    /**
+     * PEFT's defaults for T5: vectors on k, v (outputs) and wo (input), ones.
+     *
+     * @return the default config
+     */
     public static Ia3Config defaults() {
         return new Ia3Config(T5_TARGETS, T5_FEEDFORWARD, null, true, List.of());
     }
 
+    /**
+     * A copy with {@code initIa3Weights} replaced.
+     *
+     * @param value true for vectors at ones, false for standard normal
+     * @return the new config
+     */
     public Ia3Config withInitIa3Weights(boolean value) {
         return new Ia3Config(targetModules, feedforwardModules, excludeModules, value, modulesToSave);
     }
 
+    /**
+     * A copy with the target and feed-forward modules replaced.
+     *
+     * @param targets     the linear layers that get a vector; not null
+     * @param feedforward which of them scale their input; not null
+     * @return the new config
+     */
     public Ia3Config withTargets(ModuleNames targets, ModuleNames feedforward) {
         return new Ia3Config(targets, feedforward, excludeModules, initIa3Weights, modulesToSave);
     }

@@ -30,7 +30,15 @@ public final class Ia3Linear extends LinearLayer implements LayerWrapper<LinearL
     private boolean enabled = true;
     private boolean merged;
 
-    /** Wraps base (taking ownership) at path; l starts at ones, or standard normal from gen when random. */
+    /**
+     * Wraps base (taking ownership) at path; l starts at ones, or standard normal from gen when random.
+     *
+     * @param base        the linear layer to adapt; this layer takes ownership
+     * @param path        the module's dotted path in the model, for error messages
+     * @param feedforward whether l scales the input (shape (1, in)) rather than the output (shape (out, 1))
+     * @param random      whether l starts standard normal instead of at ones (PEFT's init_ia3_weights false)
+     * @param gen         the generator l is drawn from when random; unused otherwise
+     */
     public Ia3Linear(LinearLayer base, String path, boolean feedforward, boolean random, Generator gen) {
         this.base = registerChild("", LinearLayer.class, base).get();
         this.path = path;
@@ -48,24 +56,47 @@ public final class Ia3Linear extends LinearLayer implements LayerWrapper<LinearL
         return base;
     }
 
+    /**
+     * The module path this layer stands at.
+     *
+     * @return the dotted module path
+     */
     public String path() {
         return path;
     }
 
-    /** Whether the vector scales the input (PEFT's is_feedforward) rather than the output. */
+    /**
+     * Whether the vector scales the input (PEFT's is_feedforward) rather than the output.
+     *
+     * @return true for an input-scaling (feed-forward) layer
+     */
     public boolean isFeedforward() {
         return feedforward;
     }
 
-    /** The vector, (out, 1) or (1, in), float32. */
+    /**
+     * The trainable vector l.
+     *
+     * @return l, (out, 1) or (1, in), float32, owned by this layer
+     */
     public Tensor vector() {
         return l;
     }
 
+    /**
+     * Disabled, the layer computes the base layer alone (PEFT's disable_adapter).
+     *
+     * @param enabled whether the vector takes part in the forward pass
+     */
     public void setEnabled(boolean enabled) {
         this.enabled = enabled;
     }
 
+    /**
+     * Whether the vector is currently folded into the base weight.
+     *
+     * @return true between {@link #merge()} and {@link #unmerge()}
+     */
     public boolean isMerged() {
         return merged;
     }

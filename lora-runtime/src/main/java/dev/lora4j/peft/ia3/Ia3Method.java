@@ -19,8 +19,13 @@ import java.util.Map;
 
 /** (IA)³ (PEFT's IA3, T-Few's vectors): learned vectors rescaling the keys, values and FFN activations. */
 public final class Ia3Method implements PeftMethod {
+    /** (IA)³'s peft_type in adapter_config.json. */
     public static final String PEFT_TYPE = "IA3";
+    /** The instance configs point to; the registry's instance behaves the same (the method is stateless). */
     public static final Ia3Method INSTANCE = new Ia3Method();
+
+    /** The constructor {@link java.util.ServiceLoader} calls; code should use {@link #INSTANCE}. */
+    public Ia3Method() {}
 
     @Override
     public String peftType() {

@@ -38,6 +38,12 @@ public final class Ia3Model implements Adapter {
     /**
      * Adds the vectors to model; with init_ia3_weights false they are drawn from a generator seeded with
      * seed, in the model's module order.
+     *
+     * @param model  the model to modify in place: its parameters are frozen and target layers wrapped
+     * @param config the (IA)³ settings
+     * @param seed   the seed of the vectors' random initialisation (used only with init_ia3_weights false)
+     * @return the attached adapter
+     * @throws Lora4jException if the targets match no linear layer, or a layer already carries a vector
      */
     public static Ia3Model wrap(T5ForConditionalGeneration model, Ia3Config config, long seed) {
         model.requiresGrad(false);
@@ -76,7 +82,11 @@ public final class Ia3Model implements Adapter {
         });
     }
 
-    /** The scaled layers by module path, in the model's order. */
+    /**
+     * The scaled layers by module path, in the model's order.
+     *
+     * @return an unmodifiable map of the layers, owned by the model
+     */
     public Map<String, Ia3Linear> layers() {
         return layers;
     }

@@ -21,12 +21,21 @@ public record LnTuningConfig(ModuleNames targetModules, ModuleNames excludeModul
     /** PEFT's TRANSFORMERS_MODELS_TO_LNTUNING_TARGET_MODULES_MAPPING["t5"]. */
     public static final ModuleNames T5_TARGETS = ModuleNames.of("layer_norm", "final_layer_norm");
 
+    /**
+     * Checks targetModules and copies modulesToSave.
+     *
+     * @throws NullPointerException if targetModules or modulesToSave is null
+     */
     public LnTuningConfig {
         Objects.requireNonNull(targetModules, "targetModules");
         modulesToSave = List.copyOf(modulesToSave);
     }
 
-    /** PEFT's defaults for T5: every RMSNorm of both stacks. */
+    /**
+     * PEFT's defaults for T5: every RMSNorm of both stacks.
+     *
+     * @return the default config
+     */
     public static LnTuningConfig defaults() {
         return new LnTuningConfig(T5_TARGETS, null, List.of());
     }

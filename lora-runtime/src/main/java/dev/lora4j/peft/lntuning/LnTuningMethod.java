@@ -16,8 +16,13 @@ import java.util.List;
 
 /** LN tuning (PEFT's LN_TUNING): trainable copies of the RMSNorm scales, the rest frozen. */
 public final class LnTuningMethod implements PeftMethod {
+    /** LN tuning's peft_type in adapter_config.json. */
     public static final String PEFT_TYPE = "LN_TUNING";
+    /** The instance configs point to; the registry's instance behaves the same (the method is stateless). */
     public static final LnTuningMethod INSTANCE = new LnTuningMethod();
+
+    /** The constructor {@link java.util.ServiceLoader} calls; code should use {@link #INSTANCE}. */
+    public LnTuningMethod() {}
 
     @Override
     public String peftType() {

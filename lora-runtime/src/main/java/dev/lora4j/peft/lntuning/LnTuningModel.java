@@ -33,7 +33,13 @@ public final class LnTuningModel implements Adapter {
         this.saved = ModulesToSave.mark(model, config.modulesToSave());
     }
 
-    /** Wraps the matching norms; the copies start equal to the originals (no randomness). */
+    /**
+     * Wraps the matching norms; the copies start equal to the originals (no randomness).
+     *
+     * @param model  the model to modify in place: its parameters are frozen and target norms wrapped
+     * @param config the LN tuning settings
+     * @return the attached adapter
+     */
     public static LnTuningModel wrap(T5ForConditionalGeneration model, LnTuningConfig config) {
         model.requiresGrad(false);
         Map<String, LnTuningNorm> norms = new LinkedHashMap<>();
@@ -73,7 +79,11 @@ public final class LnTuningModel implements Adapter {
         });
     }
 
-    /** The tuned norms by module path. */
+    /**
+     * The tuned norms by module path.
+     *
+     * @return an unmodifiable map of the wrappers, owned by the model
+     */
     public Map<String, LnTuningNorm> norms() {
         return norms;
     }

@@ -26,7 +26,13 @@ public final class LnTuningNorm extends NormLayer implements LayerWrapper<NormLa
     private boolean enabled = true;
     private boolean merged;
 
-    /** Wraps base (taking ownership) at path with a trainable copy of it. */
+    /**
+     * Wraps base (taking ownership) at path with a trainable copy of it.
+     *
+     * @param base the norm to tune; must be an {@link RMSNorm}. This layer takes ownership
+     * @param path the module's dotted path in the model, for error messages
+     * @throws Lora4jException if base is not an RMSNorm
+     */
     public LnTuningNorm(NormLayer base, String path) {
         if (!(base instanceof RMSNorm rms)) {
             throw new Lora4jException("ln_tuning", path + ": LN tuning copies RMSNorm layers, not a "
@@ -52,19 +58,38 @@ public final class LnTuningNorm extends NormLayer implements LayerWrapper<NormLa
         return original;
     }
 
-    /** The trained copy. */
+    /**
+     * The trained copy.
+     *
+     * @return the copy whose weight trains, owned by this layer
+     */
     public RMSNorm trained() {
         return trained;
     }
 
+    /**
+     * The module path this layer stands at.
+     *
+     * @return the dotted module path
+     */
     public String path() {
         return path;
     }
 
+    /**
+     * Disabled, the original norm computes (PEFT's disable_adapter).
+     *
+     * @param enabled whether the trained copy computes
+     */
     public void setEnabled(boolean enabled) {
         this.enabled = enabled;
     }
 
+    /**
+     * Whether the trained copy currently stands as the base layer.
+     *
+     * @return true between {@link #merge()} and {@link #unmerge()}
+     */
     public boolean isMerged() {
         return merged;
     }

@@ -33,16 +33,27 @@ public record LoraConfig(int r, double loraAlpha, double loraDropout, Bias bias,
 
     /** PEFT's {@code bias} values. */
     public enum Bias {
+        /** No bias trains. */
         NONE("none"),
+        /** Every bias of the model trains. */
         ALL("all"),
+        /** Only the biases of layers that get an adapter train. */
         LORA_ONLY("lora_only");
 
+        /** The value as adapter_config.json spells it. */
         public final String peftName;
 
         Bias(String peftName) {
             this.peftName = peftName;
         }
 
+        /**
+         * The value adapter_config.json spells as name.
+         *
+         * @param name one of none, all, lora_only
+         * @return the matching value
+         * @throws Lora4jException if name is none of them
+         */
         public static Bias fromPeft(String name) {
             for (Bias b : values()) {
                 if (b.peftName.equals(name)) {
@@ -63,6 +74,12 @@ public record LoraConfig(int r, double loraAlpha, double loraDropout, Bias bias,
         RANDOM
     }
 
+    /**
+     * Validates the settings and copies modulesToSave.
+     *
+     * @throws Lora4jException if r, loraAlpha or loraDropout is out of range
+     * @throws NullPointerException if bias, initLoraWeights or targetModules is null
+     */
     public LoraConfig {
         if (r < 1 || r > 256) {
             throw new Lora4jException("lora_config", "r must be in [1, 256], got " + r);
@@ -79,43 +96,101 @@ public record LoraConfig(int r, double loraAlpha, double loraDropout, Bias bias,
         modulesToSave = List.copyOf(modulesToSave);
     }
 
-    /** PEFT's defaults for T5 (r 8, alpha 8, dropout 0, targets q and v). */
+    /**
+     * PEFT's defaults for T5 (r 8, alpha 8, dropout 0, targets q and v).
+     *
+     * @return the default config
+     */
     public static LoraConfig defaults() {
         return new LoraConfig(8, 8, 0.0, Bias.NONE, false, Init.DEFAULT, TargetModules.names("q", "v"), List.of(), false);
     }
 
+    /**
+     * A copy with {@code r} replaced.
+     *
+     * @param value the new rank; 1 to 256
+     * @return the new config
+     */
     public LoraConfig withR(int value) {
         return new LoraConfig(value, loraAlpha, loraDropout, bias, useRslora, initLoraWeights, targetModules, modulesToSave, useDora);
     }
 
+    /**
+     * A copy with {@code loraAlpha} replaced.
+     *
+     * @param value the new alpha; positive and finite
+     * @return the new config
+     */
     public LoraConfig withAlpha(double value) {
         return new LoraConfig(r, value, loraDropout, bias, useRslora, initLoraWeights, targetModules, modulesToSave, useDora);
     }
 
+    /**
+     * A copy with {@code loraDropout} replaced.
+     *
+     * @param value the new dropout probability, in [0, 1)
+     * @return the new config
+     */
     public LoraConfig withDropout(double value) {
         return new LoraConfig(r, loraAlpha, value, bias, useRslora, initLoraWeights, targetModules, modulesToSave, useDora);
     }
 
+    /**
+     * A copy with {@code useRslora} replaced.
+     *
+     * @param value whether to use rank-stabilised scaling
+     * @return the new config
+     */
     public LoraConfig withRslora(boolean value) {
         return new LoraConfig(r, loraAlpha, loraDropout, bias, value, initLoraWeights, targetModules, modulesToSave, useDora);
     }
 
+    /**
+     * A copy with {@code initLoraWeights} replaced.
+     *
+     * @param value the new initialisation; not null
+     * @return the new config
+     */
     public LoraConfig withInit(Init value) {
         return new LoraConfig(r, loraAlpha, loraDropout, bias, useRslora, value, targetModules, modulesToSave, useDora);
     }
 
+    /**
+     * A copy with {@code targetModules} replaced.
+     *
+     * @param value the new target modules; not null
+     * @return the new config
+     */
     public LoraConfig withTargets(TargetModules value) {
         return new LoraConfig(r, loraAlpha, loraDropout, bias, useRslora, initLoraWeights, value, modulesToSave, useDora);
     }
 
+    /**
+     * A copy with {@code bias} replaced.
+     *
+     * @param value which biases train; not null
+     * @return the new config
+     */
     public LoraConfig withBias(Bias value) {
         return new LoraConfig(r, loraAlpha, loraDropout, value, useRslora, initLoraWeights, targetModules, modulesToSave, useDora);
     }
 
+    /**
+     * A copy with {@code modulesToSave} replaced.
+     *
+     * @param value the modules trained fully and saved
+     * @return the new config
+     */
     public LoraConfig withModulesToSave(List<String> value) {
         return new LoraConfig(r, loraAlpha, loraDropout, bias, useRslora, initLoraWeights, targetModules, value, useDora);
     }
 
+    /**
+     * A copy with {@code useDora} replaced.
+     *
+     * @param value whether to use DoRA
+     * @return the new config
+     */
     public LoraConfig withDora(boolean value) {
         return new LoraConfig(r, loraAlpha, loraDropout, bias, useRslora, initLoraWeights, targetModules, modulesToSave, value);
     }
@@ -168,7 +243,11 @@ public record LoraConfig(int r, double loraAlpha, double loraDropout, Bias bias,
         return o;
     }
 
-    /** The factor on B·A: alpha / r, or alpha / √r with rsLoRA (PEFT's {@code scaling}). */
+    /**
+     * The factor on B·A (PEFT's {@code scaling}).
+     *
+     * @return alpha / r, or alpha / √r with rsLoRA
+     */
     public double scale() {
         return useRslora ? loraAlpha / Math.sqrt(r) : loraAlpha / r;
     }
@@ -179,12 +258,32 @@ public record LoraConfig(int r, double loraAlpha, double loraDropout, Bias bias,
      * "all-linear" matches every linear layer but the output layer.
      */
     public sealed interface TargetModules {
+        /**
+         * Whether a module gets an adapter.
+         *
+         * @param modulePath the module's dotted path in the model, e.g. {@code encoder.block.0.layer.0.SelfAttention.q}
+         * @param isOutputLayer whether the module is the model's output layer (lm_head)
+         * @return true if the module is a target
+         */
         boolean matches(String modulePath, boolean isOutputLayer);
 
+        /**
+         * Targets matched as PEFT matches a list of names.
+         *
+         * @param names the module names; at least one
+         * @return the targets
+         */
         static TargetModules names(String... names) {
             return new Names(List.of(names));
         }
 
+        /**
+         * Targets matched by a regex over the whole module path.
+         *
+         * @param pattern the regular expression, in {@link Pattern} syntax
+         * @return the targets
+         * @throws Lora4jException if pattern is not a valid regex
+         */
         static TargetModules regex(String pattern) {
             try {
                 return new Regex(Pattern.compile(pattern));
@@ -193,12 +292,26 @@ public record LoraConfig(int r, double loraAlpha, double loraDropout, Bias bias,
             }
         }
 
+        /**
+         * PEFT's "all-linear" targets.
+         *
+         * @return targets matching every linear layer but the output layer
+         */
         static TargetModules allLinear() {
             return new AllLinear();
         }
 
-        /** Module names matched as PEFT matches a list: the path equals a name or ends with "." + name. */
+        /**
+         * Module names matched as PEFT matches a list: the path equals a name or ends with "." + name.
+         *
+         * @param names the module names; not empty
+         */
         record Names(List<String> names) implements TargetModules {
+            /**
+             * Checks names is not empty and copies it.
+             *
+             * @throws Lora4jException if names is empty
+             */
             public Names {
                 if (names.isEmpty()) {
                     throw new Lora4jException("lora_config", "target_modules is empty");
@@ -217,7 +330,11 @@ public record LoraConfig(int r, double loraAlpha, double loraDropout, Bias bias,
             }
         }
 
-        /** A regular expression that must match a module's whole path (PEFT's string form). */
+        /**
+         * A regular expression that must match a module's whole path (PEFT's string form).
+         *
+         * @param pattern the compiled regular expression
+         */
         record Regex(Pattern pattern) implements TargetModules {
             @Override
             public boolean matches(String modulePath, boolean isOutputLayer) {

@@ -52,6 +52,12 @@ public final class LoraLinear extends LinearLayer implements LayerWrapper<Linear
     /**
      * Wraps base (taking ownership) at module path with a new adapter initialised as config says,
      * drawing random init from gen.
+     *
+     * @param base the linear layer to adapt; this layer takes ownership. DoRA needs a dense {@link Linear}
+     * @param path the module's dotted path in the model, which keys its dropout masks and names it in errors
+     * @param config the LoRA settings (rank, scaling, init, DoRA)
+     * @param gen the generator A (and, for {@link LoraConfig.Init#RANDOM}, B) is drawn from
+     * @throws Lora4jException if config asks for DoRA over a base that is not a dense {@link Linear}
      */
     public LoraLinear(LinearLayer base, String path, LoraConfig config, Generator gen) {
         if (config.useDora() && !(base instanceof Linear)) {
@@ -117,38 +123,74 @@ public final class LoraLinear extends LinearLayer implements LayerWrapper<Linear
         return base;
     }
 
-    /** The module path this layer stands at. */
+    /**
+     * The module path this layer stands at.
+     *
+     * @return the dotted module path, e.g. {@code encoder.block.0.layer.0.SelfAttention.q}
+     */
     public String path() {
         return path;
     }
 
+    /**
+     * The trainable down-projection A.
+     *
+     * @return A, shape (r, in), float32, owned by this layer
+     */
     public Tensor loraA() {
         return loraA;
     }
 
+    /**
+     * The trainable up-projection B.
+     *
+     * @return B, shape (out, r), float32, owned by this layer
+     */
     public Tensor loraB() {
         return loraB;
     }
 
+    /**
+     * The settings this adapter was created with.
+     *
+     * @return the LoRA config
+     */
     public LoraConfig config() {
         return config;
     }
 
+    /**
+     * The factor s on B·A.
+     *
+     * @return alpha / r, or alpha / √r with rsLoRA
+     */
     public double scale() {
         return scale;
     }
 
-    /** DoRA's magnitude m (out,) float32, or null for plain LoRA. */
+    /**
+     * DoRA's magnitude vector.
+     *
+     * @return m, shape (out,), float32, owned by this layer; or null for plain LoRA
+     */
     public Tensor magnitude() {
         return magnitude;
     }
 
-    /** Whether this layer is DoRA (use_dora). */
+    /**
+     * Whether this layer is DoRA (use_dora).
+     *
+     * @return true for DoRA, false for plain LoRA
+     */
     public boolean isDora() {
         return magnitude != null;
     }
 
-    /** Training mode, dropout keyed by key (when lora_dropout > 0); masks restart for every new key. */
+    /**
+     * Training mode, dropout keyed by key (when lora_dropout &gt; 0); masks restart for every new key.
+     *
+     * @param key the micro-batch's random key; the mask seed derives from it and this layer's path
+     */
     public void train(RandomKey key) {
         training = true;
         dropoutSeed = key.derive(path);
@@ -160,15 +202,29 @@ public final class LoraLinear extends LinearLayer implements LayerWrapper<Linear
         training = false;
     }
 
-    /** Disabled, the layer computes the base layer alone (PEFT's disable_adapter). */
+    /**
+     * Disabled, the layer computes the base layer alone (PEFT's disable_adapter).
+     *
+     * @param enabled whether the adapter takes part in the forward pass
+     */
     public void setEnabled(boolean enabled) {
         this.enabled = enabled;
     }
 
+    /**
+     * Whether the adapter takes part in the forward pass.
+     *
+     * @return false after {@code setEnabled(false)}
+     */
     public boolean isEnabled() {
         return enabled;
     }
 
+    /**
+     * Whether the adapter is currently folded into the base weight.
+     *
+     * @return true between {@link #merge()} and {@link #unmerge()}
+     */
     public boolean isMerged() {
         return merged;
     }
@@ -257,7 +313,11 @@ public final class LoraLinear extends LinearLayer implements LayerWrapper<Linear
                 + " cannot be merged into its weights" + hint;
     }
 
-    /** s·B·A (PEFT's get_delta_weight; what plain LoRA's merge adds) as a new float32 tensor (out, in). */
+    /**
+     * s·B·A (PEFT's get_delta_weight; what plain LoRA's merge adds), computed without autograd.
+     *
+     * @return a new float32 tensor (out, in), owned by the caller (or the current scope)
+     */
     public Tensor delta() {
         try (var noGrad = Autograd.noGrad()) {
             return loraB.matmul(loraA).mul(scale);
@@ -301,7 +361,11 @@ public final class LoraLinear extends LinearLayer implements LayerWrapper<Linear
         return base.computeDType();
     }
 
-    /** The adapter's own parameters (what an adapter file holds), by local name. */
+    /**
+     * The adapter's own parameters (what an adapter file holds).
+     *
+     * @return a new list of A, B and, for DoRA, the magnitude; the tensors stay owned by this layer
+     */
     public List<Tensor> adapterTensors() {
         List<Tensor> out = new ArrayList<>(List.of(loraA, loraB));
         if (magnitude != null) {

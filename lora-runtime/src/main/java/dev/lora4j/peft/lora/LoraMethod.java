@@ -19,9 +19,13 @@ import java.util.Map;
  * PEFT has no DoRA type of its own).
  */
 public final class LoraMethod implements PeftMethod {
+    /** LoRA's peft_type in adapter_config.json. */
     public static final String PEFT_TYPE = "LORA";
     /** The instance configs point to; the registry's instance behaves the same (the method is stateless). */
     public static final LoraMethod INSTANCE = new LoraMethod();
+
+    /** The constructor {@link java.util.ServiceLoader} calls; code should use {@link #INSTANCE}. */
+    public LoraMethod() {}
 
     @Override
     public String peftType() {

@@ -49,6 +49,10 @@ public final class LoraModel implements Adapter {
      * Adds adapters to model; random initialisation draws from a generator seeded with seed, in the
      * model's module order.
      *
+     * @param model  the model to modify in place: its parameters are frozen and target layers wrapped
+     * @param config the LoRA settings, targets included
+     * @param seed   the seed of the adapters' random initialisation
+     * @return the attached adapter
      * @throws Lora4jException if the targets match no layer, or a layer is already wrapped by LoRA
      */
     public static LoraModel wrap(T5ForConditionalGeneration model, LoraConfig config, long seed) {
@@ -124,7 +128,11 @@ public final class LoraModel implements Adapter {
         return config;
     }
 
-    /** The adapted layers by module path, in the model's parameter order. */
+    /**
+     * The adapted layers by module path, in the model's parameter order.
+     *
+     * @return an unmodifiable map of the layers, owned by the model
+     */
     public Map<String, LoraLinear> adapters() {
         return adapters;
     }
@@ -220,7 +228,11 @@ public final class LoraModel implements Adapter {
         return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
     }
 
-    /** (trainable, total) parameter counts, as PEFT's print_trainable_parameters. */
+    /**
+     * (trainable, total) parameter counts, as PEFT's print_trainable_parameters.
+     *
+     * @return the counts over the model's parameters, adapters included
+     */
     public ParameterCounts parameterCounts() {
         return ParameterCounts.of(model.namedParameters().values());
     }

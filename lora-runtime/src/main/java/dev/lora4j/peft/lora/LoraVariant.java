@@ -13,15 +13,30 @@ public interface LoraVariant {
     /**
      * The layer's output for x (..., in) while the adapter is active and unmerged.
      *
+     * @param layer   the layer computing; its base, A, B, scale and dropout seed are read
+     * @param x       the input, shape (..., in)
      * @param offset  where this call's dropout mask starts in the layer's Philox stream
-     * @param dropout whether dropout applies (training and lora_dropout > 0)
+     * @param dropout whether dropout applies (training and lora_dropout &gt; 0)
+     * @return a new tensor of shape (..., out), owned by the caller (or the current scope)
      */
     Tensor forward(LoraLinear layer, Tensor x, long offset, boolean dropout);
 
-    /** The merged weight for the dense base weight w (float32 (out, in)), as a new float32 tensor. */
+    /**
+     * The merged weight for the dense base weight w, as a new float32 tensor.
+     *
+     * @param layer the layer being merged
+     * @param w     the base weight in float32, shape (out, in); not modified
+     * @return a new float32 tensor (out, in), owned by the caller (or the current scope)
+     */
     Tensor merge(LoraLinear layer, Tensor w);
 
-    /** The base weight again from the merged weight w (float32 (out, in)), as a new float32 tensor. */
+    /**
+     * The base weight again from the merged weight w, as a new float32 tensor.
+     *
+     * @param layer the layer being unmerged
+     * @param w     the merged weight in float32, shape (out, in); not modified
+     * @return a new float32 tensor (out, in), owned by the caller (or the current scope)
+     */
     Tensor unmerge(LoraLinear layer, Tensor w);
 
     /** Frees what the variant holds (nothing for plain LoRA). */

@@ -25,21 +25,44 @@ public record PaperPrefixConfig(String name, int prefixLength, int bottleneckSiz
                                 boolean encoderPrefix, boolean crossPrefix, boolean flat, Integer initWeightsSeed)
         implements MethodConfig {
 
-    /** AdapterHub's PrefixTuningConfig defaults: P 30, bottleneck 512, tanh, all three locations, MLP. */
+    /**
+     * AdapterHub's PrefixTuningConfig defaults: P 30, bottleneck 512, tanh, all three locations, MLP.
+     *
+     * @return the default config, named "default"
+     */
     public static PaperPrefixConfig defaults() {
         return new PaperPrefixConfig("default", 30, 512, "tanh", 0.0, true, true, false, null);
     }
 
+    /**
+     * A copy with the prefix length and the MLP's width replaced.
+     *
+     * @param length     P, the prefix's length at every attention
+     * @param bottleneck the MLP's hidden width
+     * @return the new config
+     */
     public PaperPrefixConfig withShape(int length, int bottleneck) {
         return new PaperPrefixConfig(name, length, bottleneck, nonLinearity, dropout, encoderPrefix, crossPrefix, flat,
                 initWeightsSeed);
     }
 
+    /**
+     * A copy with {@code flat} replaced.
+     *
+     * @param isFlat true to train the keys and values directly, without the MLP
+     * @return the new config
+     */
     public PaperPrefixConfig withFlat(boolean isFlat) {
         return new PaperPrefixConfig(name, prefixLength, bottleneckSize, nonLinearity, dropout, encoderPrefix, crossPrefix,
                 isFlat, initWeightsSeed);
     }
 
+    /**
+     * A copy with the adapter's name replaced.
+     *
+     * @param newName the adapter's name, part of every tensor key
+     * @return the new config
+     */
     public PaperPrefixConfig withName(String newName) {
         return new PaperPrefixConfig(newName, prefixLength, bottleneckSize, nonLinearity, dropout, encoderPrefix,
                 crossPrefix, flat, initWeightsSeed);

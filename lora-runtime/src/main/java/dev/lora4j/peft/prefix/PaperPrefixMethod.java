@@ -24,8 +24,13 @@ import java.util.Set;
 public final class PaperPrefixMethod implements PeftMethod {
     /** The registry type of AdapterHub's prefix-tuning configs. */
     public static final String TYPE = "adapters:prefix_tuning";
+    /** AdapterHub's weights file name (save_adapter with use_safetensors=True). */
     public static final String WEIGHTS_FILE = "adapter.safetensors";
+    /** The instance configs point to; the registry's instance behaves the same (the method is stateless). */
     public static final PaperPrefixMethod INSTANCE = new PaperPrefixMethod();
+
+    /** The constructor {@link java.util.ServiceLoader} calls; code should use {@link #INSTANCE}. */
+    public PaperPrefixMethod() {}
 
     static final Set<String> NON_LINEARITIES = Set.of("tanh", "relu", "gelu", "gelu_new", "swish", "silu");
 

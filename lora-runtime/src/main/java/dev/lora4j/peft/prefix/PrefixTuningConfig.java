@@ -25,6 +25,11 @@ import dev.lora4j.peft.PeftMethod;
 public record PrefixTuningConfig(int numVirtualTokens, int numTransformerSubmodules, boolean prefixProjection,
                                  int encoderHiddenSize, boolean zeroInit, int tokenDim, int numLayers, boolean savedTable)
         implements MethodConfig {
+    /**
+     * Validates the token counts.
+     *
+     * @throws Lora4jException if numVirtualTokens is below 1 or numTransformerSubmodules is not 1 or 2
+     */
     public PrefixTuningConfig {
         if (numVirtualTokens < 1) {
             throw new Lora4jException("prefix tuning", "num_virtual_tokens must be at least 1, got " + numVirtualTokens);
@@ -34,11 +39,22 @@ public record PrefixTuningConfig(int numVirtualTokens, int numTransformerSubmodu
         }
     }
 
-    /** PEFT's defaults for a new prefix of P tokens (two submodules, no projection). */
+    /**
+     * PEFT's defaults for a new prefix of P tokens (two submodules, no projection).
+     *
+     * @param numVirtualTokens P, prefix positions per attention; at least 1
+     * @return the config
+     */
     public static PrefixTuningConfig of(int numVirtualTokens) {
         return new PrefixTuningConfig(numVirtualTokens, 2, false, 0, false, 0, 0, false);
     }
 
+    /**
+     * A copy that trains the table through the MLP (prefix_projection).
+     *
+     * @param hiddenSize the MLP's hidden width, or 0 for token_dim
+     * @return the new config
+     */
     public PrefixTuningConfig withProjection(int hiddenSize) {
         return new PrefixTuningConfig(numVirtualTokens, numTransformerSubmodules, true, hiddenSize, zeroInit, tokenDim, numLayers,
                 savedTable);
@@ -51,7 +67,11 @@ public record PrefixTuningConfig(int numVirtualTokens, int numTransformerSubmodu
                 tokenDim, numLayers, true);
     }
 
-    /** Whether the table is trained through the MLP here. */
+    /**
+     * Whether the table is trained through the MLP here.
+     *
+     * @return true with prefix_projection, unless the table was attached from a file
+     */
     public boolean trainsThroughProjection() {
         return prefixProjection && !savedTable;
     }

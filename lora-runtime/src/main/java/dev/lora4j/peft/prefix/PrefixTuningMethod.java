@@ -17,8 +17,13 @@ import java.util.List;
  * both ways. (The encoder and cross-attention get no prefix in PEFT; see docs/PROMPT_LEARNING.md.)
  */
 public final class PrefixTuningMethod implements PeftMethod {
+    /** Prefix tuning's peft_type in adapter_config.json. */
     public static final String PEFT_TYPE = "PREFIX_TUNING";
+    /** The instance configs point to; the registry's instance behaves the same (the method is stateless). */
     public static final PrefixTuningMethod INSTANCE = new PrefixTuningMethod();
+
+    /** The constructor {@link java.util.ServiceLoader} calls; code should use {@link #INSTANCE}. */
+    public PrefixTuningMethod() {}
 
     @Override
     public String peftType() {

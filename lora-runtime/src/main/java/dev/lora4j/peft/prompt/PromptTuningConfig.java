@@ -26,9 +26,20 @@ public record PromptTuningConfig(int numVirtualTokens, int numTransformerSubmodu
                                  String tokenizerNameOrPath, int tokenDim) implements MethodConfig {
     /** PEFT's {@code prompt_tuning_init} values. */
     public enum Init {
-        RANDOM, SAMPLE_VOCAB, TEXT
+        /** Rows drawn from N(0, 1). */
+        RANDOM,
+        /** Rows of the embedding matrix at random token ids. */
+        SAMPLE_VOCAB,
+        /** The embeddings of the init text's token ids, repeated cyclically. */
+        TEXT
     }
 
+    /**
+     * Validates the settings.
+     *
+     * @throws Lora4jException if numVirtualTokens is below 1, numTransformerSubmodules is not 1 or 2, or
+     *         TEXT init lacks its text or tokenizer
+     */
     public PromptTuningConfig {
         if (numVirtualTokens < 1) {
             throw new Lora4jException("prompt tuning", "num_virtual_tokens must be at least 1, got " + numVirtualTokens);
@@ -42,12 +53,23 @@ public record PromptTuningConfig(int numVirtualTokens, int numTransformerSubmodu
         }
     }
 
-    /** Settings for a new prompt, the width taken from the model it attaches to. */
+    /**
+     * Settings for a new prompt, the width taken from the model it attaches to (one submodule).
+     *
+     * @param numVirtualTokens    P, the virtual tokens prepended to the encoder input; at least 1
+     * @param init                how the table starts
+     * @param initText            the text for TEXT, or null
+     * @param tokenizerNameOrPath the local tokenizer directory for TEXT, or null
+     */
     public PromptTuningConfig(int numVirtualTokens, Init init, String initText, String tokenizerNameOrPath) {
         this(numVirtualTokens, 1, init, initText, tokenizerNameOrPath, 0);
     }
 
-    /** The table's rows: P · num_transformer_submodules. */
+    /**
+     * The table's rows: P · num_transformer_submodules.
+     *
+     * @return the number of rows of the prompt table
+     */
     public int tableRows() {
         return numVirtualTokens * numTransformerSubmodules;
     }

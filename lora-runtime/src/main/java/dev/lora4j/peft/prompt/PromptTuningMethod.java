@@ -18,8 +18,13 @@ import java.util.Locale;
  * input hook.
  */
 public final class PromptTuningMethod implements PeftMethod {
+    /** Prompt tuning's peft_type in adapter_config.json. */
     public static final String PEFT_TYPE = "PROMPT_TUNING";
+    /** The instance configs point to; the registry's instance behaves the same (the method is stateless). */
     public static final PromptTuningMethod INSTANCE = new PromptTuningMethod();
+
+    /** The constructor {@link java.util.ServiceLoader} calls; code should use {@link #INSTANCE}. */
+    public PromptTuningMethod() {}
 
     @Override
     public String peftType() {

@@ -11,7 +11,14 @@ import dev.lora4j.tensor.Tensor;
 public final class VirtualTokens {
     private VirtualTokens() {}
 
-    /** prompt (P, d_model), any float dtype → the input with P rows prepended to each of its B sequences. */
+    /**
+     * Prepends the prompt rows to each of the input's B sequences, with their mask entries set to keep.
+     *
+     * @param in     the encoder input: embeddings (B, T, d_model) and keep mask (B, T)
+     * @param prompt the virtual-token rows (P, d_model), any float dtype; cast to the embeddings' dtype
+     * @return a new input with embeddings (B, P + T, d_model) and mask (B, P + T); its tensors are new,
+     *         owned by the caller (or the current scope)
+     */
     public static T5Hooks.EncoderInput prepend(T5Hooks.EncoderInput in, Tensor prompt) {
         long batch = in.embeddings().size(0);
         long p = prompt.size(0);

@@ -22,9 +22,17 @@ public record PTuningConfig(int numVirtualTokens, int numTransformerSubmodules, 
                             int hiddenSize, int numLayers, double dropout, boolean savedTable) implements MethodConfig {
     /** PEFT's {@code encoder_reparameterization_type} values. */
     public enum Reparameterization {
-        MLP, LSTM
+        /** A three-layer MLP (ReLU between) over the table. */
+        MLP,
+        /** A bidirectional LSTM over the table, then a two-layer MLP head, as PEFT's PromptEncoder. */
+        LSTM
     }
 
+    /**
+     * Validates the token counts.
+     *
+     * @throws Lora4jException if numVirtualTokens is below 1 or numTransformerSubmodules is not 1 or 2
+     */
     public PTuningConfig {
         if (numVirtualTokens < 1) {
             throw new Lora4jException("p-tuning", "num_virtual_tokens must be at least 1, got " + numVirtualTokens);
@@ -34,15 +42,32 @@ public record PTuningConfig(int numVirtualTokens, int numTransformerSubmodules, 
         }
     }
 
-    /** PEFT's defaults for P tokens (two submodules, hidden = token_dim, 2 layers, no dropout). */
+    /**
+     * PEFT's defaults for P tokens (two submodules, hidden = token_dim, 2 layers, no dropout).
+     *
+     * @param numVirtualTokens P, the virtual tokens; at least 1
+     * @param type             the encoder that produces the table
+     * @return the config
+     */
     public static PTuningConfig of(int numVirtualTokens, Reparameterization type) {
         return new PTuningConfig(numVirtualTokens, 2, type, 0, 2, 0.0, false);
     }
 
+    /**
+     * A copy with {@code hiddenSize} replaced.
+     *
+     * @param value the encoder's hidden width, or 0 for token_dim
+     * @return the new config
+     */
     public PTuningConfig withHiddenSize(int value) {
         return new PTuningConfig(numVirtualTokens, numTransformerSubmodules, reparameterization, value, numLayers, dropout, savedTable);
     }
 
+    /**
+     * The table's rows: P · num_transformer_submodules.
+     *
+     * @return the number of rows the encoder produces
+     */
     public int tableRows() {
         return numVirtualTokens * numTransformerSubmodules;
     }

@@ -18,8 +18,13 @@ import java.util.Locale;
  * only the encoder's output; lora4j's checkpoints also hold the encoder, so training resumes (PEFT cannot).
  */
 public final class PTuningMethod implements PeftMethod {
+    /** P-tuning's peft_type in adapter_config.json. */
     public static final String PEFT_TYPE = "P_TUNING";
+    /** The instance configs point to; the registry's instance behaves the same (the method is stateless). */
     public static final PTuningMethod INSTANCE = new PTuningMethod();
+
+    /** The constructor {@link java.util.ServiceLoader} calls; code should use {@link #INSTANCE}. */
+    public PTuningMethod() {}
 
     @Override
     public String peftType() {
