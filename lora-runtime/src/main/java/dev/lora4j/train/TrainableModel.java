@@ -59,7 +59,7 @@ public interface TrainableModel {
     /**
      * The tensors {@link #saveWeights} writes to {@link #weightsFile()}, which a resume copies back into.
      *
-     * @return the live tensors by name, not copies
+     * @return the tensors by name, under the keys of the weights file; a resume copies the saved values into them
      */
     Map<String, Tensor> savedTensors();
 
