@@ -25,6 +25,18 @@ public record DistributedConfig(int rank, int worldSize, int localRank, String m
     /** The default bound on a collective: long enough for a slow step, short enough to notice a hung peer. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(5);
 
+    /**
+     * Checks the values; the messages name the environment variables they come from.
+     *
+     * @param rank       this process's rank, in [0, worldSize)
+     * @param worldSize  the number of processes, at least 1
+     * @param localRank  the rank among the processes of this machine, at least 0
+     * @param masterAddr the host of rank 0; not blank
+     * @param masterPort the store's TCP port, in [1, 65535]
+     * @param timeout    the bound on the rendezvous and on every collective; positive
+     * @param backend    the collective backend
+     * @throws Lora4jException when a value is out of range
+     */
     public DistributedConfig {
         if (worldSize < 1) {
             throw new Lora4jException("distributed", "WORLD_SIZE must be at least 1, got " + worldSize);
@@ -50,6 +62,10 @@ public record DistributedConfig(int rank, int worldSize, int localRank, String m
      * The configuration the environment describes, or null when it describes no data-parallel run
      * ({@code WORLD_SIZE} unset). With {@code WORLD_SIZE} set, {@code RANK}, {@code MASTER_ADDR} and
      * {@code MASTER_PORT} are required; {@code LOCAL_RANK} defaults to {@code RANK}.
+     *
+     * @param env environment variables by name
+     * @return the configuration, or null without {@code WORLD_SIZE}
+     * @throws Lora4jException when a required variable is missing or malformed
      */
     public static DistributedConfig fromEnvironment(Map<String, String> env) {
         String worldSize = env.get("WORLD_SIZE");
@@ -70,7 +86,11 @@ public record DistributedConfig(int rank, int worldSize, int localRank, String m
         return new DistributedConfig(rank, world, localRank, addr, port, timeout, backend);
     }
 
-    /** {@link #fromEnvironment(Map)} of this process's environment. */
+    /**
+     * {@link #fromEnvironment(Map)} of this process's environment.
+     *
+     * @return the configuration, or null when {@code WORLD_SIZE} is not set
+     */
     public static DistributedConfig fromEnvironment() {
         return fromEnvironment(System.getenv());
     }

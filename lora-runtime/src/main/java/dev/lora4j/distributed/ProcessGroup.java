@@ -32,7 +32,13 @@ public final class ProcessGroup implements AutoCloseable {
             this.code = code;
         }
 
-        /** {@code gloo} or {@code nccl}, in any case. */
+        /**
+         * {@code gloo} or {@code nccl}, in any case.
+         *
+         * @param name the backend's name, surrounding blanks ignored
+         * @return the backend
+         * @throws Lora4jException for any other name
+         */
         public static Backend parse(String name) {
             return switch (name.strip().toLowerCase(Locale.ROOT)) {
                 case "gloo" -> GLOO;
@@ -44,6 +50,7 @@ public final class ProcessGroup implements AutoCloseable {
 
     /** How an all-reduce combines the ranks' values. */
     public enum ReduceOp {
+        /** The sum over the ranks. */
         SUM(lora4j_h.L4J_REDUCE_SUM()),
         /** The sum divided by the world size. */
         AVG(lora4j_h.L4J_REDUCE_AVG());
@@ -66,6 +73,9 @@ public final class ProcessGroup implements AutoCloseable {
     /**
      * Joins the group: returns once every rank has joined, or throws when that does not happen within
      * the timeout (a port in use on rank 0, an unreachable master, a rank that never starts).
+     *
+     * @param config this rank's place in the group and the rendezvous address
+     * @return the joined group, which the caller closes
      */
     public static ProcessGroup join(DistributedConfig config) {
         try (var f = Native.frame(); Arena arena = Arena.ofConfined()) {
@@ -76,19 +86,39 @@ public final class ProcessGroup implements AutoCloseable {
         }
     }
 
+    /**
+     * This process's rank.
+     *
+     * @return the rank, in [0, worldSize)
+     */
     public int rank() {
         return config.rank();
     }
 
+    /**
+     * How many processes the group has.
+     *
+     * @return the world size, at least 1
+     */
     public int worldSize() {
         return config.worldSize();
     }
 
+    /**
+     * The configuration the group was joined with.
+     *
+     * @return the configuration
+     */
     public DistributedConfig config() {
         return config;
     }
 
-    /** In place on every rank: the tensors become their sum or average over the ranks (one flat bucket per dtype). */
+    /**
+     * In place on every rank: the tensors become their sum or average over the ranks (one flat bucket per dtype).
+     *
+     * @param tensors the tensors to reduce, the same shapes and dtypes on every rank
+     * @param op      how to combine them
+     */
     public void allReduce(List<Tensor> tensors, ReduceOp op) {
         try (var f = Native.frame()) {
             Native.check(lora4j_h.l4j_all_reduce(handle(), f.handles(tensors.toArray(Tensor[]::new)), tensors.size(), op.code));
@@ -99,6 +129,9 @@ public final class ProcessGroup implements AutoCloseable {
      * In place on every rank: the parameters' gradients become their sum or average over the ranks (one
      * flat bucket). A parameter without a gradient on some ranks takes part with zeros there; one without
      * a gradient on every rank keeps none, so the optimizer skips it as it would in one process.
+     *
+     * @param params the parameters whose gradients to reduce, in the same order on every rank
+     * @param op     how to combine them
      */
     public void allReduceGradients(List<Tensor> params, ReduceOp op) {
         try (var f = Native.frame()) {
@@ -106,7 +139,12 @@ public final class ProcessGroup implements AutoCloseable {
         }
     }
 
-    /** In place: every rank's tensors become the root rank's (same shapes and dtypes on every rank). */
+    /**
+     * In place: every rank's tensors become the root rank's (same shapes and dtypes on every rank).
+     *
+     * @param tensors the tensors to overwrite (or, on root, to send)
+     * @param root    the rank whose values everyone takes
+     */
     public void broadcast(List<Tensor> tensors, int root) {
         try (var f = Native.frame()) {
             Native.check(lora4j_h.l4j_broadcast(handle(), f.handles(tensors.toArray(Tensor[]::new)), tensors.size(), root));
@@ -135,7 +173,11 @@ public final class ProcessGroup implements AutoCloseable {
         }
     }
 
-    /** Process groups currently alive in this process (for leak checks). */
+    /**
+     * Process groups currently alive in this process (for leak checks).
+     *
+     * @return the number of groups joined and not yet closed
+     */
     public static long live() {
         NativeLibrary.ensureLoaded();
         return lora4j_h.l4j_live_process_groups();

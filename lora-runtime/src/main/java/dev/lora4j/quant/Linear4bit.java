@@ -23,7 +23,12 @@ public final class Linear4bit extends LinearLayer {
     private final QuantState state;
     private final DType computeDType;
 
-    /** Takes ownership of state; computes in computeDType (float32, bfloat16 or float16). */
+    /**
+     * Takes ownership of state; computes in computeDType (float32, bfloat16 or float16).
+     *
+     * @param state        the 2-D quantized weight (out_features, in_features); its tensors become the layer's parameters
+     * @param computeDType the dtype inputs are cast to for the product
+     */
     public Linear4bit(QuantState state, DType computeDType) {
         if (computeDType != DType.FLOAT32 && computeDType != DType.BFLOAT16 && computeDType != DType.FLOAT16) {
             throw new Lora4jException("linear4bit", "compute dtype must be float32, bfloat16 or float16, got " + computeDType);
@@ -41,6 +46,13 @@ public final class Linear4bit extends LinearLayer {
     /**
      * Quantizes a dense layer's weight (which must have no bias: T5's projections have none) and returns
      * the 4-bit layer; the dense layer is left as it was, for the caller to close.
+     *
+     * @param dense        the layer to quantize; not changed or kept
+     * @param type         the 4-bit code, FP4 or NF4
+     * @param blocksize    elements per scale
+     * @param doubleQuant  whether to quantize the scales again to 8 bits
+     * @param computeDType the dtype the new layer computes in
+     * @return a new 4-bit layer, owned by the caller
      */
     public static Linear4bit quantize(Linear dense, QuantType type, int blocksize, boolean doubleQuant, DType computeDType) {
         if (dense.bias() != null) {
@@ -49,7 +61,11 @@ public final class Linear4bit extends LinearLayer {
         return new Linear4bit(QuantState.quantize(dense.weight(), type, blocksize, doubleQuant), computeDType);
     }
 
-    /** The quantized weight. */
+    /**
+     * The quantized weight.
+     *
+     * @return the layer's state, owned by the layer
+     */
     public QuantState state() {
         return state;
     }
@@ -68,7 +84,11 @@ public final class Linear4bit extends LinearLayer {
         }
     }
 
-    /** The weight dequantized into its original dtype, a new tensor (for merging and inspection). */
+    /**
+     * The weight dequantized into its original dtype, a new tensor (for merging and inspection).
+     *
+     * @return (out_features, in_features), owned by the caller (or the open scope)
+     */
     public Tensor dequantizedWeight() {
         return state.dequantize();
     }

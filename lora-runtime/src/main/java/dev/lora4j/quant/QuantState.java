@@ -58,6 +58,12 @@ public final class QuantState implements AutoCloseable {
     /**
      * Quantizes w (float32, bfloat16 or float16) as bitsandbytes' {@code quantize_4bit(w, blocksize, quant_type,
      * compress_statistics=doubleQuant)}: bit-identical codes and scales. w is not changed or kept.
+     *
+     * @param w           the weight to quantize, float32, bfloat16 or float16
+     * @param type        the 4-bit code, FP4 or NF4
+     * @param blocksize   how many consecutive elements share one scale
+     * @param doubleQuant whether to quantize the scales again to 8 bits (bitsandbytes' compress_statistics)
+     * @return a new state owning its tensors, which belong to no scope; the caller closes it
      */
     public static QuantState quantize(Tensor w, QuantType type, int blocksize, boolean doubleQuant) {
         DType dtype = w.dtype();
@@ -87,6 +93,11 @@ public final class QuantState implements AutoCloseable {
      * <module>.weight}) and its JSON item. Every inconsistency (missing key, wrong dtype or shape, bad
      * JSON, a block size or type bitsandbytes would not write) is an error naming the tensor and the source.
      * Takes ownership of the tensors it uses; the caller closes the rest.
+     *
+     * @param prefix  the weight's key in the checkpoint, {@code <module>.weight}
+     * @param tensors the checkpoint's tensors by key
+     * @param source  what to name the checkpoint as in error messages (a file name, say)
+     * @return the weight's state, owning the tensors it took
      */
     public static QuantState fromCheckpoint(String prefix, Map<String, Tensor> tensors, String source) {
         return QuantStateReader.read(prefix, tensors, source);
@@ -97,45 +108,83 @@ public final class QuantState implements AutoCloseable {
         return new QuantState(packed, absmax, quantMap, nestedAbsmax, nestedMap, offset, blocksize, type, shape, dtype);
     }
 
-    /** Whether the scales are double-quantized. */
+    /**
+     * Whether the scales are double-quantized.
+     *
+     * @return true when the absmax is stored as 8-bit codes with nested scales
+     */
     public boolean nested() {
         return nestedAbsmax != null;
     }
 
+    /**
+     * The 4-bit code of the packed values.
+     *
+     * @return FP4 or NF4
+     */
     public QuantType type() {
         return type;
     }
 
+    /**
+     * How many consecutive elements of the weight share one scale.
+     *
+     * @return the block size
+     */
     public int blocksize() {
         return blocksize;
     }
 
-    /** The original weight's shape. */
+    /**
+     * The original weight's shape.
+     *
+     * @return a copy of the shape, e.g. (out_features, in_features)
+     */
     public long[] shape() {
         return shape.clone();
     }
 
-    /** The original weight's dtype (what {@link #dequantize()} returns, as bitsandbytes' quant_state.dtype). */
+    /**
+     * The original weight's dtype (what {@link #dequantize()} returns, as bitsandbytes' quant_state.dtype).
+     *
+     * @return float32, bfloat16 or float16
+     */
     public DType dtype() {
         return dtype;
     }
 
-    /** The double-quantization offset (the mean of the absmax values); 0 without double quantization. */
+    /**
+     * The double-quantization offset (the mean of the absmax values); 0 without double quantization.
+     *
+     * @return the offset added back to the dequantized scales
+     */
     public float offset() {
         return offset;
     }
 
-    /** The packed codes, uint8 ((n + 1) / 2, 1). */
+    /**
+     * The packed codes, uint8 ((n + 1) / 2, 1).
+     *
+     * @return the state's own tensor (not a copy); do not close it
+     */
     public Tensor packed() {
         return packed;
     }
 
-    /** The stored scales: float32 absmax, or the uint8 codes of the nested quantization. */
+    /**
+     * The stored scales: float32 absmax, or the uint8 codes of the nested quantization.
+     *
+     * @return the state's own tensor (not a copy); do not close it
+     */
     public Tensor absmax() {
         return absmax;
     }
 
-    /** Nested float32 absmax, or null. */
+    /**
+     * Nested float32 absmax, or null.
+     *
+     * @return the state's own tensor (not a copy), or null without double quantization
+     */
     public Tensor nestedAbsmax() {
         return nestedAbsmax;
     }
@@ -143,6 +192,8 @@ public final class QuantState implements AutoCloseable {
     /**
      * The float32 per-block scales as a new tensor the caller closes: the stored absmax, or with double
      * quantization dynamic-map[codes] · nested absmax + offset, computed as bitsandbytes does on each use.
+     *
+     * @return (blocks) float32; without double quantization a detached view of the stored absmax
      */
     public Tensor scales() {
         if (!nested()) {
@@ -153,19 +204,32 @@ public final class QuantState implements AutoCloseable {
         }
     }
 
-    /** The weight dequantized into its original dtype (a new tensor). */
+    /**
+     * The weight dequantized into its original dtype (a new tensor).
+     *
+     * @return a new tensor of {@link #shape()} and {@link #dtype()}, owned by the caller (or the open scope)
+     */
     public Tensor dequantize() {
         return dequantize(dtype);
     }
 
-    /** The weight dequantized into dtype: code · scale in float32, rounded once. */
+    /**
+     * The weight dequantized into dtype: code · scale in float32, rounded once.
+     *
+     * @param into the dtype of the result
+     * @return a new tensor of {@link #shape()}, owned by the caller (or the open scope)
+     */
     public Tensor dequantize(DType into) {
         try (Tensor s = scales()) {
             return QuantOps.dequantize4bit(packed, s, blocksize, type, shape, into);
         }
     }
 
-    /** Bytes this state holds (codes, scales and their metadata tensors). */
+    /**
+     * Bytes this state holds (codes, scales and their metadata tensors).
+     *
+     * @return the total size in bytes of the tensors {@link #tensors(String)} lists
+     */
     public long bytes() {
         long total = 0;
         for (Tensor t : tensors("w").values()) {
@@ -178,6 +242,9 @@ public final class QuantState implements AutoCloseable {
      * The tensors under the keys transformers' {@code save_pretrained} writes for a 4-bit weight at prefix
      * ({@code <module>.weight}): the codes at prefix itself, then {@code .absmax}, {@code .quant_map},
      * {@code .nested_absmax}, {@code .nested_quant_map}, {@code .quant_state.bitsandbytes__<type>}.
+     *
+     * @param prefix the weight's key, {@code <module>.weight}
+     * @return a new map, in that order, of the state's own tensors (not copies)
      */
     public Map<String, Tensor> tensors(String prefix) {
         Map<String, Tensor> out = new LinkedHashMap<>();

@@ -9,7 +9,9 @@ import dev.lora4j.Lora4jException;
  * {@code bnb_4bit_quant_type}.
  */
 public enum QuantType {
+    /** NormalFloat4: 16 levels at quantiles of the normal distribution, QLoRA's choice. */
     NF4(0, "nf4"),
+    /** FP4: a 4-bit float with 1 sign, 2 exponent and 1 mantissa bits. */
     FP4(1, "fp4");
 
     private final int code;
@@ -20,17 +22,31 @@ public enum QuantType {
         this.jsonName = jsonName;
     }
 
-    /** The native constant. */
+    /**
+     * The native constant.
+     *
+     * @return the {@code L4J_QUANT_*} value passed to liblora4j
+     */
     public int code() {
         return code;
     }
 
-    /** "nf4" or "fp4". */
+    /**
+     * "nf4" or "fp4".
+     *
+     * @return the name bitsandbytes and transformers use
+     */
     public String jsonName() {
         return jsonName;
     }
 
-    /** The type named "nf4" or "fp4" (case-insensitive), or an error naming what was given. */
+    /**
+     * The type named "nf4" or "fp4" (case-insensitive), or an error naming what was given.
+     *
+     * @param name "nf4" or "fp4", in any case
+     * @return the type
+     * @throws Lora4jException for any other name
+     */
     public static QuantType parse(String name) {
         for (QuantType t : values()) {
             if (t.jsonName.equalsIgnoreCase(name)) {

@@ -24,6 +24,9 @@ public final class T5Quantization {
      * original dtype): the first half of a QLoRA merge, after which the adapter merges as over any dense base
      * and the model saves as a float checkpoint. Re-quantizing the merged weights would round them again, so
      * the merged model stays float (PEFT instead re-quantizes, with a warning). Returns the paths replaced.
+     *
+     * @param model the model to change in place; its 4-bit layers are closed
+     * @return the module paths of the layers replaced, in model order
      */
     public static List<String> dequantize(T5ForConditionalGeneration model) {
         List<String> done = new ArrayList<>();
@@ -42,7 +45,13 @@ public final class T5Quantization {
         return done;
     }
 
-    /** Quantizes model in place; returns the paths of the layers now 4-bit, in model order. */
+    /**
+     * Quantizes model in place; returns the paths of the layers now 4-bit, in model order.
+     *
+     * @param model  the model to change; each dense layer quantized is closed
+     * @param config the 4-bit settings and the modules to keep
+     * @return the module paths of the layers now 4-bit, in model order
+     */
     public static List<String> quantize(T5ForConditionalGeneration model, QuantConfig config) {
         List<String> done = new ArrayList<>();
         for (Map.Entry<String, ? extends LinearLayer> e : model.slots(LinearLayer.class).entrySet().stream()

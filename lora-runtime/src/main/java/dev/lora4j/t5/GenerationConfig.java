@@ -25,6 +25,11 @@ public record GenerationConfig(int maxNewTokens, int minNewTokens, int numBeams,
         NEVER
     }
 
+    /**
+     * Checks every value against the ranges above.
+     *
+     * @throws Lora4jException when a value is out of range or earlyStopping is null
+     */
     public GenerationConfig {
         if (maxNewTokens < 1) {
             throw invalid("maxNewTokens must be at least 1, got " + maxNewTokens);
@@ -46,28 +51,63 @@ public record GenerationConfig(int maxNewTokens, int minNewTokens, int numBeams,
         }
     }
 
-    /** Greedy decoding of up to maxNewTokens tokens. */
+    /**
+     * Greedy decoding of up to maxNewTokens tokens.
+     *
+     * @param maxNewTokens tokens to generate at most, at least 1
+     * @return a configuration with one beam and no other constraints
+     */
     public static GenerationConfig greedy(int maxNewTokens) {
         return new GenerationConfig(maxNewTokens, 0, 1, 1.0, EarlyStopping.FALSE, 0);
     }
 
-    /** Beam search with transformers' defaults (length penalty 1.0, early_stopping False). */
+    /**
+     * Beam search with transformers' defaults (length penalty 1.0, early_stopping False).
+     *
+     * @param numBeams     beams to keep per input, at least 1
+     * @param maxNewTokens tokens to generate at most, at least 1
+     * @return that configuration
+     */
     public static GenerationConfig beams(int numBeams, int maxNewTokens) {
         return new GenerationConfig(maxNewTokens, 0, numBeams, 1.0, EarlyStopping.FALSE, 0);
     }
 
+    /**
+     * A copy with another minimum length.
+     *
+     * @param value the new minNewTokens, in [0, maxNewTokens]
+     * @return the changed copy
+     */
     public GenerationConfig withMinNewTokens(int value) {
         return new GenerationConfig(maxNewTokens, value, numBeams, lengthPenalty, earlyStopping, noRepeatNgramSize);
     }
 
+    /**
+     * A copy with another length penalty.
+     *
+     * @param value the new lengthPenalty; finite
+     * @return the changed copy
+     */
     public GenerationConfig withLengthPenalty(double value) {
         return new GenerationConfig(maxNewTokens, minNewTokens, numBeams, value, earlyStopping, noRepeatNgramSize);
     }
 
+    /**
+     * A copy with another beam stopping rule.
+     *
+     * @param value the new earlyStopping; not null
+     * @return the changed copy
+     */
     public GenerationConfig withEarlyStopping(EarlyStopping value) {
         return new GenerationConfig(maxNewTokens, minNewTokens, numBeams, lengthPenalty, value, noRepeatNgramSize);
     }
 
+    /**
+     * A copy with another repeated n-gram ban.
+     *
+     * @param value the new noRepeatNgramSize; 0 for none
+     * @return the changed copy
+     */
     public GenerationConfig withNoRepeatNgramSize(int value) {
         return new GenerationConfig(maxNewTokens, minNewTokens, numBeams, lengthPenalty, earlyStopping, value);
     }

@@ -35,6 +35,30 @@ import java.util.Set;
  * <p>About {@code tieWordEmbeddings}: this is the value in the file (default true). transformers 5 forces
  * it to true for every T5 and decides tying from the checkpoint instead (an lm_head.weight that differs
  * from shared.weight stays untied). Loaders should do the same: use lm_head.weight when present.
+ *
+ * @param vocabSize                    {@code vocab_size}: rows of the embedding and of the head's output
+ * @param dModel                       {@code d_model}: the width of the residual stream
+ * @param dKv                          {@code d_kv}: the width of one attention head
+ * @param dFf                          {@code d_ff}: the hidden width of the feed-forward sublayer
+ * @param numLayers                    {@code num_layers}: blocks in the encoder
+ * @param numDecoderLayers             {@code num_decoder_layers}: blocks in the decoder
+ * @param numHeads                     {@code num_heads}: attention heads per attention
+ * @param relativeAttentionNumBuckets  {@code relative_attention_num_buckets}: position-bias buckets; at least 4
+ * @param relativeAttentionMaxDistance {@code relative_attention_max_distance}: the distance from which all
+ *                                     distances share the last bucket
+ * @param dropoutRate                  {@code dropout_rate}: the dropout probability in training, in [0, 1)
+ * @param layerNormEpsilon             {@code layer_norm_epsilon}: the RMS norm's epsilon; positive
+ * @param initializerFactor            {@code initializer_factor}: the scale of freshly initialised weights; positive
+ * @param feedForwardProj              {@code feed_forward_proj}: {@code "ACT"} or {@code "gated-ACT"}
+ * @param denseActFn                   {@code dense_act_fn}: the FFN activation, one of {@link #SUPPORTED_ACTIVATIONS}
+ * @param isGatedAct                   {@code is_gated_act}: whether the FFN has the wi_0/wi_1 gate
+ * @param tieWordEmbeddings            {@code tie_word_embeddings} as written in the file (see above)
+ * @param scaleDecoderOutputs          {@code scale_decoder_outputs}: whether the decoder output is multiplied
+ *                                     by d_model^-0.5 before the head
+ * @param isEncoderDecoder             {@code is_encoder_decoder}, written back as read (true for T5)
+ * @param padTokenId                   {@code pad_token_id}, in [0, vocabSize)
+ * @param eosTokenId                   {@code eos_token_id}, in [0, vocabSize)
+ * @param decoderStartTokenId          {@code decoder_start_token_id}: the first decoder input, in [0, vocabSize)
  */
 public record T5Config(
         int vocabSize,
@@ -62,6 +86,32 @@ public record T5Config(
     /** Activations the runtime implements (names as in transformers' ACT2FN). */
     public static final Set<String> SUPPORTED_ACTIVATIONS = Set.of("relu", "gelu", "gelu_new", "silu");
 
+    /**
+     * Checks sizes, rates, the activation and token ids; a bad value is reported with its config.json name.
+     *
+     * @param vocabSize                    rows of the embedding; positive
+     * @param dModel                       the residual width; positive
+     * @param dKv                          the head width; positive
+     * @param dFf                          the FFN hidden width; positive
+     * @param numLayers                    encoder blocks; positive
+     * @param numDecoderLayers             decoder blocks; positive
+     * @param numHeads                     attention heads; positive
+     * @param relativeAttentionNumBuckets  position-bias buckets; at least 4
+     * @param relativeAttentionMaxDistance the largest distinguished distance; positive
+     * @param dropoutRate                  the dropout probability, in [0, 1)
+     * @param layerNormEpsilon             the norm's epsilon; positive and finite
+     * @param initializerFactor            the initialisation scale; positive and finite
+     * @param feedForwardProj              {@code "ACT"} or {@code "gated-ACT"}; not null
+     * @param denseActFn                   one of {@link #SUPPORTED_ACTIVATIONS}; not null
+     * @param isGatedAct                   whether the FFN is gated
+     * @param tieWordEmbeddings            the file's tie_word_embeddings
+     * @param scaleDecoderOutputs          whether to rescale the decoder output before the head
+     * @param isEncoderDecoder             the file's is_encoder_decoder
+     * @param padTokenId                   the pad token, in [0, vocabSize)
+     * @param eosTokenId                   the end-of-sequence token, in [0, vocabSize)
+     * @param decoderStartTokenId          the decoder's start token, in [0, vocabSize)
+     * @throws Lora4jException when a value is out of range or the activation is not supported
+     */
     public T5Config {
         Objects.requireNonNull(feedForwardProj, "feedForwardProj");
         Objects.requireNonNull(denseActFn, "denseActFn");
@@ -98,7 +148,13 @@ public record T5Config(
         tokenId("decoder_start_token_id", decoderStartTokenId, vocabSize);
     }
 
-    /** Parses a config.json file. */
+    /**
+     * Parses a config.json file.
+     *
+     * @param configJson the file to read
+     * @return the configuration it describes
+     * @throws Lora4jException when the file cannot be read or is not a valid T5 config; the message names the file
+     */
     public static T5Config load(Path configJson) {
         try {
             return parse(Files.readString(configJson, StandardCharsets.UTF_8));
@@ -111,7 +167,12 @@ public record T5Config(
         }
     }
 
-    /** Parses config.json text. Throws {@link Lora4jException} naming the offending field. */
+    /**
+     * Parses config.json text. Throws {@link Lora4jException} naming the offending field.
+     *
+     * @param json the file's content, a JSON object with {@code "model_type": "t5"}
+     * @return the configuration it describes, with transformers' defaults for absent optional fields
+     */
     public static T5Config parse(String json) {
         JsonNode root;
         try {
@@ -163,7 +224,11 @@ public record T5Config(
                 optionalInt(root, "decoder_start_token_id", pad));
     }
 
-    /** The attention's inner width, num_heads × d_kv (not necessarily d_model). */
+    /**
+     * The attention's inner width, num_heads × d_kv (not necessarily d_model).
+     *
+     * @return numHeads × dKv
+     */
     public int innerDim() {
         return numHeads * dKv;
     }
@@ -171,6 +236,8 @@ public record T5Config(
     /**
      * A config.json that transformers' {@code T5ForConditionalGeneration.from_pretrained} reads back to
      * this configuration. Keys sorted and indented like transformers' own output.
+     *
+     * @return the JSON text, ending with a newline
      */
     public String toJson() {
         ObjectNode o = StrictJson.mapper().createObjectNode();

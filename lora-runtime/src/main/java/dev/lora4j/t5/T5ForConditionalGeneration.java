@@ -83,6 +83,11 @@ public final class T5ForConditionalGeneration extends Module {
      * Loads config.json and model.safetensors (or a sharded model.safetensors.index.json) from a
      * Hugging Face checkpoint directory, converting weights to dtype on device. Names must match
      * exactly; every missing, unexpected or wrongly shaped tensor is reported in one exception.
+     *
+     * @param checkpointDir the checkpoint directory holding config.json and the safetensors file(s)
+     * @param device        the device the weights are placed on
+     * @param dtype         the compute dtype: float32, bfloat16 or float16
+     * @return a new model in eval mode, owning its weights; the caller closes it
      */
     public static T5ForConditionalGeneration load(Path checkpointDir, Device device, DType dtype) {
         return load(checkpointDir, device, dtype, null);
@@ -95,6 +100,12 @@ public final class T5ForConditionalGeneration extends Module {
      * Layers a checkpoint already stores in 4 bits (saved by transformers with a bitsandbytes config, or by
      * {@link #save}) load as they are, with or without quant (whose compute dtype they then take; float32
      * without). quant may be null.
+     *
+     * @param checkpointDir the checkpoint directory holding config.json and the safetensors file(s)
+     * @param device        the device the weights are placed on
+     * @param dtype         the compute dtype: float32, bfloat16 or float16
+     * @param quant         how to quantize the linear layers to 4 bits, or null to keep them as loaded
+     * @return a new model in eval mode, owning its weights; the caller closes it
      */
     public static T5ForConditionalGeneration load(Path checkpointDir, Device device, DType dtype, QuantConfig quant) {
         requireFloatingPoint(dtype);
@@ -112,12 +123,27 @@ public final class T5ForConditionalGeneration extends Module {
      * A freshly initialised model, with transformers' T5 initialisation scheme drawn from a generator
      * seeded with seed. The head is separate (initialised like the embeddings) when the config's
      * tie_word_embeddings is false, as in T5 v1.1 / FLAN-T5 checkpoints, and tied otherwise.
+     *
+     * @param config the model's shape and hyperparameters
+     * @param seed   the seed of the generator the initial weights are drawn from
+     * @param device the device the weights are placed on
+     * @param dtype  the compute dtype: float32, bfloat16 or float16
+     * @return a new model in eval mode, owning its weights; the caller closes it
      */
     public static T5ForConditionalGeneration fromConfig(T5Config config, long seed, Device device, DType dtype) {
         return fromConfig(config, seed, device, dtype, null);
     }
 
-    /** A freshly initialised model whose linear layers are quantized to 4 bits as quant says (null: none). */
+    /**
+     * A freshly initialised model whose linear layers are quantized to 4 bits as quant says (null: none).
+     *
+     * @param config the model's shape and hyperparameters
+     * @param seed   the seed of the generator the initial weights are drawn from
+     * @param device the device the weights are placed on
+     * @param dtype  the compute dtype: float32, bfloat16 or float16
+     * @param quant  how to quantize the linear layers to 4 bits, or null for none
+     * @return a new model in eval mode, owning its weights; the caller closes it
+     */
     public static T5ForConditionalGeneration fromConfig(T5Config config, long seed, Device device, DType dtype, QuantConfig quant) {
         requireFloatingPoint(dtype);
         try (Generator generator = new Generator(seed)) {
@@ -155,6 +181,8 @@ public final class T5ForConditionalGeneration extends Module {
      * transformers' {@code T5ForConditionalGeneration.from_pretrained(dir)} loads this model. A model with
      * 4-bit layers is saved in bitsandbytes' serialized form, with transformers' {@code quantization_config}
      * in config.json, and loads back as 4-bit in transformers and here.
+     *
+     * @param dir the directory to write into; created if missing
      */
     public void save(Path dir) {
         save(dir, namedParameters());
@@ -164,6 +192,9 @@ public final class T5ForConditionalGeneration extends Module {
      * Saves config.json and the given tensors as model.safetensors, for weights kept outside the model
      * (float32 master weights of a half-precision model): the same names and shapes as
      * {@link #namedParameters()}, in their own dtype.
+     *
+     * @param dir     the directory to write into; created if missing
+     * @param weights the tensors to save, keyed exactly as {@link #namedParameters()}; still owned by the caller
      */
     public void save(Path dir, Map<String, Tensor> weights) {
         requireOpen();
@@ -190,30 +221,57 @@ public final class T5ForConditionalGeneration extends Module {
 
     // ---- properties --------------------------------------------------------------------------------
 
+    /**
+     * The configuration the model was built from.
+     *
+     * @return the model's config
+     */
     public T5Config config() {
         return config;
     }
 
+    /**
+     * The device the model's weights live on; inputs elsewhere are moved here.
+     *
+     * @return the model's device
+     */
     public Device device() {
         return device;
     }
 
+    /**
+     * The compute dtype the model was built with (float32, bfloat16 or float16).
+     *
+     * @return the model's dtype
+     */
     public DType dtype() {
         return dtype;
     }
 
-    /** True when lm_head reuses shared.weight (no lm_head.weight of its own). */
+    /**
+     * Whether the head is tied to the embeddings.
+     *
+     * @return true when lm_head reuses shared.weight (no lm_head.weight of its own)
+     */
     public boolean isLmHeadTied() {
         return lmHead == null;
     }
 
 
-    /** The hook points methods attach to (prompt, prefix and sublayer hooks). */
+    /**
+     * The hook points methods attach to (prompt, prefix and sublayer hooks).
+     *
+     * @return this model's hooks, owned by the model
+     */
     public T5Hooks hooks() {
         return hooks;
     }
 
-    /** Sets requires_grad on every parameter (false: freeze the base model, e.g. before adding adapters). */
+    /**
+     * Sets requires_grad on every parameter (false: freeze the base model, e.g. before adding adapters).
+     *
+     * @param requiresGrad the flag to set on every parameter
+     */
     public void requiresGrad(boolean requiresGrad) {
         for (Tensor t : namedParameters().values()) {
             t.requiresGrad(requiresGrad);
@@ -224,6 +282,8 @@ public final class T5ForConditionalGeneration extends Module {
      * Every attention and feed-forward projection by module path ({@code encoder.block.0.layer.0.SelfAttention.q},
      * {@code decoder.block.1.layer.2.DenseReluDense.wo}…), in parameter order. The head is not listed
      * (it is in {@code slots(LinearLayer.class)} as {@value #LM_HEAD} when the model has its own).
+     *
+     * @return an unmodifiable map from module path to the layer now installed there, still owned by the model
      */
     public Map<String, LinearLayer> linearLayers() {
         requireOpen();
@@ -240,6 +300,10 @@ public final class T5ForConditionalGeneration extends Module {
      * Installs layer at a module path from {@link #linearLayers()} (or {@value #LM_HEAD}) and returns the
      * layer it replaces, which the caller now owns (a wrapper usually holds on to it as its base layer).
      * The new layer must map the same in/out features; the model closes it on {@link #close()}.
+     *
+     * @param path  the module path of the layer to replace
+     * @param layer the layer to install; the model takes ownership of it
+     * @return the layer that was at path, now owned by the caller
      */
     public LinearLayer replaceLinear(String path, LinearLayer layer) {
         requireOpen();
@@ -262,6 +326,8 @@ public final class T5ForConditionalGeneration extends Module {
      * Training mode with keyed dropout: each block's masks (and the embeddings' and final norms') are
      * drawn from a generator seeded by key.derive(module path), so they depend on the key and the site
      * only. Call again with the next key before every micro-batch.
+     *
+     * @param key the key the dropout masks of the next forward pass are derived from
      */
     public void train(RandomKey key) {
         if (ownedGenerator == null) {
@@ -276,6 +342,8 @@ public final class T5ForConditionalGeneration extends Module {
      * Training mode: dropout (config dropout_rate) after embeddings, on attention probabilities, inside
      * the FFN, on every residual branch and after the final norms, as transformers places it, with masks
      * drawn from generator (null: libtorch's default), which the caller keeps open while training.
+     *
+     * @param generator the generator for dropout masks, still owned by the caller, or null for libtorch's default
      */
     public void train(Generator generator) {
         training = true;
@@ -294,6 +362,11 @@ public final class T5ForConditionalGeneration extends Module {
         }
     }
 
+    /**
+     * Whether dropout is active.
+     *
+     * @return true in training mode, false in evaluation mode
+     */
     public boolean isTraining() {
         return training;
     }
@@ -326,6 +399,7 @@ public final class T5ForConditionalGeneration extends Module {
      * @param attentionMask   (B, S) 1 = token, 0 = padding, or null for no padding
      * @param decoderInputIds (B, T) int64, or null to use labels shifted right ({@link #shiftRight})
      * @param labels          (B, T) int64 with -100 at positions to ignore, or null for no loss
+     * @return logits, loss (when labels are given) and the encoder output, in the caller's scope
      */
     public T5Output forward(Tensor inputIds, Tensor attentionMask, Tensor decoderInputIds, Tensor labels) {
         requireOpen();
@@ -372,7 +446,13 @@ public final class T5ForConditionalGeneration extends Module {
         }
     }
 
-    /** Mean cross entropy of logits (B, T, vocab) against labels (B, T), ignoring label -100, as transformers. */
+    /**
+     * Mean cross entropy of logits against labels, ignoring label -100, as transformers.
+     *
+     * @param logits (B, T, vocab)
+     * @param labels (B, T) int64, -100 at positions to ignore
+     * @return the 0-dim mean loss, in the caller's scope
+     */
     public Tensor loss(Tensor logits, Tensor labels) {
         requireOpen();
         try (Scope scope = Scope.open()) {
@@ -383,6 +463,9 @@ public final class T5ForConditionalGeneration extends Module {
     /**
      * Decoder inputs for teacher forcing: labels (B, T) shifted one step right, starting with
      * decoder_start_token_id, with -100 (ignored positions) replaced by the pad token.
+     *
+     * @param labels (B, T) int64
+     * @return (B, T) int64 on the model's device, in the caller's scope
      */
     public Tensor shiftRight(Tensor labels) {
         requireOpen();

@@ -21,6 +21,8 @@ public final class T5Generation {
     /**
      * Generates for every row of a batch.
      *
+     * @param model         the model to generate with; its mode is left as it was
+     * @param config        how to decode: greedy when it has one beam, else beam search
      * @param inputIds      (B, S) int64 source tokens
      * @param attentionMask (B, S) 1 = token, 0 = padding, or null for none
      * @return per row the decoder tokens, starting with decoder_start_token_id, as transformers returns

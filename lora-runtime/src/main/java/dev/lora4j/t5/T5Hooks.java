@@ -25,44 +25,84 @@ import java.util.Objects;
 public final class T5Hooks {
     /** The encoder or the decoder. */
     public enum Stack {
-        ENCODER, DECODER
+        /** The encoder stack. */
+        ENCODER,
+        /** The decoder stack. */
+        DECODER
     }
 
     /** Self-attention or cross-attention (decoder only). */
     public enum AttentionKind {
-        SELF, CROSS
+        /** Self-attention: queries, keys and values from the same sequence. */
+        SELF,
+        /** Cross-attention: the decoder's queries over the encoder output's keys and values. */
+        CROSS
     }
 
     /** T5's three sublayers: layer.0 self-attention, layer.1 cross-attention (decoder), the FFN last. */
     public enum SublayerKind {
-        SELF_ATTENTION, CROSS_ATTENTION, FEED_FORWARD
+        /** layer.0, the self-attention sublayer. */
+        SELF_ATTENTION,
+        /** layer.1 of a decoder block, the cross-attention sublayer. */
+        CROSS_ATTENTION,
+        /** The last layer of a block, the feed-forward sublayer. */
+        FEED_FORWARD
     }
 
-    /** One attention of the model: stack, block index, and which attention of the block. */
+    /**
+     * One attention of the model: stack, block index, and which attention of the block.
+     *
+     * @param stack the encoder or the decoder
+     * @param layer the block index within the stack, counted from 0
+     * @param kind  self- or cross-attention (cross only in the decoder)
+     */
     public record AttentionSite(Stack stack, int layer, AttentionKind kind) {}
 
-    /** One sublayer of the model. */
+    /**
+     * One sublayer of the model.
+     *
+     * @param stack the encoder or the decoder
+     * @param layer the block index within the stack, counted from 0
+     * @param kind  which sublayer of the block
+     */
     public record SublayerSite(Stack stack, int layer, SublayerKind kind) {}
 
     /**
      * Encoder input: embeddings (B, S, d_model) and keep-mask (B, S) bool, false at padding.
+     *
+     * @param embeddings the input embeddings (B, S, d_model)
+     * @param keep       the keep-mask (B, S) bool, true at tokens and false at padding
      */
     public record EncoderInput(Tensor embeddings, Tensor keep) {}
 
     /**
      * Extra keys and values (N, heads, P, d_kv) that every query of the attention may see.
      *
+     * @param keys          the prefix keys (N, heads, P, d_kv)
+     * @param values        the prefix values, the same shape as keys
      * @param offsetQueries how the relative position bias places the tokens: true puts the queries at
      *                      positions P.., after the prefix, as a transformers cache of length P does (PEFT's
      *                      prefix tuning), so tokens keep their distances to each other; false leaves the
      *                      queries at 0.. while the keys run 0..P+T, as AdapterHub's prefix tuning computes it
      */
     public record Prefix(Tensor keys, Tensor values, boolean offsetQueries) {
-        /** A prefix with the queries placed after it (PEFT's convention). */
+        /**
+         * A prefix with the queries placed after it (PEFT's convention).
+         *
+         * @param keys   the prefix keys (N, heads, P, d_kv)
+         * @param values the prefix values, the same shape as keys
+         */
         public Prefix(Tensor keys, Tensor values) {
             this(keys, values, true);
         }
 
+        /**
+         * Checks that keys and values are both 4-dimensional and of one shape.
+         *
+         * @param keys          the prefix keys (N, heads, P, d_kv)
+         * @param values        the prefix values, the same shape as keys
+         * @param offsetQueries true to place the queries after the prefix, false to leave them at 0..
+         */
         public Prefix {
             if (keys.dim() != 4 || !java.util.Arrays.equals(keys.shape(), values.shape())) {
                 throw new Lora4jException("prefix", "prefix keys and values must both be (N, heads, P, d_kv), got "
@@ -70,6 +110,11 @@ public final class T5Hooks {
             }
         }
 
+        /**
+         * The prefix length.
+         *
+         * @return P, the number of prefix positions
+         */
         public long length() {
             return keys.size(2);
         }
@@ -78,12 +123,25 @@ public final class T5Hooks {
     /** Prompt tuning's point: returns the input to encode (the same, or with rows prepended). */
     @FunctionalInterface
     public interface InputHook {
+        /**
+         * Transforms the encoder's input.
+         *
+         * @param input the embeddings and keep-mask so far (after earlier input hooks)
+         * @return the input to encode: embeddings (B, S', d_model) and keep-mask (B, S') for the same batch
+         */
         EncoderInput apply(EncoderInput input);
     }
 
     /** Prefix tuning's point: the prefix for rows (batch) of one attention, or null for none there. */
     @FunctionalInterface
     public interface PrefixHook {
+        /**
+         * The prefix this hook adds at one attention.
+         *
+         * @param site the attention asking
+         * @param rows the number of rows (batch size N) the prefix must have
+         * @return keys and values (rows, heads, P, d_kv), or null for no prefix at this site
+         */
         Prefix prefix(AttentionSite site, long rows);
     }
 
@@ -91,9 +149,13 @@ public final class T5Hooks {
     @FunctionalInterface
     public interface SublayerHook {
         /**
+         * Computes the sublayer's new output from what it saw and produced.
+         *
+         * @param site     the sublayer the hook fires at
          * @param residual the sublayer's input, the residual stream (B, T, d_model)
          * @param normed   the input after the sublayer's layer norm (B, T, d_model)
          * @param output   what the sublayer adds to the residual stream (after dropout)
+         * @return the output to add to the residual stream instead (B, T, d_model)
          */
         Tensor apply(SublayerSite site, Tensor residual, Tensor normed, Tensor output);
     }
@@ -111,14 +173,32 @@ public final class T5Hooks {
 
     T5Hooks() {}
 
+    /**
+     * Attaches an input hook, applied after those added before it.
+     *
+     * @param hook the hook; not null
+     * @return a registration whose close removes the hook
+     */
     public Registration addInputHook(InputHook hook) {
         return add(inputHooks, hook);
     }
 
+    /**
+     * Attaches a prefix hook; its prefix is appended after those of hooks added before it.
+     *
+     * @param hook the hook; not null
+     * @return a registration whose close removes the hook
+     */
     public Registration addPrefixHook(PrefixHook hook) {
         return add(prefixHooks, hook);
     }
 
+    /**
+     * Attaches a sublayer hook, applied to the output of those added before it.
+     *
+     * @param hook the hook; not null
+     * @return a registration whose close removes the hook
+     */
     public Registration addSublayerHook(SublayerHook hook) {
         return add(sublayerHooks, hook);
     }
@@ -127,6 +207,9 @@ public final class T5Hooks {
      * Hands the model something a method keeps outside the module tree (its prompt table, say), to be
      * closed with the model unless the method releases it first by closing the returned registration.
      * So a model closed with a method still attached frees everything, as it does for wrapped layers.
+     *
+     * @param resource what to close with the model; not null
+     * @return a registration whose close releases and closes the resource now
      */
     public Registration own(AutoCloseable resource) {
         Objects.requireNonNull(resource, "resource");
@@ -138,7 +221,11 @@ public final class T5Hooks {
         };
     }
 
-    /** Whether no hook of any kind is attached and nothing is owned. */
+    /**
+     * Whether no hook of any kind is attached and nothing is owned.
+     *
+     * @return true when there are no hooks and no owned resources
+     */
     public boolean isEmpty() {
         return inputHooks.isEmpty() && prefixHooks.isEmpty() && sublayerHooks.isEmpty() && owned.isEmpty();
     }

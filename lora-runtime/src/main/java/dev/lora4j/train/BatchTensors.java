@@ -8,17 +8,35 @@ import dev.lora4j.tensor.Tensor;
 public final class BatchTensors {
     private BatchTensors() {}
 
-    /** (B, S) int64 input ids. */
+    /**
+     * (B, S) int64 input ids.
+     *
+     * @param batch  the padded batch
+     * @param device where the tensor goes
+     * @return a new tensor on device, in the caller's scope
+     */
     public static Tensor inputIds(Batch batch, Device device) {
         return Tensor.of(batch.inputIds(), batch.size(), batch.sourceLength()).to(device);
     }
 
-    /** (B, S) int64, 1 = token, 0 = padding. */
+    /**
+     * (B, S) int64, 1 = token, 0 = padding.
+     *
+     * @param batch  the padded batch
+     * @param device where the tensor goes
+     * @return a new tensor on device, in the caller's scope
+     */
     public static Tensor attentionMask(Batch batch, Device device) {
         return Tensor.of(batch.attentionMask(), batch.size(), batch.sourceLength()).to(device);
     }
 
-    /** (B, T) int64 with -100 at padding. */
+    /**
+     * (B, T) int64 with -100 at padding.
+     *
+     * @param batch  the padded batch
+     * @param device where the tensor goes
+     * @return a new tensor on device, in the caller's scope
+     */
     public static Tensor labels(Batch batch, Device device) {
         return Tensor.of(batch.labels(), batch.size(), batch.targetLength()).to(device);
     }

@@ -41,6 +41,12 @@ public final class Checkpoint {
 
     private Checkpoint() {}
 
+    /**
+     * Where a run keeps its checkpoints.
+     *
+     * @param runDir the run directory
+     * @return {@code runDir/checkpoints} (not created)
+     */
     public static Path checkpointsDir(Path runDir) {
         return runDir.resolve("checkpoints");
     }
@@ -120,7 +126,12 @@ public final class Checkpoint {
         return o;
     }
 
-    /** The number of data-parallel processes that wrote a checkpoint (1 for checkpoints before the field existed). */
+    /**
+     * The number of data-parallel processes that wrote a checkpoint (1 for checkpoints before the field existed).
+     *
+     * @param checkpointDir a {@code step-NNNNNNNN} directory
+     * @return the world size recorded in its trainer_state.json
+     */
     public static int worldSize(Path checkpointDir) {
         Path file = checkpointDir.resolve(STATE_FILE);
         try {
@@ -131,7 +142,12 @@ public final class Checkpoint {
         }
     }
 
-    /** The optimizer step a checkpoint was written after (from its trainer_state.json). */
+    /**
+     * The optimizer step a checkpoint was written after (from its trainer_state.json).
+     *
+     * @param checkpointDir a {@code step-NNNNNNNN} directory
+     * @return the optimizer steps taken when it was written, at least 0
+     */
     public static long step(Path checkpointDir) {
         Path file = checkpointDir.resolve(STATE_FILE);
         try {
@@ -149,6 +165,9 @@ public final class Checkpoint {
      * Deletes the temporary directories ({@code step-N.tmp-*}) that a run killed while writing a checkpoint
      * leaves behind; they are never resumed from and would otherwise pile up. Only safe while the caller
      * holds the run directory's lock (another process may be writing one). Returns how many went.
+     *
+     * @param runDir the run directory
+     * @return the number of temporary directories deleted
      */
     public static int removeStaleTemporaries(Path runDir) {
         Path root = checkpointsDir(runDir);
@@ -167,7 +186,13 @@ public final class Checkpoint {
         return removed;
     }
 
-    /** The newest complete checkpoint of a run, or null if it has none. */
+    /**
+     * The newest complete checkpoint of a run, or null if it has none.
+     *
+     * @param runDir the run directory
+     * @return the checkpoint {@code latest} names if it is complete, else the highest-numbered complete
+     *         one, or null
+     */
     public static Path latest(Path runDir) {
         Path root = checkpointsDir(runDir);
         Path pointer = root.resolve(LATEST);

@@ -15,6 +15,9 @@ public final class GradientClipping {
     /**
      * Scales the parameters' gradients in place so their total norm is at most maxNorm.
      *
+     * @param params   the parameters whose gradients to clip; those without a gradient are skipped
+     * @param maxNorm  the largest total norm allowed; positive infinity to measure only
+     * @param normType the p of the p-norm (2 for Euclidean)
      * @return the total norm before clipping (may be infinite or NaN: callers check it)
      */
     public static double clipGradNorm(List<Tensor> params, double maxNorm, double normType) {
@@ -26,6 +29,13 @@ public final class GradientClipping {
         }
     }
 
+    /**
+     * {@link #clipGradNorm(List, double, double)} with the Euclidean (2-)norm.
+     *
+     * @param params  the parameters whose gradients to clip
+     * @param maxNorm the largest total norm allowed; positive infinity to measure only
+     * @return the total norm before clipping (may be infinite or NaN: callers check it)
+     */
     public static double clipGradNorm(List<Tensor> params, double maxNorm) {
         return clipGradNorm(params, maxNorm, 2.0);
     }

@@ -24,6 +24,10 @@ public final class MetricsLog implements AutoCloseable {
     /**
      * Opens the log for appending. On resume, lines of steps after resumedStep (written by the run that
      * was interrupted after its last checkpoint) are dropped, so the history has each step once.
+     *
+     * @param path        the metrics.jsonl file; created if missing
+     * @param resumedStep the optimizer step the run resumes from (0 for a fresh run, which keeps only
+     *                    rows without a positive step)
      */
     public MetricsLog(Path path, long resumedStep) {
         this.path = path;
@@ -52,6 +56,11 @@ public final class MetricsLog implements AutoCloseable {
         }
     }
 
+    /**
+     * Appends one row as a JSON object line and flushes it.
+     *
+     * @param row the fields in the order to write them; values Jackson can serialise
+     */
     public void write(Map<String, Object> row) {
         try {
             out.write(JSON.writeValueAsString(new LinkedHashMap<>(row)));
@@ -62,7 +71,12 @@ public final class MetricsLog implements AutoCloseable {
         }
     }
 
-    /** Every row of a metrics file. */
+    /**
+     * Every row of a metrics file.
+     *
+     * @param path the metrics.jsonl file
+     * @return the rows in file order, blank lines skipped
+     */
     public static List<JsonNode> read(Path path) {
         try {
             List<JsonNode> rows = new ArrayList<>();

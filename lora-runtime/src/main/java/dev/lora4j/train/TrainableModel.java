@@ -18,27 +18,59 @@ import java.util.Map;
  * method's reference adapter directory, or a transformers checkpoint).
  */
 public interface TrainableModel {
+    /**
+     * The model that is trained (wrapped by the adapter, if any).
+     *
+     * @return the model; not closed by this object
+     */
     T5ForConditionalGeneration model();
 
-    /** The parameters the optimizer updates, by state-dict name, in a stable order. */
+    /**
+     * The parameters the optimizer updates, by state-dict name, in a stable order.
+     *
+     * @return a map of the tensors to optimize (for mixed-precision full training, the float32 masters)
+     */
     Map<String, Tensor> trainableParameters();
 
-    /** Training mode for the next micro-batch, its dropout keyed by key. */
+    /**
+     * Training mode for the next micro-batch, its dropout keyed by key.
+     *
+     * @param key the key the micro-batch's dropout masks are derived from
+     */
     void train(RandomKey key);
 
+    /** Evaluation mode: no dropout. */
     void eval();
 
-    /** Saves the trained weights into dir in the Python tools' layout. */
+    /**
+     * Saves the trained weights into dir in the Python tools' layout.
+     *
+     * @param dir the directory to write into
+     */
     void saveWeights(Path dir);
 
-    /** The file saveWeights writes the tensors to, and the tensors a resume copies back from it. */
+    /**
+     * The file saveWeights writes the tensors to, and the tensors a resume copies back from it.
+     *
+     * @return the file name within a saveWeights directory
+     */
     String weightsFile();
 
+    /**
+     * The tensors {@link #saveWeights} writes to {@link #weightsFile()}, which a resume copies back into.
+     *
+     * @return the tensors by name, under the keys of the weights file; a resume copies the saved values into them
+     */
     Map<String, Tensor> savedTensors();
 
     /**
      * One micro-batch's training loss from forward (the model run on it), as the method defines it: the
      * cross-entropy unless an adapter adds a regularizer ({@link dev.lora4j.peft.Adapter#trainingLoss}).
+     *
+     * @param forward runs the model on the micro-batch
+     * @param labels  the micro-batch's labels (B, T), -100 at ignored positions
+     * @param key     the micro-batch's random key
+     * @return the 0-dim loss to back-propagate, in the caller's scope
      */
     default Tensor trainingLoss(java.util.function.Supplier<dev.lora4j.t5.T5Output> forward, Tensor labels, RandomKey key) {
         return forward.get().loss();
@@ -53,7 +85,13 @@ public interface TrainableModel {
     /** When training ends, normally or not: frees what training alone needed. */
     default void endTraining() {}
 
-    /** An adapter of any method: its trainable tensors train, it saves as the method's adapter directory. */
+    /**
+     * An adapter of any method: its trainable tensors train, it saves as the method's adapter directory.
+     *
+     * @param peft                the adapted model
+     * @param baseModelNameOrPath what the saved adapter config names as its base model
+     * @return a view of peft for the trainer; closing peft stays the caller's job
+     */
     static TrainableModel adapter(PeftModel peft, String baseModelNameOrPath) {
         return new TrainableModel() {
             @Override
@@ -114,6 +152,9 @@ public interface TrainableModel {
      * smaller than a half-precision step are not lost. While training runs, checkpoints (and the best
      * model) hold the float32 masters, a transformers checkpoint in float32, which makes a resume exact;
      * after it ends the masters are freed and {@link #saveWeights} saves the model as it is.
+     *
+     * @param model the model to train; switched to requires_grad, still owned by the caller
+     * @return a view of model for the trainer
      */
     static TrainableModel full(T5ForConditionalGeneration model) {
         model.requiresGrad(true);

@@ -34,20 +34,55 @@ import java.util.Map;
  * every rank reads the checkpoint it resumes from, which must have been written with the same N.
  */
 public final class Trainer {
-    /** One optimizer step's numbers, as logged. */
+    /**
+     * One optimizer step's numbers, as logged.
+     *
+     * @param step            the optimizer steps taken so far, this one included (counted from 1)
+     * @param loss            the step's mean training loss over its batches (and ranks)
+     * @param lr              the learning rate the step used
+     * @param gradNorm        the total gradient norm before clipping
+     * @param tokens          source plus label tokens the step trained on, over all ranks
+     * @param tokensPerSecond tokens divided by the step's wall-clock time
+     * @param elapsedSeconds  wall-clock seconds since this attempt's loop started (not counting earlier attempts)
+     */
     public record StepMetrics(long step, double loss, double lr, double gradNorm, long tokens, double tokensPerSecond,
                               double elapsedSeconds) {}
 
     /** Progress callbacks (the CLI draws a progress bar); an exception thrown here stops training. */
     public interface Listener {
+        /**
+         * Called after every optimizer step; does nothing by default.
+         *
+         * @param metrics the step's numbers
+         */
         default void onStep(StepMetrics metrics) {}
 
+        /**
+         * Called after every evaluation; does nothing by default.
+         *
+         * @param step     the optimizer steps taken when the evaluation ran
+         * @param evalLoss the mean loss over the evaluation set
+         */
         default void onEval(long step, double evalLoss) {}
 
+        /**
+         * Called after a checkpoint is written; does nothing by default.
+         *
+         * @param step the optimizer steps the checkpoint holds
+         * @param dir  the checkpoint's directory
+         */
         default void onCheckpoint(long step, Path dir) {}
     }
 
-    /** How a run ended: steps taken, the losses of this attempt, early stopping, the best evaluation loss, the last checkpoint. */
+    /**
+     * How a run ended: steps taken, the losses of this attempt, early stopping, the best evaluation loss, the last checkpoint.
+     *
+     * @param steps          optimizer steps taken in all, including those before a resume
+     * @param losses         the training loss of each step this attempt took, in order
+     * @param stoppedEarly   whether early stopping ended the run before maxSteps
+     * @param bestEvalLoss   the lowest evaluation loss seen, or positive infinity without evaluation
+     * @param lastCheckpoint the directory of the last checkpoint this attempt wrote, or null for none
+     */
     public record Result(long steps, List<Double> losses, boolean stoppedEarly, double bestEvalLoss, Path lastCheckpoint) {}
 
     private final TrainableModel model;
@@ -62,8 +97,15 @@ public final class Trainer {
     private final int worldSize;
 
     /**
-     * @param evalSet may be empty (no evaluation)
-     * @param runDir  where metrics.jsonl and checkpoints go, or null to keep nothing on disk
+     * A trainer for a single-process run.
+     *
+     * @param model    the model to train; the trainer does not close it
+     * @param config   how to train
+     * @param trainSet the training examples; not empty
+     * @param evalSet  may be empty (no evaluation)
+     * @param padId    the pad token id batches are padded with
+     * @param runDir   where metrics.jsonl and checkpoints go, or null to keep nothing on disk
+     * @param listener progress callbacks, or null for none
      */
     public Trainer(TrainableModel model, TrainerConfig config, List<TokenizedExample> trainSet,
                    List<TokenizedExample> evalSet, int padId, Path runDir, Listener listener) {
@@ -73,9 +115,14 @@ public final class Trainer {
     /**
      * A trainer that is one rank of a data-parallel run.
      *
-     * @param evalSet may be empty (no evaluation)
-     * @param runDir  where metrics.jsonl and checkpoints go (rank 0 writes, every rank reads), or null
-     * @param group   the ranks that train together, or null to train alone
+     * @param model    the model to train; the trainer does not close it
+     * @param config   how to train; the same on every rank
+     * @param trainSet the training examples, the same on every rank; not empty
+     * @param evalSet  may be empty (no evaluation)
+     * @param padId    the pad token id batches are padded with
+     * @param runDir   where metrics.jsonl and checkpoints go (rank 0 writes, every rank reads), or null
+     * @param listener progress callbacks, called on rank 0 only, or null for none
+     * @param group    the ranks that train together, or null to train alone
      */
     public Trainer(TrainableModel model, TrainerConfig config, List<TokenizedExample> trainSet,
                    List<TokenizedExample> evalSet, int padId, Path runDir, Listener listener, ProcessGroup group) {
@@ -95,6 +142,14 @@ public final class Trainer {
         }
     }
 
+    /**
+     * Trains to maxSteps (or early stopping), resuming from the run directory's latest checkpoint if
+     * there is one. Leaves the model in eval mode. In a data-parallel run every rank must call it.
+     *
+     * @return how the run ended
+     * @throws dev.lora4j.Lora4jException when there is nothing to train, or the loss or gradient norm
+     *         turns non-finite (before that step's update)
+     */
     public Result run() {
         Map<String, Tensor> params = model.trainableParameters();
         if (params.isEmpty()) {
@@ -261,6 +316,8 @@ public final class Trainer {
      * Mean loss over the evaluation set (batches in file order), without dropout or gradients. In a
      * data-parallel run every rank takes every N-th batch and the sums are gathered, so every rank
      * returns the same mean (equal to one process's, to rounding); every rank must call it.
+     *
+     * @return the mean over batches of each batch's mean token loss; leaves the model in eval mode
      */
     public double evaluate() {
         if (evalSet.isEmpty()) {
