@@ -9,8 +9,8 @@ import java.util.List;
  *
  * @param inputIds      the source ids, {@code size} rows of {@code sourceLength}, row-major
  * @param attentionMask 1 for a real source token, 0 for padding; same layout as {@code inputIds}
- * @param labels        the target ids, {@code size} rows of {@code targetLength}, padded with {@link
- *     #IGNORE_INDEX}
+ * @param labels        the target ids, {@code size} rows of {@code targetLength}, padded with
+ *     {@link #IGNORE_INDEX}
  * @param size          the number of examples
  * @param sourceLength  the longest source in the batch, in tokens
  * @param targetLength  the longest target in the batch, in tokens

@@ -10,14 +10,14 @@ import java.util.Set;
  * earlier row's example (evaluation only), skipped as invalid, or left out by a limit. Nothing is
  * dropped without showing up in {@link #describe()}.
  *
- * @param examples  what the command works on
- * @param rowsRead  rows the reader saw
- * @param rowsUsed  rows that contribute to {@code examples} (read = used + skipped + beyond the limit)
- * @param merged    used rows folded into an earlier row's example as further references (same dialogue)
- * @param skipped   invalid rows left out under the skip policy
+ * @param report      what the reader did with the file
+ * @param use         what the examples are for, which decides merging and expansion
+ * @param examples    what the command works on
+ * @param rowsRead    rows the reader saw
+ * @param rowsUsed    rows that contribute to {@code examples} (read = used + skipped + beyond the limit)
+ * @param merged      used rows folded into an earlier row's example as further references (same dialogue)
+ * @param skipped     invalid rows left out under the skip policy
  * @param beyondLimit rows left out because of a limit
- * @param report    what the reader did with the file
- * @param use       what the examples are for, which decides merging and expansion
  */
 public record PreparedData(LoadReport report, DataUse use, List<DialogueExample> examples, int rowsRead, int rowsUsed,
                            int merged, int skipped, int beyondLimit) {

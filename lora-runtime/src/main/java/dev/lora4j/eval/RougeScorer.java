@@ -70,8 +70,8 @@ public final class RougeScorer {
      * @param reference  the human reference (rouge-score's target); not null
      * @param prediction the generated text; not null
      * @return the precision, recall and F1 of every type, each in [0, 1]
-     * @throws dev.lora4j.Lora4jException when a text is null, or ROUGE-L would need more than {@link
-     *     #MAX_LCS_CELLS} table cells
+     * @throws dev.lora4j.Lora4jException when a text is null, or ROUGE-L would need more than
+     *     {@link #MAX_LCS_CELLS} table cells
      */
     public RougeScores score(String reference, String prediction) {
         requireText(reference, "reference");
@@ -245,8 +245,8 @@ public final class RougeScorer {
         /**
          * The types by rouge-score name, e.g. {@code types("rouge1", "rougeLsum")}.
          *
-         * @param names rouge-score's type names, such as {@code "rouge1"}, {@code "rougeL"}, {@code
-         *     "rougeLsum"}
+         * @param names rouge-score's type names, such as {@code "rouge1"}, {@code "rougeL"},
+         *     {@code "rougeLsum"}
          * @return this builder
          * @throws dev.lora4j.Lora4jException when a name is not a ROUGE type
          */

@@ -6,10 +6,10 @@ import java.util.List;
 /**
  * The result of {@link HubDownloader#download}: every selected file, in listing order, with what was done.
  *
- * @param commit the commit the files were taken from
- * @param dir    the directory they are in
  * @param repo     the repository id, {@code owner/name}
  * @param revision the revision that was asked for (branch, tag or commit)
+ * @param commit   the commit the files were taken from
+ * @param dir      the directory they are in
  * @param files    every selected file with its outcome, in listing order
  */
 public record DownloadReport(String repo, String revision, String commit, Path dir, List<FileResult> files) {

@@ -32,10 +32,10 @@ public final class HubClient implements AutoCloseable {
      *
      * @param retry          how failed attempts are retried; not null
      * @param connectTimeout how long to wait for a connection to be established; positive
-     * @param readTimeout  how long to wait for response headers, and for the next bytes of a body, before the
-     *                     attempt counts as failed
-     * @param maxFileBytes sanity limit on one file's listed size (the hub itself serves at most 50 GB per file
-     *                     over plain HTTP)
+     * @param readTimeout    how long to wait for response headers, and for the next bytes of a body, before the
+     *                       attempt counts as failed
+     * @param maxFileBytes   sanity limit on one file's listed size (the hub itself serves at most 50 GB per file
+     *                       over plain HTTP)
      * @param maxRedirects   the most redirects one request follows; at least 0
      */
     public record Options(RetryPolicy retry, Duration connectTimeout, Duration readTimeout, long maxFileBytes, int maxRedirects) {

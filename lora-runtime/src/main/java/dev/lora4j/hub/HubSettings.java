@@ -17,10 +17,10 @@ import java.util.Map;
  * {@code $XDG_CACHE_HOME/huggingface/token}, else {@code ~/.cache/huggingface/token}).
  * {@code HF_HUB_OFFLINE=1} forbids network access, as it does for huggingface_hub.
  *
+ * @param endpoint    the hub's base URL, http(s) without query, fragment or user info; null for
+ *                    {@link #DEFAULT_ENDPOINT}
  * @param token       the bearer token, or null for anonymous access
  * @param tokenSource where the token came from ("--token", "HF_TOKEN", a file path, or "none"), for messages
- * @param endpoint    the hub's base URL, http(s) without query, fragment or user info; null for {@link
- *     #DEFAULT_ENDPOINT}
  * @param offline     whether network access is forbidden ({@code HF_HUB_OFFLINE})
  */
 public record HubSettings(URI endpoint, String token, String tokenSource, boolean offline) {

@@ -36,9 +36,9 @@ public final class DirectoryLock implements AutoCloseable {
      * Locks dir (created if missing) for {@code holder} (e.g. "lora4j finetune"), or throws a
      * {@link Lora4jException} naming who holds it.
      *
-     * @param option the flag that chose dir, for the advice in the message (e.g. "--out")
      * @param dir    the directory to lock
      * @param holder what is taking the lock, written into the lock file for other processes' messages
+     * @param option the flag that chose dir, for the advice in the message (e.g. "--out")
      * @return the held lock; close it to release
      * @throws Lora4jException when the lock file cannot be created or locked, or another process holds it
      */

@@ -64,8 +64,8 @@ public final class FiniteCheck {
     /**
      * Tensors in memory (e.g. a merge's result before it is saved) are finite.
      *
-     * @param what where they come from or go to, for the message
      * @param tensors the tensors to check, by name
+     * @param what    where they come from or go to, for the message
      * @throws Lora4jException when a floating-point tensor holds NaN or an infinity
      */
     public static void tensors(Map<String, Tensor> tensors, String what) {

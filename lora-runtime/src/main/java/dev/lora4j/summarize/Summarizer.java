@@ -90,8 +90,8 @@ public final class Summarizer {
     /**
      * Summaries of the dialogues, in input order.
      *
-     * @param progress called after each batch with the number of dialogues finished in that batch
      * @param dialogues the dialogues to summarize
+     * @param progress  called after each batch with the number of dialogues finished in that batch
      * @return an unmodifiable list of summaries, one per dialogue
      * @throws dev.lora4j.Lora4jException when an empty summary comes from non-finite logits
      */

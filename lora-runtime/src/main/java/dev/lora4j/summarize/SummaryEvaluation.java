@@ -16,8 +16,8 @@ import java.util.function.IntConsumer;
  *
  * @param method      what produced the summaries ("original", "lora", "full", "one-shot", ...)
  * @param predictions in the order of the evaluated examples
- * @param seconds     wall time of generation
  * @param rouge       the per-example ROUGE scores and their means, one per prediction
+ * @param seconds     wall time of generation
  */
 public record SummaryEvaluation(String method, List<String> predictions, CorpusRouge rouge, double seconds) {
 
