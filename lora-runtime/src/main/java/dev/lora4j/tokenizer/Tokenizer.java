@@ -109,7 +109,7 @@ public interface Tokenizer {
     int vocabSize();
 
     /**
-     * The id of the padding token ({@code <pad>}), used to fill batches and as T5's decoder start.
+     * The id of the padding token ({@code <pad>}), which fills the padded positions of a batch.
      *
      * @return the pad token id
      */
