@@ -25,6 +25,16 @@ public final class BatchPlan {
     private final int bucketFactor;
     private final long seed;
 
+    /**
+     * Plans batches over the given examples; only their source lengths are kept.
+     *
+     * @param examples     the tokenized training examples; not empty
+     * @param batchSize    the number of examples per batch; positive
+     * @param shuffle      whether to shuffle (and bucket by length) each epoch, else keep file order
+     * @param bucketFactor the number of batches per length-sorted window when shuffling; positive
+     * @param seed         the seed that, with the epoch number, fixes every epoch's order
+     * @throws dev.lora4j.Lora4jException when there are no examples, or a size is not positive
+     */
     public BatchPlan(List<TokenizedExample> examples, int batchSize, boolean shuffle, int bucketFactor, long seed) {
         if (examples.isEmpty()) {
             throw new Lora4jException("data", "no training examples");
@@ -39,11 +49,21 @@ public final class BatchPlan {
         this.seed = seed;
     }
 
+    /**
+     * The number of batches in every epoch; the last may be smaller than the batch size.
+     *
+     * @return the number of examples divided by the batch size, rounded up
+     */
     public int batchesPerEpoch() {
         return (sourceLengths.length + batchSize - 1) / batchSize;
     }
 
-    /** The example indices of every batch of an epoch, in the order they are trained on. */
+    /**
+     * The example indices of every batch of an epoch, in the order they are trained on.
+     *
+     * @param epoch the epoch number, from 0; each gives its own order
+     * @return the batches, each an array of example indices
+     */
     public List<int[]> epoch(int epoch) {
         int n = sourceLengths.length;
         List<Integer> order = new ArrayList<>(n);

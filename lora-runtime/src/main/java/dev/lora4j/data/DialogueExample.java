@@ -15,6 +15,11 @@ import java.util.List;
  */
 public record DialogueExample(String id, String dialogue, List<String> summaries, String topic) {
 
+    /**
+     * Validates the example and copies the summaries.
+     *
+     * @throws dev.lora4j.Lora4jException when the id, the dialogue or the summary list is null
+     */
     public DialogueExample {
         if (id == null || dialogue == null || summaries == null) {
             throw new Lora4jException("data", "DialogueExample needs an id, a dialogue and a summary list");
@@ -22,7 +27,12 @@ public record DialogueExample(String id, String dialogue, List<String> summaries
         summaries = List.copyOf(summaries);
     }
 
-    /** The first reference summary (the only one for training data). */
+    /**
+     * The first reference summary (the only one for training data).
+     *
+     * @return the first summary
+     * @throws dev.lora4j.Lora4jException when the example has no summary
+     */
     public String summary() {
         if (summaries.isEmpty()) {
             throw new Lora4jException("data", "example " + id + " has no reference summary");
@@ -30,6 +40,11 @@ public record DialogueExample(String id, String dialogue, List<String> summaries
         return summaries.getFirst();
     }
 
+    /**
+     * Whether the example has a topic label.
+     *
+     * @return true when {@link #topic()} is not null
+     */
     public boolean hasTopic() {
         return topic != null;
     }

@@ -31,6 +31,12 @@ public record FieldMapping(String idField, String dialogueField, List<String> su
     /** SAMSum JSON: an array of {@code {id, summary, dialogue}}, no topic. */
     public static final FieldMapping SAMSUM = new FieldMapping("id", "dialogue", List.of("summary"), null);
 
+    /**
+     * Validates the mapping and copies the summary fields.
+     *
+     * @throws dev.lora4j.Lora4jException when the dialogue field is null or empty, or the summary fields are
+     *     null
+     */
     public FieldMapping {
         if (dialogueField == null || dialogueField.isEmpty()) {
             throw new Lora4jException("data", "a field mapping needs a dialogue field");
@@ -41,7 +47,14 @@ public record FieldMapping(String idField, String dialogueField, List<String> su
         summaryFields = List.copyOf(summaryFields);
     }
 
-    /** A mapping with one summary field and no topic, for generic files. */
+    /**
+     * A mapping with one summary field and no topic, for generic files.
+     *
+     * @param idField       the identifier field, or null to use line numbers
+     * @param dialogueField the dialogue field
+     * @param summaryField  the one reference summary field
+     * @return the mapping
+     */
     public static FieldMapping of(String idField, String dialogueField, String summaryField) {
         return new FieldMapping(idField, dialogueField, List.of(summaryField), null);
     }

@@ -18,10 +18,28 @@ import java.nio.file.Path;
 public final class JsonArrayDialogueReader {
     private JsonArrayDialogueReader() {}
 
+    /**
+     * Reads a file, failing on the first invalid row and normalizing line endings.
+     *
+     * @param file    the JSON file, UTF-8: one array of row objects
+     * @param mapping which fields hold the parts of an example
+     * @return the examples and the load report
+     * @throws dev.lora4j.Lora4jException when the file cannot be read or a row is invalid
+     */
     public static LoadedDataset read(Path file, FieldMapping mapping) {
         return read(file, mapping, ReadOptions.defaults());
     }
 
+    /**
+     * Reads a file with the given options.
+     *
+     * @param file    the JSON file, UTF-8: one array of row objects
+     * @param mapping which fields hold the parts of an example
+     * @param options what to do with invalid rows and line endings
+     * @return the examples and the load report
+     * @throws dev.lora4j.Lora4jException when the file cannot be read or is malformed, or a row is invalid
+     *     and the options say fail
+     */
     public static LoadedDataset read(Path file, FieldMapping mapping, ReadOptions options) {
         String text = TextFiles.readUtf8(file);
         RowConverter converter = new RowConverter(mapping, options);

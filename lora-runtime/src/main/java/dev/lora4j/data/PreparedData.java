@@ -10,16 +10,19 @@ import java.util.Set;
  * earlier row's example (evaluation only), skipped as invalid, or left out by a limit. Nothing is
  * dropped without showing up in {@link #describe()}.
  *
- * @param examples  what the command works on
- * @param rowsRead  rows the reader saw
- * @param rowsUsed  rows that contribute to {@code examples} (read = used + skipped + beyond the limit)
- * @param merged    used rows folded into an earlier row's example as further references (same dialogue)
- * @param skipped   invalid rows left out under the skip policy
+ * @param report      what the reader did with the file
+ * @param use         what the examples are for, which decides merging and expansion
+ * @param examples    what the command works on
+ * @param rowsRead    rows the reader saw
+ * @param rowsUsed    rows that contribute to {@code examples} (read = used + skipped + beyond the limit)
+ * @param merged      used rows folded into an earlier row's example as further references (same dialogue)
+ * @param skipped     invalid rows left out under the skip policy
  * @param beyondLimit rows left out because of a limit
  */
 public record PreparedData(LoadReport report, DataUse use, List<DialogueExample> examples, int rowsRead, int rowsUsed,
                            int merged, int skipped, int beyondLimit) {
 
+    /** Copies the examples into an unmodifiable list. */
     public PreparedData {
         examples = List.copyOf(examples);
     }
@@ -28,6 +31,12 @@ public record PreparedData(LoadReport report, DataUse use, List<DialogueExample>
      * Turns a loaded file into the examples for {@code use}, keeping the first {@code limit} examples
      * (null: all). Training expands rows with several references (the DialogSum test layout) into one
      * example per summary.
+     *
+     * @param loaded the file as read
+     * @param use    training (one example per summary), evaluation (rows of one dialogue merged) or
+     *     generation
+     * @param limit  the number of examples to keep, at least 0; null for all
+     * @return the examples and the account of every row
      */
     public static PreparedData of(LoadedDataset loaded, DataUse use, Integer limit) {
         List<DialogueExample> rows = loaded.examples();
@@ -51,7 +60,12 @@ public record PreparedData(LoadReport report, DataUse use, List<DialogueExample>
                 loaded.report().skippedCount(), rows.size() - rowsUsed);
     }
 
-    /** One example per (dialogue, summary): a row with three references trains on all three. */
+    /**
+     * One example per (dialogue, summary): a row with three references trains on all three.
+     *
+     * @param examples the examples, each with one or more summaries
+     * @return a new list with one single-summary example per summary, in order
+     */
     public static List<DialogueExample> pairs(List<DialogueExample> examples) {
         List<DialogueExample> out = new ArrayList<>(examples.size());
         for (DialogueExample e : examples) {
@@ -69,6 +83,8 @@ public record PreparedData(LoadReport report, DataUse use, List<DialogueExample>
     /**
      * One line for the log, e.g. {@code train.json: 14732 rows read, 14731 used (0 merged), 1 skipped (line
      * 30272: empty dialogue) -> 14731 training pairs}.
+     *
+     * @return the account of the rows and the resulting examples, on one line
      */
     public String describe() {
         StringBuilder text = new StringBuilder()

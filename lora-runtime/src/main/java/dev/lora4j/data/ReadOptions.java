@@ -13,20 +13,42 @@ import dev.lora4j.Lora4jException;
  */
 public record ReadOptions(OnInvalid onInvalid, boolean normalizeLineEndings) {
 
+    /**
+     * Validates the options.
+     *
+     * @throws dev.lora4j.Lora4jException when {@code onInvalid} is null
+     */
     public ReadOptions {
         if (onInvalid == null) {
             throw new Lora4jException("data", "onInvalid must not be null");
         }
     }
 
+    /**
+     * The defaults: fail on the first invalid row, normalize line endings.
+     *
+     * @return the default options
+     */
     public static ReadOptions defaults() {
         return new ReadOptions(OnInvalid.FAIL, true);
     }
 
+    /**
+     * A copy with another invalid-row policy.
+     *
+     * @param policy fail or skip; not null
+     * @return the new options
+     */
     public ReadOptions withOnInvalid(OnInvalid policy) {
         return new ReadOptions(policy, normalizeLineEndings);
     }
 
+    /**
+     * A copy with another line-ending setting.
+     *
+     * @param normalize true to turn "\r\n" and "\r" into "\n" in text fields
+     * @return the new options
+     */
     public ReadOptions withNormalizeLineEndings(boolean normalize) {
         return new ReadOptions(onInvalid, normalize);
     }

@@ -16,6 +16,9 @@ public final class ReferenceGrouping {
     /**
      * Merges examples whose dialogue text is identical into one, in order of first appearance. The merged
      * example keeps the first row's id and topic and collects every row's summaries in file order.
+     *
+     * @param examples the rows, in file order
+     * @return a new list with one example per distinct dialogue
      */
     public static List<DialogueExample> byDialogue(List<DialogueExample> examples) {
         Map<String, List<DialogueExample>> groups = new LinkedHashMap<>();

@@ -11,9 +11,13 @@ import java.util.Map;
  * the examples in order, left to right, so they are reproducible bit for bit (Python's built-in
  * {@code sum(values) / len(values)} gives the same doubles; numpy's pairwise {@code mean} may differ in
  * the last bits).
+ *
+ * @param perExample the scores of each example, in corpus order
+ * @param means      the mean scores per type, in the scorer's type order
  */
 public record CorpusRouge(List<RougeScores> perExample, Map<RougeType, AggregateScore> means) {
 
+    /** Copies both collections into unmodifiable ones. */
     public CorpusRouge {
         perExample = List.copyOf(perExample);
         means = Collections.unmodifiableMap(new LinkedHashMap<>(means));
@@ -41,11 +45,22 @@ public record CorpusRouge(List<RougeScores> perExample, Map<RougeType, Aggregate
         return new CorpusRouge(perExample, means);
     }
 
+    /**
+     * The number of examples scored.
+     *
+     * @return the corpus size
+     */
     public int size() {
         return perExample.size();
     }
 
-    /** The aggregate of {@code type}; it must be one of the scorer's types. */
+    /**
+     * The aggregate of {@code type}; it must be one of the scorer's types.
+     *
+     * @param type the ROUGE type
+     * @return the means of precision, recall and F1 for that type
+     * @throws dev.lora4j.Lora4jException when the type was not computed
+     */
     public AggregateScore mean(RougeType type) {
         AggregateScore aggregate = means.get(type);
         if (aggregate == null) {
@@ -54,7 +69,13 @@ public record CorpusRouge(List<RougeScores> perExample, Map<RougeType, Aggregate
         return aggregate;
     }
 
-    /** Mean F1 × 100 of {@code type}: the usual headline number. */
+    /**
+     * Mean F1 × 100 of {@code type}: the usual headline number.
+     *
+     * @param type the ROUGE type
+     * @return the mean F1 in [0, 100]
+     * @throws dev.lora4j.Lora4jException when the type was not computed
+     */
     public double fmeasurePercent(RougeType type) {
         return mean(type).fmeasurePercent();
     }

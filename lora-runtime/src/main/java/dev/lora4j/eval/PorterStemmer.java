@@ -47,9 +47,15 @@ public final class PorterStemmer {
     /** Marker suffix for the "ends in a double consonant" rule of step 1b (NLTK spells it "*d"). */
     private static final String DOUBLE_CONSONANT = "*d";
 
+    /** Creates a stemmer; it holds no state, so one instance can serve every thread. */
+    public PorterStemmer() {}
+
     /**
      * Stems one word. Like NLTK's {@code stem(word)}, the word is lowercased first (here with the
      * locale-independent rules; rouge-score only ever passes lowercase ASCII tokens).
+     *
+     * @param word the word to stem; not null
+     * @return the stem, in lowercase
      */
     public String stem(String word) {
         String lower = word.toLowerCase(Locale.ROOT);

@@ -37,19 +37,42 @@ public final class RougeScorer {
         this.tokenizer = tokenizer;
     }
 
+    /**
+     * A builder defaulting to rouge1, rouge2, rougeL and rougeLsum without stemming.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
+    /**
+     * The types this scorer computes, in output order.
+     *
+     * @return an unmodifiable list of types
+     */
     public List<RougeType> types() {
         return types;
     }
 
+    /**
+     * Whether tokens are Porter-stemmed before matching.
+     *
+     * @return true when stemming, as rouge-score's {@code use_stemmer=True}
+     */
     public boolean usesStemmer() {
         return tokenizer.stems();
     }
 
-    /** Scores one prediction against one reference (rouge-score's {@code score(target, prediction)}). */
+    /**
+     * Scores one prediction against one reference (rouge-score's {@code score(target, prediction)}).
+     *
+     * @param reference  the human reference (rouge-score's target); not null
+     * @param prediction the generated text; not null
+     * @return the precision, recall and F1 of every type, each in [0, 1]
+     * @throws dev.lora4j.Lora4jException when a text is null, or ROUGE-L would need more than
+     *     {@link #MAX_LCS_CELLS} table cells
+     */
     public RougeScores score(String reference, String prediction) {
         requireText(reference, "reference");
         requireText(prediction, "prediction");
@@ -71,6 +94,12 @@ public final class RougeScorer {
     /**
      * Scores one prediction against several references (rouge-score's {@code score_multi}): for each type
      * separately, the score against the reference with the highest F1; the first such reference on ties.
+     *
+     * @param references the human references; at least one, none null
+     * @param prediction the generated text; not null
+     * @return for each type, the scores against its best reference, each in [0, 1]
+     * @throws dev.lora4j.Lora4jException when there is no reference, a text is null, or a text is too long
+     *     for ROUGE-L
      */
     public RougeScores scoreMulti(List<String> references, String prediction) {
         if (references == null || references.isEmpty()) {
@@ -94,7 +123,15 @@ public final class RougeScorer {
         return new RougeScores(best);
     }
 
-    /** Scores a corpus with one reference per prediction and averages it (see {@link CorpusRouge}). */
+    /**
+     * Scores a corpus with one reference per prediction and averages it (see {@link CorpusRouge}).
+     *
+     * @param references  one reference per prediction, in the same order
+     * @param predictions the generated texts
+     * @return the per-example scores and their means
+     * @throws dev.lora4j.Lora4jException when the lists are null or differ in size, or a text is null or too
+     *     long for ROUGE-L
+     */
     public CorpusRouge scoreCorpus(List<String> references, List<String> predictions) {
         requireSameSize(references, predictions);
         List<RougeScores> perExample = new ArrayList<>(predictions.size());
@@ -104,7 +141,15 @@ public final class RougeScorer {
         return CorpusRouge.average(types, perExample);
     }
 
-    /** Scores a corpus with several references per prediction ({@link #scoreMulti}) and averages it. */
+    /**
+     * Scores a corpus with several references per prediction ({@link #scoreMulti}) and averages it.
+     *
+     * @param references  the references of each prediction, in the same order; each list non-empty
+     * @param predictions the generated texts
+     * @return the per-example best scores and their means
+     * @throws dev.lora4j.Lora4jException when the lists are null or differ in size, an example has no
+     *     reference, or a text is null or too long for ROUGE-L
+     */
     public CorpusRouge scoreCorpusMulti(List<? extends List<String>> references, List<String> predictions) {
         requireSameSize(references, predictions);
         List<RougeScores> perExample = new ArrayList<>(predictions.size());
@@ -174,18 +219,37 @@ public final class RougeScorer {
 
         private Builder() {}
 
-        /** The types to compute, in output order (duplicates collapse). Default: rouge1, rouge2, rougeL, rougeLsum. */
+        /**
+         * The types to compute, in output order (duplicates collapse). Default: rouge1, rouge2, rougeL,
+         * rougeLsum.
+         *
+         * @param types the ROUGE types; an empty array restores the default
+         * @return this builder
+         */
         public Builder types(RougeType... types) {
             return types(List.of(types));
         }
 
+        /**
+         * The types to compute, in output order (duplicates collapse); an empty list restores the default.
+         *
+         * @param types the ROUGE types; not null
+         * @return this builder
+         */
         public Builder types(List<RougeType> types) {
             this.types.clear();
             this.types.addAll(types);
             return this;
         }
 
-        /** The types by rouge-score name, e.g. {@code types("rouge1", "rougeLsum")}. */
+        /**
+         * The types by rouge-score name, e.g. {@code types("rouge1", "rougeLsum")}.
+         *
+         * @param names rouge-score's type names, such as {@code "rouge1"}, {@code "rougeL"},
+         *     {@code "rougeLsum"}
+         * @return this builder
+         * @throws dev.lora4j.Lora4jException when a name is not a ROUGE type
+         */
         public Builder types(String... names) {
             List<RougeType> parsed = new ArrayList<>();
             for (String name : names) {
@@ -194,12 +258,22 @@ public final class RougeScorer {
             return types(parsed);
         }
 
-        /** Porter-stem tokens longer than three characters (rouge-score's {@code use_stemmer}). Default false. */
+        /**
+         * Porter-stem tokens longer than three characters (rouge-score's {@code use_stemmer}). Default false.
+         *
+         * @param useStemmer true to stem tokens before matching
+         * @return this builder
+         */
         public Builder useStemmer(boolean useStemmer) {
             this.useStemmer = useStemmer;
             return this;
         }
 
+        /**
+         * Builds the scorer.
+         *
+         * @return a new, immutable scorer
+         */
         public RougeScorer build() {
             List<RougeType> chosen = types.isEmpty()
                     ? List.of(RougeType.ROUGE_1, RougeType.ROUGE_2, RougeType.ROUGE_L, RougeType.ROUGE_LSUM)

@@ -28,19 +28,40 @@ public final class RougeTokenizer {
         this.stemmer = stemmer;
     }
 
+    /**
+     * rouge-score's tokenizer with {@code use_stemmer=False}.
+     *
+     * @return a tokenizer that does not stem
+     */
     public static RougeTokenizer withoutStemming() {
         return new RougeTokenizer(null);
     }
 
+    /**
+     * rouge-score's tokenizer with {@code use_stemmer=True}: tokens longer than three characters are
+     * Porter-stemmed.
+     *
+     * @return a stemming tokenizer
+     */
     public static RougeTokenizer withPorterStemming() {
         return new RougeTokenizer(new PorterStemmer());
     }
 
+    /**
+     * Whether tokens are Porter-stemmed.
+     *
+     * @return true for a stemming tokenizer
+     */
     public boolean stems() {
         return stemmer != null;
     }
 
-    /** The tokens of {@code text}; an empty list for text with no ASCII letters or digits. */
+    /**
+     * The tokens of {@code text}; an empty list for text with no ASCII letters or digits.
+     *
+     * @param text the text to tokenize; not null
+     * @return a new list of lowercase {@code [a-z0-9]+} tokens, in text order
+     */
     public List<String> tokenize(String text) {
         List<String> tokens = new ArrayList<>();
         StringBuilder current = new StringBuilder();

@@ -6,6 +6,9 @@ import dev.lora4j.Lora4jException;
  * One ROUGE variant, named as in rouge-score: {@code rouge1} ... {@code rouge9} (n-gram overlap),
  * {@code rougeL} (longest common subsequence over the whole text) and {@code rougeLsum} (summary-level
  * union LCS over newline-separated sentences).
+ *
+ * @param kind the family of the variant; not null
+ * @param n    the n-gram order, 1..9, for {@link Kind#NGRAM}; 0 for the LCS kinds
  */
 public record RougeType(Kind kind, int n) {
 
@@ -24,6 +27,11 @@ public record RougeType(Kind kind, int n) {
     public static final RougeType ROUGE_L = new RougeType(Kind.LCS, 0);
     public static final RougeType ROUGE_LSUM = new RougeType(Kind.SUMMARY_LCS, 0);
 
+    /**
+     * Validates the variant.
+     *
+     * @throws dev.lora4j.Lora4jException when {@code kind} is null or {@code n} does not fit it
+     */
     public RougeType {
         if (kind == null) {
             throw new Lora4jException("rouge", "rouge type kind is null");
@@ -37,12 +45,24 @@ public record RougeType(Kind kind, int n) {
         }
     }
 
-    /** ROUGE-N for n in 1..9. */
+    /**
+     * ROUGE-N for n in 1..9.
+     *
+     * @param n the n-gram order, 1..9
+     * @return the ROUGE-N type
+     * @throws dev.lora4j.Lora4jException when {@code n} is outside 1..9
+     */
     public static RougeType ngram(int n) {
         return new RougeType(Kind.NGRAM, n);
     }
 
-    /** Parses rouge-score's names: "rouge1".."rouge9", "rougeL", "rougeLsum". */
+    /**
+     * Parses rouge-score's names: "rouge1".."rouge9", "rougeL", "rougeLsum".
+     *
+     * @param name the rouge-score name, case-sensitive
+     * @return the type with that name
+     * @throws dev.lora4j.Lora4jException when the name is null or not a ROUGE type
+     */
     public static RougeType parse(String name) {
         if ("rougeL".equals(name)) {
             return ROUGE_L;
@@ -58,7 +78,11 @@ public record RougeType(Kind kind, int n) {
                 + " (expected rouge1..rouge9, rougeL or rougeLsum)");
     }
 
-    /** The rouge-score name of this type, e.g. "rouge2" or "rougeLsum". */
+    /**
+     * The rouge-score name of this type, e.g. "rouge2" or "rougeLsum".
+     *
+     * @return the name rouge-score uses as the result key
+     */
     public String displayName() {
         return switch (kind) {
             case NGRAM -> "rouge" + n;

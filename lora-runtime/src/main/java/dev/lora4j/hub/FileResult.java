@@ -3,6 +3,8 @@ package dev.lora4j.hub;
 /**
  * What happened to one selected file.
  *
+ * @param file             the file as listed
+ * @param outcome          how the file came to be in place
  * @param bytesTransferred bytes received over the network for it in this run (a restart counts twice)
  * @param resumedFrom      bytes that were already on disk from an interrupted attempt when it started
  */

@@ -34,11 +34,22 @@ public final class FileSelection {
         this.excludePatterns = this.exclude.stream().map(GlobPattern::new).toList();
     }
 
+    /**
+     * The T5 defaults ({@link #T5_DEFAULTS}, top level only), excluding nothing.
+     *
+     * @return the default selection
+     */
     public static FileSelection defaults() {
         return new FileSelection(T5_DEFAULTS, List.of(), true);
     }
 
-    /** The given patterns; an empty (or null) include list means the T5 defaults. */
+    /**
+     * The given patterns; an empty (or null) include list means the T5 defaults.
+     *
+     * @param include the patterns of files to take; null or empty for the T5 defaults
+     * @param exclude the patterns of files to leave out of those; null for none
+     * @return the selection
+     */
     public static FileSelection of(List<String> include, List<String> exclude) {
         List<String> ex = exclude == null ? List.of() : exclude;
         if (include == null || include.isEmpty()) {
@@ -47,15 +58,29 @@ public final class FileSelection {
         return new FileSelection(include, ex, false);
     }
 
+    /**
+     * The include patterns.
+     *
+     * @return an unmodifiable list of patterns; {@link #T5_DEFAULTS} when the defaults are used
+     */
     public List<String> include() {
         return include;
     }
 
+    /**
+     * The exclude patterns.
+     *
+     * @return an unmodifiable list of patterns, possibly empty
+     */
     public List<String> exclude() {
         return exclude;
     }
 
-    /** Whether the include side is the T5 defaults. */
+    /**
+     * Whether the include side is the T5 defaults.
+     *
+     * @return true when no include patterns were given
+     */
     public boolean usesDefaults() {
         return defaults;
     }
@@ -63,6 +88,11 @@ public final class FileSelection {
     /**
      * The listed files this selection takes, in listing order. Throws when nothing matches, or when the
      * defaults find no safetensors weights although the repository has weights in another format.
+     *
+     * @param listing the revision's listing
+     * @return the selected files, in listing order; never empty
+     * @throws HubException when no file matches, or the defaults find only weights in formats other than
+     *     safetensors
      */
     public List<RepoFile> select(RepoListing listing) {
         List<RepoFile> selected = new ArrayList<>();

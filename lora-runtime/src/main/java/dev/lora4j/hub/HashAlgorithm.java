@@ -18,7 +18,11 @@ import java.util.HexFormat;
  * pointer file, not of the content, so it cannot verify them.
  */
 public enum HashAlgorithm {
+    /**
+     * Git's blob id: SHA-1 over a {@code "blob <size>\0"} header and the bytes; verifies files stored in git.
+     */
     GIT_BLOB_SHA1("SHA-1", 40, "git blob sha1"),
+    /** Plain SHA-256 of the bytes; verifies files stored in LFS. */
     SHA256("SHA-256", 64, "sha256");
 
     private static final int READ_CHUNK = 1 << 20;
@@ -33,12 +37,21 @@ public enum HashAlgorithm {
         this.displayName = displayName;
     }
 
-    /** How messages name it, e.g. "sha256". */
+    /**
+     * How messages name it, e.g. "sha256".
+     *
+     * @return the name to use in messages
+     */
     public String displayName() {
         return displayName;
     }
 
-    /** Whether {@code hex} has this hash's length and only lower-case hex digits. */
+    /**
+     * Whether {@code hex} has this hash's length and only lower-case hex digits.
+     *
+     * @param hex the text to check; may be null
+     * @return true when it can be a digest of this algorithm
+     */
     public boolean isWellFormed(String hex) {
         if (hex == null || hex.length() != hexLength) {
             return false;
@@ -55,6 +68,9 @@ public enum HashAlgorithm {
     /**
      * A digest ready to take the content of a file of {@code size} bytes: for git blobs the header that
      * depends on the size is already fed, so resumed downloads can keep feeding bytes in order.
+     *
+     * @param size the file's full size in bytes
+     * @return a fresh digest, primed with the git blob header when needed
      */
     public MessageDigest begin(long size) {
         MessageDigest digest;
@@ -69,14 +85,25 @@ public enum HashAlgorithm {
         return digest;
     }
 
-    /** The lower-case hex digest of in-memory content. */
+    /**
+     * The lower-case hex digest of in-memory content.
+     *
+     * @param content the whole content
+     * @return the digest as lower-case hex
+     */
     public String hash(byte[] content) {
         MessageDigest digest = begin(content.length);
         digest.update(content);
         return HexFormat.of().formatHex(digest.digest());
     }
 
-    /** The lower-case hex digest of a file's content. */
+    /**
+     * The lower-case hex digest of a file's content.
+     *
+     * @param file the file to hash; must exist
+     * @return the digest of its content as lower-case hex
+     * @throws IOException when the file cannot be read
+     */
     public String hashFile(Path file) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             MessageDigest digest = begin(channel.size());

@@ -28,12 +28,23 @@ import java.util.Optional;
  */
 public final class HubClient implements AutoCloseable {
     /**
-     * @param readTimeout  how long to wait for response headers, and for the next bytes of a body, before the
-     *                     attempt counts as failed
-     * @param maxFileBytes sanity limit on one file's listed size (the hub itself serves at most 50 GB per file
-     *                     over plain HTTP)
+     * Timeouts, retries and limits of a {@link HubClient}.
+     *
+     * @param retry          how failed attempts are retried; not null
+     * @param connectTimeout how long to wait for a connection to be established; positive
+     * @param readTimeout    how long to wait for response headers, and for the next bytes of a body, before the
+     *                       attempt counts as failed
+     * @param maxFileBytes   sanity limit on one file's listed size (the hub itself serves at most 50 GB per file
+     *                       over plain HTTP)
+     * @param maxRedirects   the most redirects one request follows; at least 0
      */
     public record Options(RetryPolicy retry, Duration connectTimeout, Duration readTimeout, long maxFileBytes, int maxRedirects) {
+        /**
+         * Validates the options.
+         *
+         * @throws IllegalArgumentException when a timeout is not positive, or a limit is negative
+         * @throws NullPointerException when {@code retry} is null
+         */
         public Options {
             Objects.requireNonNull(retry, "retry");
             if (connectTimeout.isNegative() || connectTimeout.isZero() || readTimeout.isNegative() || readTimeout.isZero()) {
@@ -44,18 +55,42 @@ public final class HubClient implements AutoCloseable {
             }
         }
 
+        /**
+         * The defaults: {@link RetryPolicy#defaults()}, 10 s to connect, 60 s to read, 50 GB per file, 10
+         * redirects.
+         *
+         * @return the default options
+         */
         public static Options defaults() {
             return new Options(RetryPolicy.defaults(), Duration.ofSeconds(10), Duration.ofSeconds(60), 50_000_000_000L, 10);
         }
 
+        /**
+         * A copy with another retry policy.
+         *
+         * @param policy how failed attempts are retried; not null
+         * @return the new options
+         */
         public Options withRetry(RetryPolicy policy) {
             return new Options(policy, connectTimeout, readTimeout, maxFileBytes, maxRedirects);
         }
 
+        /**
+         * A copy with another read timeout.
+         *
+         * @param timeout how long to wait for headers or the next body bytes; positive
+         * @return the new options
+         */
         public Options withReadTimeout(Duration timeout) {
             return new Options(retry, connectTimeout, timeout, maxFileBytes, maxRedirects);
         }
 
+        /**
+         * A copy with another file-size limit.
+         *
+         * @param bytes the largest listed file size accepted, in bytes; at least 0
+         * @return the new options
+         */
         public Options withMaxFileBytes(long bytes) {
             return new Options(retry, connectTimeout, readTimeout, bytes, maxRedirects);
         }
@@ -70,10 +105,21 @@ public final class HubClient implements AutoCloseable {
     private final Options options;
     private final HttpClient http;
 
+    /**
+     * A client with {@link Options#defaults()}.
+     *
+     * @param settings the endpoint, token and offline flag to use; not null
+     */
     public HubClient(HubSettings settings) {
         this(settings, Options.defaults());
     }
 
+    /**
+     * A client with the given options.
+     *
+     * @param settings the endpoint, token and offline flag to use; not null
+     * @param options  timeouts, retries and limits; not null
+     */
     public HubClient(HubSettings settings, Options options) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.options = Objects.requireNonNull(options, "options");
@@ -85,15 +131,33 @@ public final class HubClient implements AutoCloseable {
                 .build();
     }
 
+    /**
+     * The settings this client was built with.
+     *
+     * @return the endpoint, token and offline flag
+     */
     public HubSettings settings() {
         return settings;
     }
 
+    /**
+     * The options this client was built with.
+     *
+     * @return the timeouts, retries and limits
+     */
     public Options options() {
         return options;
     }
 
-    /** Lists the files of {@code repo} at {@code revision} (a branch, tag or commit). */
+    /**
+     * Lists the files of {@code repo} at {@code revision} (a branch, tag or commit).
+     *
+     * @param repo     the repository id, {@code owner/name}
+     * @param revision the branch, tag or commit to list
+     * @return the files of that revision and the commit it resolved to
+     * @throws HubException when the hub cannot be reached, is offline, or returns no valid listing
+     * @throws HubHttpException when the hub answers with an error status, such as a missing repository
+     */
     public RepoListing listing(String repo, String revision) {
         return listing(repo, revision, DownloadListener.NONE);
     }

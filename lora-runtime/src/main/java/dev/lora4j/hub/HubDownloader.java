@@ -23,11 +23,26 @@ import java.util.Objects;
 public final class HubDownloader {
     private final HubClient client;
 
+    /**
+     * A downloader that talks to the hub through {@code client}.
+     *
+     * @param client the hub client; not null, and not closed by this downloader
+     */
     public HubDownloader(HubClient client) {
         this.client = Objects.requireNonNull(client, "client");
     }
 
-    /** Downloads the default T5 selection of {@code repo} at {@code revision} into {@code dir}. */
+    /**
+     * Downloads the default T5 selection of {@code repo} at {@code revision} into {@code dir}.
+     *
+     * @param repo     the repository id, {@code owner/name}
+     * @param revision the branch, tag or commit to download
+     * @param dir      the directory to download into; created if missing
+     * @return what was downloaded and what was already present
+     * @throws HubException for anything the hub or the listing got wrong (HTTP errors, hostile names, hash
+     *     mismatch)
+     * @throws IOException  when the local directory cannot be written
+     */
     public DownloadReport download(String repo, String revision, Path dir) throws IOException {
         return download(repo, revision, dir, FileSelection.defaults(), DownloadListener.NONE);
     }
@@ -37,6 +52,12 @@ public final class HubDownloader {
      *
      * @throws HubException for anything the hub or the listing got wrong (HTTP errors, hostile names, hash mismatch)
      * @throws IOException  when the local directory cannot be written
+     * @param repo      the repository id, {@code owner/name}
+     * @param revision  the branch, tag or commit to download
+     * @param dir       the directory to download into
+     * @param selection which of the listed files to download; not null
+     * @param listener  told about progress; null for none
+     * @return what was downloaded and what was already present
      */
     public DownloadReport download(String repo, String revision, Path dir, FileSelection selection, DownloadListener listener)
             throws IOException {

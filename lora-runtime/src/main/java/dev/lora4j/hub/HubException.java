@@ -8,10 +8,21 @@ import dev.lora4j.Lora4jException;
  * repository or file and says what to do where there is something to do.
  */
 public class HubException extends Lora4jException {
+    /**
+     * A failure with no underlying cause.
+     *
+     * @param message what went wrong and, where possible, what to do
+     */
     public HubException(String message) {
         super("hub", message);
     }
 
+    /**
+     * A failure caused by another exception.
+     *
+     * @param message what went wrong and, where possible, what to do
+     * @param cause   the underlying exception
+     */
     public HubException(String message, Throwable cause) {
         super("hub", message, cause);
     }

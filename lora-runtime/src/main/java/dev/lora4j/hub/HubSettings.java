@@ -17,12 +17,22 @@ import java.util.Map;
  * {@code $XDG_CACHE_HOME/huggingface/token}, else {@code ~/.cache/huggingface/token}).
  * {@code HF_HUB_OFFLINE=1} forbids network access, as it does for huggingface_hub.
  *
+ * @param endpoint    the hub's base URL, http(s) without query, fragment or user info; null for
+ *                    {@link #DEFAULT_ENDPOINT}
  * @param token       the bearer token, or null for anonymous access
  * @param tokenSource where the token came from ("--token", "HF_TOKEN", a file path, or "none"), for messages
+ * @param offline     whether network access is forbidden ({@code HF_HUB_OFFLINE})
  */
 public record HubSettings(URI endpoint, String token, String tokenSource, boolean offline) {
     public static final URI DEFAULT_ENDPOINT = URI.create("https://huggingface.co");
 
+    /**
+     * Validates the endpoint and token, drops trailing slashes from the endpoint and treats a blank token as
+     * none.
+     *
+     * @throws HubException when the endpoint is not a plain http(s) URL or the token is not one printable
+     *     word
+     */
     public HubSettings {
         endpoint = checkEndpoint(endpoint);
         if (token != null && token.isBlank()) {
@@ -37,17 +47,42 @@ public record HubSettings(URI endpoint, String token, String tokenSource, boolea
         }
     }
 
-    /** Anonymous access to an endpoint. */
+    /**
+     * Anonymous access to an endpoint.
+     *
+     * @param endpoint the hub's base URL; null for {@link #DEFAULT_ENDPOINT}
+     * @return settings with no token, online
+     * @throws HubException when the endpoint is not a plain http(s) URL
+     */
     public static HubSettings anonymous(URI endpoint) {
         return new HubSettings(endpoint, null, "none", false);
     }
 
-    /** Resolves the settings from options (null when not given) and this process's environment. */
+    /**
+     * Resolves the settings from options (null when not given) and this process's environment.
+     *
+     * @param endpointOption the endpoint given by the user, or null to use {@code HF_ENDPOINT} or the default
+     * @param tokenOption    the token given by the user, or null to use {@code HF_TOKEN} or the saved token
+     *     file
+     * @return the resolved settings
+     * @throws HubException when the endpoint is invalid, or the token file cannot be read or holds an invalid
+     *     token
+     */
     public static HubSettings fromEnvironment(String endpointOption, String tokenOption) {
         return resolve(endpointOption, tokenOption, System.getenv());
     }
 
-    /** Resolves the settings from options (null when not given) and the given environment variables. */
+    /**
+     * Resolves the settings from options (null when not given) and the given environment variables.
+     *
+     * @param endpointOption the endpoint given by the user, or null to use {@code HF_ENDPOINT} or the default
+     * @param tokenOption    the token given by the user, or null to use {@code HF_TOKEN} or the saved token
+     *     file
+     * @param env            the environment variables to consult, by name; not null
+     * @return the resolved settings
+     * @throws HubException when the endpoint is invalid, or the token file cannot be read or holds an invalid
+     *     token
+     */
     public static HubSettings resolve(String endpointOption, String tokenOption, Map<String, String> env) {
         String endpointText = firstNonBlank(endpointOption, env.get("HF_ENDPOINT"));
         URI endpoint;

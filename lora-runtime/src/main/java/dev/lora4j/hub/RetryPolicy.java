@@ -8,8 +8,15 @@ import java.time.Duration;
  * {@code maxDelay}; a download that made progress before failing starts counting afresh.
  *
  * @param maxAttempts total tries of one request, at least 1 (1 = no retry)
+ * @param firstDelay  the pause before the first retry; not negative
+ * @param maxDelay    the longest pause between tries; at least {@code firstDelay}
  */
 public record RetryPolicy(int maxAttempts, Duration firstDelay, Duration maxDelay) {
+    /**
+     * Validates the policy.
+     *
+     * @throws IllegalArgumentException when {@code maxAttempts} is below 1 or the delays are out of order
+     */
     public RetryPolicy {
         if (maxAttempts < 1) {
             throw new IllegalArgumentException("maxAttempts must be at least 1, got " + maxAttempts);
@@ -19,17 +26,30 @@ public record RetryPolicy(int maxAttempts, Duration firstDelay, Duration maxDela
         }
     }
 
-    /** Five tries, 1 s, 2 s, 4 s, 8 s apart: rides out a hub or CDN hiccup without hanging for minutes. */
+    /**
+     * Five tries, 1 s, 2 s, 4 s, 8 s apart: rides out a hub or CDN hiccup without hanging for minutes.
+     *
+     * @return the default policy
+     */
     public static RetryPolicy defaults() {
         return new RetryPolicy(5, Duration.ofSeconds(1), Duration.ofSeconds(30));
     }
 
-    /** Fail at the first error. */
+    /**
+     * Fail at the first error.
+     *
+     * @return a policy with a single attempt
+     */
     public static RetryPolicy none() {
         return new RetryPolicy(1, Duration.ZERO, Duration.ZERO);
     }
 
-    /** The pause before try number {@code attempt} (2 for the first retry). */
+    /**
+     * The pause before try number {@code attempt} (2 for the first retry).
+     *
+     * @param attempt the number of the coming try, from 2
+     * @return {@code firstDelay} doubled once per earlier retry, capped at {@code maxDelay}
+     */
     public Duration delayBefore(int attempt) {
         Duration delay = firstDelay;
         for (int i = 2; i < attempt && delay.compareTo(maxDelay) < 0; i++) {

@@ -19,6 +19,12 @@ public final class AtomicFiles {
     /** Writes the new content into an open channel; may throw anything, which aborts the replacement. */
     @FunctionalInterface
     public interface ContentWriter {
+        /**
+         * Writes the whole new content.
+         *
+         * @param channel the temporary file's channel, open for writing at position 0
+         * @throws IOException when writing fails; the replacement is then abandoned
+         */
         void write(FileChannel channel) throws IOException;
     }
 
@@ -29,6 +35,11 @@ public final class AtomicFiles {
      * system), fsyncs it, renames it over {@code target} with ATOMIC_MOVE, then fsyncs the directory so
      * the rename itself survives a power loss. On any failure the temporary file is deleted and
      * {@code target} is left exactly as it was.
+     *
+     * @param target  the file to replace or create; its parent directory must exist
+     * @param content writes the new content into the temporary file
+     * @throws IOException when the temporary file cannot be written or renamed; {@code target} is then
+     *     unchanged
      */
     public static void write(Path target, ContentWriter content) throws IOException {
         Path absolute = target.toAbsolutePath();
@@ -52,7 +63,13 @@ public final class AtomicFiles {
         syncDirectory(dir);
     }
 
-    /** Writes a whole byte array atomically (small files such as config.json). */
+    /**
+     * Writes a whole byte array atomically (small files such as config.json).
+     *
+     * @param target the file to replace or create; its parent directory must exist
+     * @param bytes  the complete new content
+     * @throws IOException when the file cannot be written; {@code target} is then unchanged
+     */
     public static void write(Path target, byte[] bytes) throws IOException {
         write(target, channel -> writeFully(channel, ByteBuffer.wrap(bytes)));
     }

@@ -21,6 +21,7 @@ import java.time.temporal.ChronoUnit;
  * it would let a third process lock a fresh file while the second still holds the old one.
  */
 public final class DirectoryLock implements AutoCloseable {
+    /** The name of the lock file inside the locked directory. */
     public static final String FILE = ".lock";
 
     private final FileChannel channel;
@@ -35,7 +36,11 @@ public final class DirectoryLock implements AutoCloseable {
      * Locks dir (created if missing) for {@code holder} (e.g. "lora4j finetune"), or throws a
      * {@link Lora4jException} naming who holds it.
      *
+     * @param dir    the directory to lock
+     * @param holder what is taking the lock, written into the lock file for other processes' messages
      * @param option the flag that chose dir, for the advice in the message (e.g. "--out")
+     * @return the held lock; close it to release
+     * @throws Lora4jException when the lock file cannot be created or locked, or another process holds it
      */
     public static DirectoryLock acquire(Path dir, String holder, String option) {
         Path file = dir.resolve(FILE);

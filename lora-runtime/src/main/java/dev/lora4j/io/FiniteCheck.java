@@ -20,7 +20,13 @@ import java.util.stream.Stream;
 public final class FiniteCheck {
     private FiniteCheck() {}
 
-    /** Every floating-point tensor of a safetensors file is finite, or a {@link Lora4jException} names the first that is not. */
+    /**
+     * Every floating-point tensor of a safetensors file is finite, or a {@link Lora4jException} names the
+     * first that is not.
+     *
+     * @param safetensors the safetensors file to check; must exist
+     * @throws Lora4jException when the file is invalid or a tensor holds NaN or an infinity
+     */
     public static void file(Path safetensors) {
         try (SafetensorsFile file = SafetensorsFile.open(safetensors)) {
             for (String name : file.names()) {
@@ -38,7 +44,13 @@ public final class FiniteCheck {
         }
     }
 
-    /** Every safetensors file of a checkpoint or adapter directory (all shards), as {@link #file(Path)}. */
+    /**
+     * Every safetensors file of a checkpoint or adapter directory (all shards), as {@link #file(Path)}.
+     *
+     * @param dir the directory whose {@code *.safetensors} files are checked, in name order
+     * @throws Lora4jException when the directory cannot be listed, a file is invalid, or a tensor is not
+     *     finite
+     */
     public static void directory(Path dir) {
         List<Path> files;
         try (Stream<Path> entries = Files.list(dir)) {
@@ -52,7 +64,9 @@ public final class FiniteCheck {
     /**
      * Tensors in memory (e.g. a merge's result before it is saved) are finite.
      *
-     * @param what where they come from or go to, for the message
+     * @param tensors the tensors to check, by name
+     * @param what    where they come from or go to, for the message
+     * @throws Lora4jException when a floating-point tensor holds NaN or an infinity
      */
     public static void tensors(Map<String, Tensor> tensors, String what) {
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {

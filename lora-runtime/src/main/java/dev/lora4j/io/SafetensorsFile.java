@@ -50,7 +50,12 @@ public final class SafetensorsFile implements AutoCloseable {
         this.metadata = header.metadata();
     }
 
-    /** Maps and validates {@code path}. Throws {@link Lora4jException} naming the file on any defect. */
+    /**
+     * Maps and validates {@code path}. Throws {@link Lora4jException} naming the file on any defect.
+     *
+     * @param path the safetensors file; must exist
+     * @return the open file; close it to unmap
+     */
     public static SafetensorsFile open(Path path) {
         String source = path.toString();
         Arena arena = Arena.ofShared();
@@ -85,20 +90,40 @@ public final class SafetensorsFile implements AutoCloseable {
         }
     }
 
+    /**
+     * The file this was opened from.
+     *
+     * @return the path, as given to {@link #open(Path)}
+     */
     public Path path() {
         return path;
     }
 
-    /** Tensor names in the order their bytes appear in the file (the header order for reference writers). */
+    /**
+     * Tensor names in the order their bytes appear in the file (the header order for reference writers).
+     *
+     * @return an unmodifiable list of names
+     */
     public List<String> names() {
         return List.copyOf(tensors.keySet());
     }
 
+    /**
+     * Whether the file holds a tensor of this name.
+     *
+     * @param name the tensor name
+     * @return true when the header lists it
+     */
     public boolean contains(String name) {
         return tensors.containsKey(name);
     }
 
-    /** The tensor's dtype, shape and location; throws {@link Lora4jException} if there is no such tensor. */
+    /**
+     * The tensor's dtype, shape and location; throws {@link Lora4jException} if there is no such tensor.
+     *
+     * @param name the tensor name
+     * @return the tensor's description
+     */
     public TensorInfo info(String name) {
         TensorInfo t = tensors.get(name);
         if (t == null) {
@@ -111,13 +136,21 @@ public final class SafetensorsFile implements AutoCloseable {
      * The tensor's bytes: a read-only slice of the mapping, valid until {@link #close()}. No alignment
      * is promised beyond what the file gives (reference writers pad the header to 8 bytes, so every
      * tensor of theirs starts on its element size).
+     *
+     * @param name the tensor name
+     * @return the read-only bytes, C-ordered little-endian
+     * @throws Lora4jException when there is no such tensor
      */
     public MemorySegment data(String name) {
         TensorInfo t = info(name);
         return mapping.asSlice(t.byteOffset(), t.byteLength()).asReadOnly();
     }
 
-    /** The {@code __metadata__} string map, empty if the file has none. Unmodifiable. */
+    /**
+     * The {@code __metadata__} string map, empty if the file has none. Unmodifiable.
+     *
+     * @return the metadata, by key
+     */
     public Map<String, String> metadata() {
         return metadata;
     }

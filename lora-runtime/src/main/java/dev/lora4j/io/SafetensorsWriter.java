@@ -47,9 +47,20 @@ public final class SafetensorsWriter {
     private final Set<String> names = new HashSet<>();
     private Map<String, String> metadata; // null: no __metadata__ entry at all, as save_file(metadata=None)
 
+    /** Creates a writer with no tensors and no metadata. */
+    public SafetensorsWriter() {}
+
     /**
      * Adds a tensor whose C-ordered little-endian bytes are {@code data}. Checks the name is new and
      * that the data has exactly product(shape) × dtype size bytes.
+     *
+     * @param name  the tensor's name; not {@code __metadata__}, not already added, valid Unicode
+     * @param dtype the element type
+     * @param shape the dimensions, none negative; copied
+     * @param data  the tensor's bytes, exactly product(shape) times the dtype size; kept, not copied
+     * @return this writer
+     * @throws dev.lora4j.Lora4jException when the name is reserved, repeated or not valid Unicode, or the
+     *     sizes disagree
      */
     public SafetensorsWriter add(String name, DType dtype, long[] shape, MemorySegment data) {
         if (name == null || dtype == null || shape == null || data == null) {
@@ -72,7 +83,17 @@ public final class SafetensorsWriter {
         return this;
     }
 
-    /** Adds a tensor held in a byte array (not copied). */
+    /**
+     * Adds a tensor held in a byte array (not copied).
+     *
+     * @param name  the tensor's name; not {@code __metadata__}, not already added, valid Unicode
+     * @param dtype the element type
+     * @param shape the dimensions, none negative; copied
+     * @param data  the tensor's C-ordered little-endian bytes; kept, not copied
+     * @return this writer
+     * @throws dev.lora4j.Lora4jException when the name is reserved, repeated or not valid Unicode, or the
+     *     sizes disagree
+     */
     public SafetensorsWriter add(String name, DType dtype, long[] shape, byte[] data) {
         return add(name, dtype, shape, MemorySegment.ofArray(data));
     }
@@ -80,6 +101,10 @@ public final class SafetensorsWriter {
     /**
      * Sets the {@code __metadata__} string map (copied). {@code null}, the default, leaves the entry out;
      * an empty map writes {@code "__metadata__":{}}, as the reference does for {@code metadata={}}.
+     *
+     * @param metadata the string map to write, keys and values non-null and valid Unicode; null for none
+     * @return this writer
+     * @throws dev.lora4j.Lora4jException when a key or value is null or not valid Unicode
      */
     public SafetensorsWriter metadata(Map<String, String> metadata) {
         if (metadata == null) {
@@ -99,7 +124,11 @@ public final class SafetensorsWriter {
         return this;
     }
 
-    /** Writes the file, replacing {@code path} atomically. Throws {@link Lora4jException} on failure. */
+    /**
+     * Writes the file, replacing {@code path} atomically. Throws {@link Lora4jException} on failure.
+     *
+     * @param path the file to write; its parent directory must exist
+     */
     public void write(Path path) {
         HeaderEncoder.Layout layout = HeaderEncoder.layout(entries, metadata);
         try {

@@ -24,7 +24,9 @@ import java.util.Map;
  * it, so a name can never resolve to two different tensors.
  */
 public final class ShardedCheckpoint implements AutoCloseable {
+    /** The file name of an unsharded checkpoint. */
     public static final String SINGLE_FILE = "model.safetensors";
+    /** The file name of the shard index of a sharded checkpoint. */
     public static final String INDEX_FILE = "model.safetensors.index.json";
 
     private final Path directory;
@@ -37,7 +39,13 @@ public final class ShardedCheckpoint implements AutoCloseable {
         this.shardByTensor = shardByTensor;
     }
 
-    /** Opens the checkpoint in {@code directory}; throws {@link Lora4jException} naming the defect. */
+    /**
+     * Opens the checkpoint in {@code directory}; throws {@link Lora4jException} naming the defect.
+     *
+     * @param directory the model directory holding {@code model.safetensors} or the shard index and shards
+     * @return the open checkpoint; close it to unmap the files
+     * @throws Lora4jException when neither file is there, a file is invalid, or the index and shards disagree
+     */
     public static ShardedCheckpoint open(Path directory) {
         Path single = directory.resolve(SINGLE_FILE);
         Path index = directory.resolve(INDEX_FILE);
@@ -144,34 +152,72 @@ public final class ShardedCheckpoint implements AutoCloseable {
         return path;
     }
 
+    /**
+     * The directory the checkpoint was opened from.
+     *
+     * @return the directory, as given to {@link #open(Path)}
+     */
     public Path directory() {
         return directory;
     }
 
-    /** Every tensor name: the index's weight_map order, or file order for a single file. */
+    /**
+     * Every tensor name: the index's weight_map order, or file order for a single file.
+     *
+     * @return a new unmodifiable list of names
+     */
     public List<String> names() {
         return List.copyOf(shardByTensor.keySet());
     }
 
+    /**
+     * Whether the checkpoint has a tensor of this name.
+     *
+     * @param name the tensor name
+     * @return true when some shard holds it
+     */
     public boolean contains(String name) {
         return shardByTensor.containsKey(name);
     }
 
+    /**
+     * The dtype, shape and position of a tensor.
+     *
+     * @param name the tensor name
+     * @return the tensor's description
+     * @throws Lora4jException when there is no such tensor
+     */
     public TensorInfo info(String name) {
         return shard(name).info(name);
     }
 
-    /** Zero-copy read-only view of the tensor's bytes, valid until {@link #close()}. */
+    /**
+     * Zero-copy read-only view of the tensor's bytes, valid until {@link #close()}.
+     *
+     * @param name the tensor name
+     * @return the tensor's bytes, C-ordered little-endian
+     * @throws Lora4jException when there is no such tensor
+     */
     public MemorySegment data(String name) {
         return shard(name).data(name);
     }
 
-    /** The file that holds the tensor. */
+    /**
+     * The file that holds the tensor.
+     *
+     * @param name the tensor name
+     * @return the path of the shard (or single file) holding it
+     * @throws Lora4jException when there is no such tensor
+     */
     public Path shardOf(String name) {
         return shard(name).path();
     }
 
-    /** The shard files, in the order the index first names them. */
+    /**
+     * The shard files, in the order the index first names them.
+     *
+     * @return a new list of shard paths; one entry for a single file
+     */
     public List<Path> shardPaths() {
         List<Path> out = new ArrayList<>();
         for (SafetensorsFile f : shards) {

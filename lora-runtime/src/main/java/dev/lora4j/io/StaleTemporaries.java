@@ -20,7 +20,13 @@ public final class StaleTemporaries {
 
     private StaleTemporaries() {}
 
-    /** Deletes the stale temporary files under dir; returns how many went. */
+    /**
+     * Deletes the stale temporary files under dir; returns how many went.
+     *
+     * @param dir the run directory, searched four levels deep; a missing directory removes nothing
+     * @return the number of files deleted
+     * @throws Lora4jException when the directory cannot be walked or a file cannot be deleted
+     */
     public static int remove(Path dir) {
         if (!Files.isDirectory(dir)) {
             return 0;

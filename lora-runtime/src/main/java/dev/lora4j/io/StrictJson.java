@@ -49,7 +49,11 @@ public final class StrictJson {
 
     private StrictJson() {}
 
-    /** The shared mapper; also used for writing, where strictness does not matter. */
+    /**
+     * The shared mapper; also used for writing, where strictness does not matter.
+     *
+     * @return the strict mapper shared by every caller; do not reconfigure it
+     */
     public static ObjectMapper mapper() {
         return MAPPER;
     }
@@ -57,6 +61,11 @@ public final class StrictJson {
     /**
      * Parses one JSON document. Throws {@link JsonProcessingException} on malformed JSON, duplicate
      * object keys or anything after the document but whitespace.
+     *
+     * @param text the JSON document
+     * @return the document's tree
+     * @throws JsonProcessingException when the text is not exactly one valid JSON document or repeats an
+     *     object key
      */
     public static JsonNode parse(String text) throws JsonProcessingException {
         return MAPPER.readTree(text);
@@ -65,6 +74,10 @@ public final class StrictJson {
     /**
      * A streaming parser over text with the same rules (duplicate keys refused), for files holding one
      * large array of rows that should not become one tree.
+     *
+     * @param text the JSON text
+     * @return a new parser positioned before the first token; close it when done
+     * @throws java.io.IOException when the parser cannot be created
      */
     public static JsonParser parser(String text) throws java.io.IOException {
         return STREAMING.createParser(text);

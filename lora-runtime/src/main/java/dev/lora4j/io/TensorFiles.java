@@ -18,7 +18,14 @@ import java.util.Set;
 public final class TensorFiles {
     private TensorFiles() {}
 
-    /** Writes tensors (each in its own dtype) and metadata to path atomically (temp file + rename). */
+    /**
+     * Writes tensors (each in its own dtype) and metadata to path atomically (temp file + rename).
+     *
+     * @param tensors  the tensors to write, by name (any device; copied to host memory for writing)
+     * @param metadata the {@code __metadata__} string map, or null to write none
+     * @param path     the file to write; its parent directory must exist
+     * @throws Lora4jException when a name or metadata entry is invalid or the file cannot be written
+     */
     public static void save(Map<String, Tensor> tensors, Map<String, String> metadata, Path path) {
         try (Arena arena = Arena.ofConfined()) {
             SafetensorsWriter writer = new SafetensorsWriter();
@@ -37,6 +44,13 @@ public final class TensorFiles {
     /**
      * Copies a stored tensor into a new tensor on device, checking its shape against expected (null:
      * any shape). The stored dtype is kept; convert with {@link Tensor#to} where needed.
+     *
+     * @param file     the open safetensors file
+     * @param name     the tensor's name in the file
+     * @param device   where to create the new tensor
+     * @param expected the shape the tensor must have, or null to accept any
+     * @return a new tensor holding a copy of the stored data, in the stored dtype
+     * @throws Lora4jException when the tensor is missing or its shape differs from {@code expected}
      */
     public static Tensor read(SafetensorsFile file, String name, Device device, long[] expected) {
         if (!file.contains(name)) {
@@ -54,6 +68,11 @@ public final class TensorFiles {
      * Copies every tensor of file into the tensor of the same name in targets (converting dtype, on the
      * targets' device), after checking that the file holds exactly those names with matching shapes;
      * nothing is changed when a check fails. Runs without grad, so parameters can be targets.
+     *
+     * @param targets the tensors to fill, by name; changed in place
+     * @param path    the safetensors file to read
+     * @throws Lora4jException when the file cannot be opened, its names differ from the targets' names, or a
+     *     shape differs
      */
     public static void copyInto(Map<String, Tensor> targets, Path path) {
         try (SafetensorsFile file = SafetensorsFile.open(path)) {

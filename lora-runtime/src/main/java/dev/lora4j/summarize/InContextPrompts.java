@@ -34,8 +34,17 @@ public final class InContextPrompts {
     }
 
     /**
+     * Builds the prompts, taking the {@code shotCount} shortest examples of {@code pool} (by dialogue plus
+     * summary length, ties by id) as shots.
+     *
+     * @param prompt          how each dialogue, shots included, is put into the source text
      * @param shotCount 0 for zero-shot; otherwise that many solved examples from {@code pool}
      * @param pool      where shots come from (the training split: never the examples being evaluated)
+     * @param tokenizer       the model's tokenizer, used to measure sources
+     * @param maxSourceLength the model's input length in tokens, special tokens included; shots are dropped
+     *     until a source fits
+     * @return the prompts
+     * @throws dev.lora4j.Lora4jException when {@code shotCount} is negative or larger than the pool
      */
     public static InContextPrompts of(SummarizationPrompt prompt, int shotCount, List<DialogueExample> pool,
                                       Tokenizer tokenizer, int maxSourceLength) {
@@ -55,11 +64,22 @@ public final class InContextPrompts {
         return new InContextPrompts(prompt, List.copyOf(shots), tokenizer, maxSourceLength);
     }
 
+    /**
+     * The number of shots available; a long dialogue may use fewer.
+     *
+     * @return the number of solved examples held
+     */
     public int shotCount() {
         return shots.size();
     }
 
-    /** The full source text for one dialogue, with as many shots as fit in the input length. */
+    /**
+     * The full source text for one dialogue, with as many shots as fit in the input length.
+     *
+     * @param dialogue the dialogue to summarize
+     * @return the shots that fit, then the prompt around the dialogue; only the prompt when even one shot
+     *     does not fit
+     */
     public String source(String dialogue) {
         String question = prompt.format(dialogue);
         EncodeOptions untruncated = EncodeOptions.DEFAULT;
@@ -72,6 +92,12 @@ public final class InContextPrompts {
         return question;
     }
 
+    /**
+     * The full source texts for several dialogues, as {@link #source(String)} builds each.
+     *
+     * @param dialogues the dialogues to summarize
+     * @return the source texts, one per dialogue in order
+     */
     public List<String> sources(List<String> dialogues) {
         List<String> out = new ArrayList<>(dialogues.size());
         for (String d : dialogues) {

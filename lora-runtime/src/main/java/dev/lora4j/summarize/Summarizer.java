@@ -32,6 +32,17 @@ public final class Summarizer {
     private final GenerationConfig generation;
     private final int batchSize;
 
+    /**
+     * Creates a summarizer; the model is not copied and is switched to eval mode when generating.
+     *
+     * @param model           the model to generate with
+     * @param tokenizer       the model's tokenizer
+     * @param prompt          how each dialogue is put into the source text
+     * @param maxSourceLength the token limit each source is truncated to, special tokens included; at least 2
+     * @param generation      the decoding settings (greedy or beam search, lengths)
+     * @param batchSize       the number of sources generated together; positive
+     * @throws dev.lora4j.Lora4jException when {@code maxSourceLength} or {@code batchSize} is out of range
+     */
     public Summarizer(T5ForConditionalGeneration model, Tokenizer tokenizer, SummarizationPrompt prompt,
                       int maxSourceLength, GenerationConfig generation, int batchSize) {
         if (maxSourceLength < 2) {
@@ -48,15 +59,30 @@ public final class Summarizer {
         this.batchSize = batchSize;
     }
 
+    /**
+     * The prompt each dialogue is formatted with.
+     *
+     * @return the prompt
+     */
     public SummarizationPrompt prompt() {
         return prompt;
     }
 
+    /**
+     * The decoding settings.
+     *
+     * @return the generation configuration
+     */
     public GenerationConfig generation() {
         return generation;
     }
 
-    /** Summaries of the dialogues, in input order. */
+    /**
+     * Summaries of the dialogues, in input order.
+     *
+     * @param dialogues the dialogues to summarize
+     * @return an unmodifiable list of summaries, one per dialogue
+     */
     public List<String> summarize(List<String> dialogues) {
         return summarize(dialogues, done -> {});
     }
@@ -64,7 +90,10 @@ public final class Summarizer {
     /**
      * Summaries of the dialogues, in input order.
      *
-     * @param progress called after each batch with the number of dialogues finished in that batch
+     * @param dialogues the dialogues to summarize
+     * @param progress  called after each batch with the number of dialogues finished in that batch
+     * @return an unmodifiable list of summaries, one per dialogue
+     * @throws dev.lora4j.Lora4jException when an empty summary comes from non-finite logits
      */
     public List<String> summarize(List<String> dialogues, IntConsumer progress) {
         List<String> sources = new ArrayList<>(dialogues.size());
@@ -74,7 +103,14 @@ public final class Summarizer {
         return generate(sources, progress);
     }
 
-    /** Generates for already-formatted source texts (no prompt added), in input order. */
+    /**
+     * Generates for already-formatted source texts (no prompt added), in input order.
+     *
+     * @param sources  the complete source texts, each truncated to the maximum source length
+     * @param progress called after each batch with the number of sources finished in that batch
+     * @return an unmodifiable list of generated texts, one per source
+     * @throws dev.lora4j.Lora4jException when an empty summary comes from non-finite logits
+     */
     public List<String> generate(List<String> sources, IntConsumer progress) {
         int[][] encoded = new int[sources.size()][];
         for (int i = 0; i < encoded.length; i++) {

@@ -16,11 +16,20 @@ public final class BatchEncoding {
         this.attentionMask = attentionMask;
     }
 
+    /**
+     * The number of encoded texts.
+     *
+     * @return the number of rows
+     */
     public int size() {
         return inputIds.length;
     }
 
-    /** The common row length, or -1 when rows differ (only possible without padding). */
+    /**
+     * The common row length, or -1 when rows differ (only possible without padding).
+     *
+     * @return the row length in tokens, -1 when rows differ, or 0 for an empty batch
+     */
     public int sequenceLength() {
         if (inputIds.length == 0) {
             return 0;
@@ -34,28 +43,60 @@ public final class BatchEncoding {
         return length;
     }
 
+    /**
+     * The token ids, one row per text.
+     *
+     * @return a deep copy of the ids
+     */
     public int[][] inputIds() {
         return deepCopy(inputIds);
     }
 
+    /**
+     * The attention masks, one row per text: 1 for a real token, 0 for padding.
+     *
+     * @return a deep copy of the masks
+     */
     public int[][] attentionMask() {
         return deepCopy(attentionMask);
     }
 
+    /**
+     * The token ids of one text.
+     *
+     * @param row the text's index, in [0, size())
+     * @return a copy of that row's ids
+     */
     public int[] inputIds(int row) {
         return inputIds[row].clone();
     }
 
+    /**
+     * The attention mask of one text: 1 for a real token, 0 for padding.
+     *
+     * @param row the text's index, in [0, size())
+     * @return a copy of that row's mask
+     */
     public int[] attentionMask(int row) {
         return attentionMask[row].clone();
     }
 
-    /** The ids row-major as one array of {@code size() * sequenceLength()}, ready for a [batch, seq] tensor. */
+    /**
+     * The ids row-major as one array of {@code size() * sequenceLength()}, ready for a [batch, seq] tensor.
+     *
+     * @return a new array of {@code size() * sequenceLength()} ids
+     * @throws dev.lora4j.Lora4jException when rows differ in length (the batch was not padded)
+     */
     public int[] flatInputIds() {
         return flatten(inputIds);
     }
 
-    /** The attention mask row-major, like {@link #flatInputIds()}. */
+    /**
+     * The attention mask row-major, like {@link #flatInputIds()}.
+     *
+     * @return a new array of {@code size() * sequenceLength()} mask values
+     * @throws dev.lora4j.Lora4jException when rows differ in length (the batch was not padded)
+     */
     public int[] flatAttentionMask() {
         return flatten(attentionMask);
     }

@@ -57,11 +57,22 @@ public final class ByT5Tokenizer implements Tokenizer {
         matcher = new AddedTokenMatcher(plain, patterns);
     }
 
-    /** ByT5's tokenizer with 125 sentinels, as {@code ByT5Tokenizer()} builds it. */
+    /**
+     * ByT5's tokenizer with 125 sentinels, as {@code ByT5Tokenizer()} builds it.
+     *
+     * @return a new tokenizer with 125 sentinels and no space clean-up
+     */
     public static ByT5Tokenizer create() {
         return create(DEFAULT_EXTRA_IDS);
     }
 
+    /**
+     * ByT5's tokenizer with {@code extraIds} sentinels {@code <extra_id_N>} after the 256 byte ids.
+     *
+     * @param extraIds the number of sentinels, in 0..100000
+     * @return a new tokenizer without space clean-up
+     * @throws dev.lora4j.Lora4jException when {@code extraIds} is out of range
+     */
     public static ByT5Tokenizer create(int extraIds) {
         if (extraIds < 0 || extraIds > 100_000) {
             throw new Lora4jException("tokenizer.load", "extraIds must be in 0..100000, got " + extraIds);
@@ -69,7 +80,12 @@ public final class ByT5Tokenizer implements Tokenizer {
         return new ByT5Tokenizer(extraIds, false);
     }
 
-    /** A copy whose {@link #decode(int[], boolean)} cleans up tokenization spaces as given. */
+    /**
+     * A copy whose {@link #decode(int[], boolean)} cleans up tokenization spaces as given.
+     *
+     * @param cleanUp whether two-argument decode removes spaces before punctuation and contractions
+     * @return a new tokenizer with the same sentinels
+     */
     public ByT5Tokenizer withCleanUpTokenizationSpaces(boolean cleanUp) {
         return new ByT5Tokenizer(extraIds, cleanUp);
     }

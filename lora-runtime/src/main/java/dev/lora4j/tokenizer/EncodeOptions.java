@@ -27,6 +27,13 @@ public record EncodeOptions(
     /** Special tokens added, no truncation, no padding. */
     public static final EncodeOptions DEFAULT = builder().build();
 
+    /**
+     * Validates the options.
+     *
+     * @throws dev.lora4j.Lora4jException when a length is negative, truncation or {@link Padding#MAX_LENGTH}
+     *     has no {@code maxLength}, a truncated padded length is not a multiple of {@code padToMultipleOf},
+     *     or a side or padding is null
+     */
     public EncodeOptions {
         if (maxLength < 0) {
             throw new Lora4jException("tokenizer.options", "maxLength must be >= 0, got " + maxLength);
@@ -50,11 +57,20 @@ public record EncodeOptions(
         }
     }
 
+    /**
+     * A builder starting from {@link #DEFAULT}: special tokens, no truncation, no padding, right sides.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A builder starting from these options. */
+    /**
+     * A builder starting from these options.
+     *
+     * @return a new builder holding these options
+     */
     public Builder toBuilder() {
         return new Builder()
                 .addSpecialTokens(addSpecialTokens)
@@ -78,46 +94,101 @@ public record EncodeOptions(
 
         private Builder() {}
 
+        /**
+         * Whether to add the model's special tokens (default true).
+         *
+         * @param value true to add them
+         * @return this builder
+         */
         public Builder addSpecialTokens(boolean value) {
             addSpecialTokens = value;
             return this;
         }
 
+        /**
+         * The length limit for truncation and {@link Padding#MAX_LENGTH}, special tokens included (default 0:
+         * none).
+         *
+         * @param value the limit in tokens; at least 0
+         * @return this builder
+         */
         public Builder maxLength(int value) {
             maxLength = value;
             return this;
         }
 
+        /**
+         * Whether to cut sequences longer than {@code maxLength} (default false).
+         *
+         * @param value true to truncate; then {@code maxLength} must be positive
+         * @return this builder
+         */
         public Builder truncation(boolean value) {
             truncation = value;
             return this;
         }
 
-        /** Shorthand for {@code maxLength(limit).truncation(true)}. */
+        /**
+         * Shorthand for {@code maxLength(limit).truncation(true)}.
+         *
+         * @param limit the maximum sequence length in tokens, special tokens included; positive
+         * @return this builder
+         */
         public Builder truncateTo(int limit) {
             return maxLength(limit).truncation(true);
         }
 
+        /**
+         * Which end truncation removes content tokens from (default {@link Side#RIGHT}).
+         *
+         * @param value the side; not null
+         * @return this builder
+         */
         public Builder truncationSide(Side value) {
             truncationSide = value;
             return this;
         }
 
+        /**
+         * How a batch is padded (default {@link Padding#NONE}).
+         *
+         * @param value the padding mode; not null
+         * @return this builder
+         */
         public Builder padding(Padding value) {
             padding = value;
             return this;
         }
 
+        /**
+         * Rounds the padded length up to a multiple of this (default 0: no rounding).
+         *
+         * @param value the multiple; at least 0
+         * @return this builder
+         */
         public Builder padToMultipleOf(int value) {
             padToMultipleOf = value;
             return this;
         }
 
+        /**
+         * Which end padding goes to (default {@link Side#RIGHT}, as T5 pads).
+         *
+         * @param value the side; not null
+         * @return this builder
+         */
         public Builder paddingSide(Side value) {
             paddingSide = value;
             return this;
         }
 
+        /**
+         * Builds the options, validating them.
+         *
+         * @return the new options
+         * @throws dev.lora4j.Lora4jException when the settings are inconsistent (see the record's
+         *     constructor)
+         */
         public EncodeOptions build() {
             return new EncodeOptions(addSpecialTokens, maxLength, truncation, truncationSide, padding,
                     padToMultipleOf, paddingSide);

@@ -81,12 +81,21 @@ public final class T5Tokenizer implements Tokenizer {
      * {@code spiece.model}, reading {@code tokenizer_config.json} for the decode clean-up setting and
      * the sentinel count) or from a single tokenizer file (recognised by content; defaults for the
      * rest).
+     *
+     * @param path a checkpoint directory, or a {@code tokenizer.json} or {@code spiece.model} file; must exist
+     * @return the loaded tokenizer
      */
     public static T5Tokenizer load(Path path) {
         return load(path, Compatibility.TOKENIZERS);
     }
 
-    /** Like {@link #load(Path)}, choosing which Python tokenizer a {@code tokenizer.json} load reproduces. */
+    /**
+     * Like {@link #load(Path)}, choosing which Python tokenizer a {@code tokenizer.json} load reproduces.
+     *
+     * @param path a checkpoint directory, or a {@code tokenizer.json} or {@code spiece.model} file; must exist
+     * @param compatibility which Python tokenizer to match; ignored for {@code spiece.model}
+     * @return the loaded tokenizer
+     */
     public static T5Tokenizer load(Path path, Compatibility compatibility) {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(compatibility, "compatibility");
@@ -112,18 +121,34 @@ public final class T5Tokenizer implements Tokenizer {
                 : SentencePieceLoader.load(data, path.toString(), TokenizerConfig.DEFAULTS);
     }
 
-    /** Loads a Hugging Face {@code tokenizer.json} as {@code tokenizers.Tokenizer.from_file} would. */
+    /**
+     * Loads a Hugging Face {@code tokenizer.json} as {@code tokenizers.Tokenizer.from_file} would.
+     *
+     * @param file the {@code tokenizer.json} file; must exist
+     * @return the loaded tokenizer
+     */
     public static T5Tokenizer fromTokenizerJson(Path file) {
         return TokenizerJsonLoader.load(TokenizerFiles.read(file), file.toString(), TokenizerConfig.DEFAULTS,
                 Compatibility.TOKENIZERS);
     }
 
-    /** Loads a SentencePiece model with T5's 100 sentinels. */
+    /**
+     * Loads a SentencePiece model with T5's 100 sentinels.
+     *
+     * @param file the SentencePiece {@code spiece.model} file; must exist
+     * @return the loaded tokenizer
+     */
     public static T5Tokenizer fromSentencePieceModel(Path file) {
         return fromSentencePieceModel(file, TokenizerConfig.DEFAULTS.extraIds());
     }
 
-    /** Loads a SentencePiece model with {@code extraIds} sentinels {@code <extra_id_N>}. */
+    /**
+     * Loads a SentencePiece model with {@code extraIds} sentinels {@code <extra_id_N>}.
+     *
+     * @param file the SentencePiece {@code spiece.model} file; must exist
+     * @param extraIds the number of sentinel tokens to append to the vocabulary; at least 0
+     * @return the loaded tokenizer
+     */
     public static T5Tokenizer fromSentencePieceModel(Path file, int extraIds) {
         if (extraIds < 0) {
             throw new Lora4jException("tokenizer.load", "extraIds must be >= 0, got " + extraIds);
@@ -132,18 +157,31 @@ public final class T5Tokenizer implements Tokenizer {
                 new TokenizerConfig(TokenizerConfig.DEFAULTS.cleanUpTokenizationSpaces(), extraIds));
     }
 
-    /** A copy whose {@link #decode(int[], boolean)} cleans up tokenization spaces as given. */
+    /**
+     * A copy whose {@link #decode(int[], boolean)} cleans up tokenization spaces as given.
+     *
+     * @param cleanUp whether two-argument decode removes spaces before punctuation and contractions
+     * @return a new tokenizer sharing this one's vocabulary
+     */
     public T5Tokenizer withCleanUpTokenizationSpaces(boolean cleanUp) {
         return new T5Tokenizer(source, encoder, decoder, tokenById, idByToken, prefixIds, suffixIds, padId, eosId,
                 unkId, cleanUp);
     }
 
-    /** Where this tokenizer came from and which reference it follows. */
+    /**
+     * Where this tokenizer came from and which reference it follows.
+     *
+     * @return a description of the loaded file and the reference it matches
+     */
     public String source() {
         return source;
     }
 
-    /** Whether {@link #decode(int[], boolean)} applies transformers' space clean-up. */
+    /**
+     * Whether {@link #decode(int[], boolean)} applies transformers' space clean-up.
+     *
+     * @return true when two-argument decode cleans up tokenization spaces
+     */
     public boolean cleansUpTokenizationSpaces() {
         return cleanUpTokenizationSpaces;
     }
@@ -233,7 +271,13 @@ public final class T5Tokenizer implements Tokenizer {
         return id < 0 || id >= tokenById.length ? Optional.empty() : Optional.ofNullable(tokenById[id]);
     }
 
-    /** The id of {@code <extra_id_n>}, the sentinel T5 uses for the n-th masked span. */
+    /**
+     * The id of {@code <extra_id_n>}, the sentinel T5 uses for the n-th masked span.
+     *
+     * @param n the sentinel's index, from 0
+     * @return the sentinel's token id
+     * @throws dev.lora4j.Lora4jException when the vocabulary has no such sentinel
+     */
     public int sentinelId(int n) {
         return tokenToId("<extra_id_" + n + ">").orElseThrow(
                 () -> new Lora4jException("tokenizer.sentinel", "this tokenizer has no <extra_id_" + n + ">"));
