@@ -763,6 +763,9 @@ def main():
     p.add_argument("--shapes", help="training shapes to run, e.g. small,base (default: small,base,large; quick: small); "
                                     "for --only methods: small (default), base, large")
     p.add_argument("--methods", help="with --only methods: comma-separated subset of " + ",".join(METHODS) + " (default: all)")
+    p.add_argument("--method-batch", type=int, help="with --only methods: this batch size at every shape instead of the "
+                                                    "table's (e.g. 1 for the memory a 4-bit base saves where weights, "
+                                                    "not activations, fill the step)")
     p.add_argument("--docs", dest="docs", action="store_true", default=None,
                    help="update docs/PERFORMANCE.md (the default for a full run; not for --quick, --only or --shapes)")
     p.add_argument("--no-docs", dest="docs", action="store_false", help="do not update docs/PERFORMANCE.md")
@@ -801,6 +804,8 @@ def main():
     if unknown:
         p.error(f"--methods: unknown {', '.join(unknown)}; the methods are {', '.join(METHODS)}")
     only = set((args.only or "training,generation,lora-linear,tokenizer" + ("" if args.quick else ",compile")).split(","))
+    if args.method_batch is not None and ("methods" not in only or args.method_batch < 1):
+        p.error("--method-batch takes a batch size of at least 1, with --only methods")
     if args.methods and "methods" not in only:
         p.error("--methods chooses the methods of --only methods")
     started = time.monotonic()
@@ -832,8 +837,9 @@ def main():
             if shape not in method_steps:
                 p.error(f"the methods workload runs the shapes {', '.join(method_steps)}, not {shape}")
         for shape in method_shapes:
+            batch, warmup, steps = method_steps[shape]
             for i, method in enumerate(methods):
-                suite.method_step(method, shape, *method_steps[shape], java_first=i % 2 == 0)
+                suite.method_step(method, shape, args.method_batch or batch, warmup, steps, java_first=i % 2 == 0)
 
     now = datetime.datetime.now(datetime.timezone.utc)
     json_name = f"bench-report-{now:%Y-%m-%d}{'-quick' if args.quick else ''}{'-partial' if partial else ''}.json"

@@ -23,6 +23,8 @@ final class RunRecord {
     RunRecord(String benchmark) {
         root.put("benchmark", benchmark);
         root.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+        // The CPU and its performance features: records from different CPUs are different machines (issue 20).
+        root.put("cpu", dev.lora4j.tensor.CpuInfo.current().describe());
     }
 
     ObjectNode root() {

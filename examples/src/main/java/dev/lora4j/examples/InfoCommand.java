@@ -7,6 +7,7 @@ import dev.lora4j.peft.PeftMethod;
 import dev.lora4j.peft.PeftMethods;
 import dev.lora4j.t5.T5Config;
 import dev.lora4j.t5.T5ForConditionalGeneration;
+import dev.lora4j.tensor.CpuInfo;
 import dev.lora4j.tensor.Cuda;
 import dev.lora4j.tensor.Device;
 import dev.lora4j.tensor.DType;
@@ -40,6 +41,11 @@ final class InfoCommand implements Callable<Integer> {
         System.out.println("native library: " + NativeLibrary.ensureLoaded());
         System.out.println("libtorch:       " + NativeLibrary.torchVersion());
         System.out.println("CPU threads:    " + NativeLibrary.numThreads());
+        CpuInfo cpu = CpuInfo.current();
+        System.out.println("CPU:            " + cpu.describe());
+        System.out.println("CPU bfloat16:   " + (cpu.flags().isEmpty() ? "unknown"
+                : cpu.hasBfloat16DotProducts() ? "yes (--dtype bfloat16 runs on bfloat16 dot products)"
+                : "no (--dtype bfloat16 saves memory but runs slower than float32 here)"));
         System.out.println("CUDA devices:   " + Cuda.deviceCount());
         System.out.println("java:           " + Runtime.version());
         if (methods) {

@@ -3,6 +3,7 @@ package dev.lora4j.examples;
 import dev.lora4j.io.FiniteCheck;
 import dev.lora4j.t5.T5Config;
 import dev.lora4j.t5.T5ForConditionalGeneration;
+import dev.lora4j.tensor.CpuInfo;
 import dev.lora4j.tensor.DType;
 import dev.lora4j.tensor.Device;
 import dev.lora4j.Lora4jException;
@@ -109,6 +110,8 @@ final class ModelOptions {
                     + (weightsThere ? "; " + weightsDir + " holds the weights: pass -m " + weightsDir + " to load them"
                     : ": pass --random-init if that is what you want, or -m with a checkpoint directory"));
         }
+        bfloat16Warning(CpuInfo.current(), device, dtype, quantOptions.quantize == null ? null : quantOptions.computeDType)
+                .ifPresent(err::println);
         if (randomInit) {
             err.println("warning: --random-init: the model is randomly initialised (seed " + initSeed + ") with the shape of "
                     + configFile() + ", not loaded; its summaries are noise until trained");
@@ -132,6 +135,26 @@ final class ModelOptions {
             weightsChecked = true;
         }
         return T5ForConditionalGeneration.load(model, device(), dtype(), quantOptions.config());
+    }
+
+    /**
+     * The warning for bfloat16 compute on a CPU without bfloat16 dot products (AVX512-BF16, AMX-BF16), where
+     * libtorch converts every element to float32 and back and the step runs slower than in float32; empty
+     * when the options ask for no bfloat16 on the CPU or the CPU has them.
+     */
+    static java.util.Optional<String> bfloat16Warning(CpuInfo cpu, String device, String dtype, String computeDType) {
+        boolean cpuDevice = device == null || device.toLowerCase(java.util.Locale.ROOT).startsWith("cpu");
+        String flag = isBfloat16(dtype) ? "--dtype " + dtype : isBfloat16(computeDType) ? "--compute-dtype " + computeDType : null;
+        if (!cpuDevice || flag == null || cpu.hasBfloat16DotProducts() || cpu.flags().isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of("warning: " + flag + " on this CPU (" + cpu.describe() + "): it has no bfloat16 dot products "
+                + "(avx512_bf16 or amx_bf16), so libtorch converts each element to float32 and back and bfloat16 usually runs "
+                + "slower than float32 here; keep bfloat16 for the memory it saves, or drop " + flag.split(" ")[0]);
+    }
+
+    private static boolean isBfloat16(String dtype) {
+        return dtype != null && (dtype.equalsIgnoreCase("bfloat16") || dtype.equalsIgnoreCase("bf16"));
     }
 
     private Path configFile() {
