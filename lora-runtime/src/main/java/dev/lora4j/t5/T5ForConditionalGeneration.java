@@ -161,6 +161,10 @@ public final class T5ForConditionalGeneration extends Module {
             try {
                 T5ForConditionalGeneration model = new T5ForConditionalGeneration(config, weights, device, dtype);
                 weights.finish();
+                if (weights.quantizes()) {
+                    // Each layer's dense weight was freed once quantized; give that memory back to the OS.
+                    dev.lora4j.internal.NativeHeap.trim();
+                }
                 return model;
             } catch (RuntimeException e) {
                 weights.closeCreated();

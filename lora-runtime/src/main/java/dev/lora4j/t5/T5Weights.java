@@ -104,7 +104,12 @@ abstract class T5Weights {
         return quantized;
     }
 
-    /** Frees everything produced so far (a build that failed half way). */
+    /** Whether linear layers are quantized to 4 bits as they are produced. */
+    boolean quantizes() {
+        return quant != null;
+    }
+
+        /** Frees everything produced so far (a build that failed half way). */
     void closeCreated() {
         for (Tensor t : created) {
             t.close(); // idempotent: a dense weight already freed after quantizing is skipped
