@@ -15,8 +15,7 @@ import java.util.Map;
  * checkpoint loaded as float32 gives the bytes transformers gives) and replaced by a {@link Linear4bit};
  * the kept modules (T5: {@code wo}, {@code lm_head}), the embeddings and the norms stay as they are.
  * Each dense weight is freed as soon as its 4-bit form exists, and the freed memory is handed back to the
- * operating system at the end (glibc's {@code malloc_trim}), so the process's resident set shrinks to the
- * 4-bit model's.
+ * operating system at the end (glibc's {@code malloc_trim}) instead of staying in the process's heap.
  */
 public final class T5Quantization {
     private T5Quantization() {}
