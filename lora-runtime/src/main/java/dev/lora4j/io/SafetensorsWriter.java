@@ -70,15 +70,16 @@ public final class SafetensorsWriter {
             throw error("\"" + name + "\" is reserved for metadata and cannot name a tensor");
         }
         byte[] nameUtf8 = strictUtf8(name, "tensor name");
-        if (!names.add(name)) {
+        if (names.contains(name)) {
             throw error("tensor \"" + name + "\" added twice");
         }
+        // Every check before the name is taken: a rejected tensor leaves nothing behind, so a corrected retry works.
         long expected = byteLength(name, dtype, shape);
         if (data.byteSize() != expected) {
-            names.remove(name);
             throw error("tensor \"" + name + "\": shape " + Arrays.toString(shape) + " of " + dtype.safetensorsName()
                     + " needs " + expected + " bytes but the data has " + data.byteSize());
         }
+        names.add(name);
         entries.add(new HeaderEncoder.Entry(name, nameUtf8, dtype, shape.clone(), data));
         return this;
     }

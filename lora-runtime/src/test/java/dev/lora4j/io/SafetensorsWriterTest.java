@@ -163,8 +163,10 @@ class SafetensorsWriterTest {
                 .getMessage().contains("unpaired surrogate"));
         assertTrue(assertThrows(Lora4jException.class, () -> w.metadata(Map.of("k", "\uDC00")))
                 .getMessage().contains("unpaired surrogate"));
-        // A refused add leaves the name free.
+        // A refused add leaves the name free, whichever check refused it (size, negative or overflowing shape).
         w.add("b", DType.FLOAT32, new long[] {2}, new byte[8]);
+        w.add("c", DType.FLOAT32, new long[] {1}, new byte[4]);
+        w.add("d", DType.FLOAT64, new long[] {1}, new byte[8]);
     }
 
     @Test
