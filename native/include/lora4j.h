@@ -26,7 +26,7 @@ extern "C" {
 #endif
 
 /* Bumped on every change to this file that is not purely additive-compatible. */
-#define L4J_ABI_VERSION 1
+#define L4J_ABI_VERSION 2
 
 /* Element types (match dev.lora4j.tensor.DType codes). */
 #define L4J_DTYPE_FLOAT32 0
@@ -72,6 +72,9 @@ int64_t l4j_live_generators(void);
 int64_t l4j_live_optimizers(void);
 int l4j_set_num_threads(int32_t n);
 int l4j_get_num_threads(int32_t *out);
+/* 1 when float32 products with a frozen CPU weight run through oneDNN, 0 through ATen (MKL): chosen by
+ * LORA4J_CPU_GEMM (auto, the default, measures both once; onednn; aten). Measures on the first call. */
+int l4j_cpu_gemm_onednn(int32_t *out);
 /* Seeds libtorch's default generators (CPU and every CUDA device). */
 int l4j_manual_seed(uint64_t seed);
 

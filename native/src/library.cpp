@@ -2,6 +2,7 @@
 #include <ATen/Parallel.h>
 #include <torch/version.h>
 
+#include "cpu/cpu_gemm.h"
 #include "shim.h"
 
 namespace l4j {
@@ -105,6 +106,10 @@ int l4j_set_num_threads(int32_t n) {
 
 int l4j_get_num_threads(int32_t *out) {
   return guarded("get_num_threads", [&] { *require_out(out, "out") = at::get_num_threads(); });
+}
+
+int l4j_cpu_gemm_onednn(int32_t *out) {
+  return guarded("cpu_gemm_onednn", [&] { *require_out(out, "out") = l4j::cpu_gemm_uses_onednn(); });
 }
 
 int l4j_manual_seed(uint64_t seed) {

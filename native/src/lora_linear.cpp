@@ -5,6 +5,7 @@
 
 #include <torch/autograd.h>
 
+#include "cpu/cpu_gemm.h"
 #include "cpu/lora_dropout_cpu.h"
 #include "shim.h"
 #ifdef L4J_WITH_CUDA_KERNELS
@@ -93,7 +94,7 @@ class LoraLinearFunction : public torch::autograd::Function<LoraLinearFunction> 
                             at::TensorList ab, Settings settings) {
     std::optional<at::Tensor> bias = bias_list.empty() ? std::nullopt : std::optional<at::Tensor>(bias_list[0]);
     at::Tensor x2 = x.reshape({-1, x.size(-1)}).contiguous();  // (N, in)
-    at::Tensor y = at::linear(x2, w, bias);  // (N, out)
+    at::Tensor y = cpu_linear(x2, w, bias);  // (N, out); on the CPU through the faster GEMM library (cpu/cpu_gemm.h)
     std::vector<at::Tensor> saved{x2, w};
     const size_t count = settings.scales.size();
     // h_j = D_j(x)·A_jᵀ (N, r_j). The adapter runs in its own dtype (fp32 adapters over a bf16 base, as
@@ -166,7 +167,7 @@ class LoraLinearFunction : public torch::autograd::Function<LoraLinearFunction> 
 
     at::Tensor dy = grad_outputs[0].reshape({-1, w.size(0)});  // (N, out)
     bool need_dx = ctx->needs_input_grad(0);
-    at::Tensor dx = need_dx ? at::matmul(dy, w) : at::Tensor();  // (N, in)
+    at::Tensor dx = need_dx ? cpu_matmul_weight(dy, w) : at::Tensor();  // (N, in)
     at::Tensor dw = ctx->needs_input_grad(1) ? at::matmul(dy.t(), x2) : at::Tensor();  // (out, in)
     at::Tensor dbias = ctx->saved_data["has_bias"].toBool() && ctx->needs_input_grad(2) ? dy.sum(0) : at::Tensor();
 

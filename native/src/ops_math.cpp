@@ -1,4 +1,5 @@
 // Matrix products and elementwise arithmetic.
+#include "cpu/cpu_gemm.h"
 #include "shim.h"
 
 using namespace l4j;
@@ -13,7 +14,7 @@ int l4j_tensor_matmul(l4j_tensor a, l4j_tensor b, l4j_tensor *out) {
 int l4j_tensor_linear(l4j_tensor x, l4j_tensor w, l4j_tensor bias, l4j_tensor *out) {
   return guarded("linear", [&] {
     require_out(out, "out");
-    emit(at::linear(get(x, "x"), get(w, "w"), get_optional(bias)), out);
+    emit(frozen_linear(get(x, "x"), get(w, "w"), get_optional(bias)), out);  // frozen CPU weights: cpu/cpu_gemm.h
   });
 }
 

@@ -25,6 +25,7 @@ final class RunRecord {
         root.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
         // The CPU and its performance features: records from different CPUs are different machines (issue 20).
         root.put("cpu", dev.lora4j.tensor.CpuInfo.current().describe());
+        root.put("cpu_gemm", dev.lora4j.tensor.NativeLibrary.cpuGemmLibrary());
     }
 
     ObjectNode root() {

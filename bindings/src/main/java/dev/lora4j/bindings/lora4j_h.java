@@ -44,11 +44,11 @@ public final class lora4j_h {
 
     /**
      * {@snippet lang=c :
-     * #define L4J_ABI_VERSION 1
+     * #define L4J_ABI_VERSION 2
      * }
      */
     public static int L4J_ABI_VERSION() {
-        return 1;
+        return 2;
     }
 
     /**
@@ -729,6 +729,62 @@ public final class lora4j_h {
      */
     public static int l4j_get_num_threads(MemorySegment out) {
         var mh$ = l4j_get_num_threads.HANDLE;
+        try {
+            return (int) mh$.invokeExact(out);
+        } catch (Error | RuntimeException ex$) {
+            throw ex$;
+        } catch (Throwable ex$) {
+            throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static final class l4j_cpu_gemm_onednn {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lora4j_h.C_INT,
+            lora4j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("l4j_cpu_gemm_onednn");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int l4j_cpu_gemm_onednn(int32_t *out)
+     * }
+     */
+    public static FunctionDescriptor l4j_cpu_gemm_onednn$descriptor() {
+        return l4j_cpu_gemm_onednn.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int l4j_cpu_gemm_onednn(int32_t *out)
+     * }
+     */
+    public static MethodHandle l4j_cpu_gemm_onednn$handle() {
+        return l4j_cpu_gemm_onednn.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int l4j_cpu_gemm_onednn(int32_t *out)
+     * }
+     */
+    public static MemorySegment l4j_cpu_gemm_onednn$address() {
+        return l4j_cpu_gemm_onednn.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int l4j_cpu_gemm_onednn(int32_t *out)
+     * }
+     */
+    public static int l4j_cpu_gemm_onednn(MemorySegment out) {
+        var mh$ = l4j_cpu_gemm_onednn.HANDLE;
         try {
             return (int) mh$.invokeExact(out);
         } catch (Error | RuntimeException ex$) {

@@ -165,7 +165,25 @@ public final class NativeLibrary {
         Native.check(lora4j_h.l4j_set_num_threads(threads));
     }
 
-    /**
+        /**
+     * Which library runs float32 products with a frozen weight on the CPU (the base layers of every
+     * parameter-efficient method): {@code "onednn"} or {@code "aten"} (MKL in the pinned libtorch). The
+     * environment variable {@code LORA4J_CPU_GEMM} chooses: {@code auto} (the default) times both on a
+     * T5-sized product the first time one is needed and keeps oneDNN only if it is at least 5% faster on
+     * this CPU; {@code onednn} or {@code aten} forces one. Asking measures if nothing has yet.
+     *
+     * @return {@code "onednn"} or {@code "aten"}
+     */
+    public static String cpuGemmLibrary() {
+        ensureLoaded();
+        try (var frame = Native.frame()) {
+            var out = frame.intOut();
+            Native.check(lora4j_h.l4j_cpu_gemm_onednn(out));
+            return Native.readInt(out) == 1 ? "onednn" : "aten";
+        }
+    }
+
+/**
      * How many threads libtorch uses for intra-op parallelism.
      *
      * @return the current thread count
