@@ -34,6 +34,9 @@ log "testing the bindings generator"
 log "running Java tests (Maven wrapper; first run downloads Maven 3.9.16 and dependencies)"
 ./mvnw -B -ntp ${CI:+--no-transfer-progress} install -Dlora4j.python="$VENV/bin/python" \
   -Dlora4j.adapterhub.python="$(adapterhub_venv_dir)/bin/python" "$@"
+log "the oneDNN GEMM path (LORA4J_CPU_GEMM=onednn): linear, LoRA op and PEFT parity through it"
+LORA4J_CPU_GEMM=onednn ./mvnw -B -ntp -q ${CI:+--no-transfer-progress} -pl lora-runtime surefire:test \
+  -Dtest='CpuGemmTest,LoraOpsTest,LoraPeftParityTest,T5ParityTest' -Dlora4j.python="$VENV/bin/python"
 log "consumer test: lora4j as a Maven dependency, without this checkout (scripts/consumer-test.sh)"
 repo="$HOME/.m2/repository"
 for arg in "$@"; do case "$arg" in -Dmaven.repo.local=*) repo=${arg#-Dmaven.repo.local=} ;; esac; done

@@ -73,7 +73,7 @@ int64_t l4j_live_optimizers(void);
 int l4j_set_num_threads(int32_t n);
 int l4j_get_num_threads(int32_t *out);
 /* 1 when float32 products with a frozen CPU weight run through oneDNN, 0 through ATen (MKL): chosen by
- * LORA4J_CPU_GEMM (auto, the default, measures both once; onednn; aten). Measures on the first call. */
+ * the environment variable LORA4J_CPU_GEMM (aten, the default; onednn), read once per process. */
 int l4j_cpu_gemm_onednn(int32_t *out);
 /* Seeds libtorch's default generators (CPU and every CUDA device). */
 int l4j_manual_seed(uint64_t seed);

@@ -7,8 +7,6 @@
 #include <ATen/core/stack.h>
 #include <torch/autograd.h>
 
-#include <algorithm>
-#include <chrono>
 #include <cstdlib>
 #include <string>
 
@@ -37,48 +35,10 @@ at::Tensor onednn_linear(const at::Tensor &x2, const at::Tensor &w, const std::o
   return stack.back().toTensor();
 }
 
-double best_seconds(const std::function<void()> &f, int reps) {
-  double best = 1e30;
-  for (int i = 0; i < reps; i++) {
-    auto start = std::chrono::steady_clock::now();
-    f();
-    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  }
-  return best;
-}
-
-// Both libraries on one T5-sized product (512 tokens, 1024 x 1024: FLAN-T5-large's attention projection),
-// forward and input-gradient shapes; oneDNN only if it is at least 5% faster, so noise keeps ATen.
-bool measure_onednn_faster() {
-  at::NoGradGuard no_grad;
-  at::Tensor x = at::randn({512, 1024});
-  at::Tensor w = at::randn({1024, 1024});
-  auto aten = [&] {
-    at::linear(x, w);
-    at::matmul(x, w);
-  };
-  auto dnn = [&] {
-    onednn_linear(x, w, std::nullopt);
-    onednn_linear(x, w.t(), std::nullopt);
-  };
-  aten();
-  dnn();
-  double t_aten = best_seconds(aten, 3);
-  double t_dnn = best_seconds(dnn, 3);
-  return t_dnn < 0.95 * t_aten;
-}
-
 bool use_onednn() {
   static const bool choice = [] {
     const char *env = std::getenv("LORA4J_CPU_GEMM");
-    std::string mode = env == nullptr || *env == '\0' ? "auto" : env;
-    if (mode == "aten" || onednn_op() == nullptr) return false;
-    if (mode == "onednn") return true;
-    try {
-      return measure_onednn_faster();
-    } catch (const std::exception &) {
-      return false;  // oneDNN refused the product: keep ATen
-    }
+    return env != nullptr && std::string(env) == "onednn" && onednn_op() != nullptr;
   }();
   return choice;
 }

@@ -1,9 +1,10 @@
-// Float32 products with a weight on the CPU through the GEMM library that is fastest on this CPU: ATen's
-// (MKL in the pinned wheel) or oneDNN's, which ships inside libtorch_cpu too. On an AMD Zen 4, oneDNN's
-// AVX-512 sgemm runs T5's projections 10-30% faster than MKL's (docs/PERFORMANCE.md, issue 20); other CPUs
-// may rank them the other way, so the choice is measured once per process, never guessed from the vendor.
-//   LORA4J_CPU_GEMM=auto (default): time both on a T5-sized product at first use, keep the faster
-//   LORA4J_CPU_GEMM=onednn / aten: force one (aten: every product exactly as before this file)
+// Float32 products with a weight on the CPU through ATen (MKL in the pinned wheel), or, opted into, through
+// oneDNN, which ships inside libtorch_cpu too. Alone, oneDNN's AVX-512 sgemm runs T5's projections 10-30%
+// faster than MKL's on an AMD Zen 4; inside the training step it was not faster (forward slower, backward
+// faster; docs/PERFORMANCE.md "CPU GEMM library", issue 20), so ATen stays the default until that is
+// understood. The environment variable chooses, once per process:
+//   LORA4J_CPU_GEMM=aten (default): every product exactly as before this file
+//   LORA4J_CPU_GEMM=onednn: frozen-weight products (forward and input gradient) through oneDNN
 #pragma once
 
 #include <ATen/ATen.h>
@@ -23,7 +24,7 @@ at::Tensor cpu_matmul_weight(const at::Tensor &dy, const at::Tensor &w);
 // through the chosen library. Same graph semantics as at::linear for frozen weights.
 at::Tensor frozen_linear(const at::Tensor &x, const at::Tensor &w, const std::optional<at::Tensor> &bias);
 
-// 1 when products run through oneDNN, 0 through ATen; measures on the first call when LORA4J_CPU_GEMM=auto.
+// 1 when products run through oneDNN (LORA4J_CPU_GEMM=onednn and libtorch has it), 0 through ATen.
 int cpu_gemm_uses_onednn();
 
 }  // namespace l4j

@@ -167,10 +167,9 @@ public final class NativeLibrary {
 
         /**
      * Which library runs float32 products with a frozen weight on the CPU (the base layers of every
-     * parameter-efficient method): {@code "onednn"} or {@code "aten"} (MKL in the pinned libtorch). The
-     * environment variable {@code LORA4J_CPU_GEMM} chooses: {@code auto} (the default) times both on a
-     * T5-sized product the first time one is needed and keeps oneDNN only if it is at least 5% faster on
-     * this CPU; {@code onednn} or {@code aten} forces one. Asking measures if nothing has yet.
+     * parameter-efficient method): {@code "aten"} (MKL in the pinned libtorch), or {@code "onednn"} when the
+     * environment variable {@code LORA4J_CPU_GEMM=onednn} asks for it (an experiment of issue 20: faster
+     * alone on AVX-512 CPUs, not yet faster inside the training step; docs/PERFORMANCE.md).
      *
      * @return {@code "onednn"} or {@code "aten"}
      */
