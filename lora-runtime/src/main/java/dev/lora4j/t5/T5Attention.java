@@ -83,14 +83,27 @@ final class T5Attention extends Module {
      * grouped native call) do.
      */
     Tensor[] queriesKeysValues(Tensor x) {
+        return queriesKeysValues(x, null);
+    }
+
+    /**
+     * As {@link #queriesKeysValues(Tensor)} for an input packed by {@code rows} (1, N, d_model): the
+     * projections run on the N kept rows, and their results are laid out padded again for the attention.
+     */
+    Tensor[] queriesKeysValues(Tensor x, PackedRows rows) {
         List<Tensor> qkv = SharedInputLinears.forward(List.of(q.get(), k.get(), v.get()), x);
-        return new Tensor[] {splitHeads(qkv.get(0)), splitHeads(qkv.get(1)), splitHeads(qkv.get(2))};
+        return new Tensor[] {heads(rows, qkv.get(0)), heads(rows, qkv.get(1)), heads(rows, qkv.get(2))};
     }
 
     /** Cross-attention's keys and values of the encoder output (B, S, d_model), each (B, H, S, d_kv). */
     Tensor[] keysValues(Tensor x) {
+        return keysValues(x, null);
+    }
+
+    /** As {@link #keysValues(Tensor)} for an encoder output packed by {@code rows} (1, N, d_model). */
+    Tensor[] keysValues(Tensor x, PackedRows rows) {
         List<Tensor> kv = SharedInputLinears.forward(List.of(k.get(), v.get()), x);
-        return new Tensor[] {splitHeads(kv.get(0)), splitHeads(kv.get(1))};
+        return new Tensor[] {heads(rows, kv.get(0)), heads(rows, kv.get(1))};
     }
 
     /** x (B, T, d_model) → keys (B, H, T, d_kv). */
@@ -115,11 +128,25 @@ final class T5Attention extends Module {
      * @return (B, Tq, d_model)
      */
     Tensor attend(Tensor x, Tensor keys, Tensor values, Tensor scoreBias, Dropout dropout) {
-        return attendWith(splitHeads(q.get().forward(x)), keys, values, scoreBias, dropout);
+        return attend(x, null, keys, values, scoreBias, dropout);
+    }
+
+    /** As {@link #attend(Tensor, Tensor, Tensor, Tensor, Dropout)} for queries packed by {@code rows}: x and the result (1, N, d_model). */
+    Tensor attend(Tensor x, PackedRows rows, Tensor keys, Tensor values, Tensor scoreBias, Dropout dropout) {
+        return attendWith(heads(rows, q.get().forward(x)), rows, keys, values, scoreBias, dropout);
     }
 
     /** As {@link #attend}, with the queries (B, H, Tq, d_kv) already projected. */
     Tensor attendWith(Tensor queries, Tensor keys, Tensor values, Tensor scoreBias, Dropout dropout) {
+        return attendWith(queries, null, keys, values, scoreBias, dropout);
+    }
+
+    /**
+     * As {@link #attendWith(Tensor, Tensor, Tensor, Tensor, Dropout)}; with {@code rows} the padded
+     * context is packed before the output projection, which then runs on the kept rows only, and the
+     * result is (1, N, d_model).
+     */
+    Tensor attendWith(Tensor queries, PackedRows rows, Tensor keys, Tensor values, Tensor scoreBias, Dropout dropout) {
         long batch = queries.size(0);
         long queryLength = queries.size(2);
         Tensor context; // (B, H, Tq, d_kv)
@@ -133,7 +160,12 @@ final class T5Attention extends Module {
             context = Functional.scaledDotProductAttention(queries, keys, values, scoreBias, 0.0, false, 1.0);
         }
         Tensor merged = context.transpose(1, 2).reshape(batch, queryLength, (long) numHeads * dKv); // (B, Tq, H*d_kv)
-        return o.get().forward(merged); // (B, Tq, d_model)
+        return o.get().forward(PackedRows.pack(rows, merged)); // (B, Tq, d_model), or (1, N, d_model) packed
+    }
+
+    /** A projection (B, T, H*d_kv), or (1, N, H*d_kv) packed by rows → (B, H, T, d_kv). */
+    private Tensor heads(PackedRows rows, Tensor projected) {
+        return splitHeads(PackedRows.unpack(rows, projected));
     }
 
     /** (B, T, H*d_kv) → (B, H, T, d_kv). */

@@ -76,23 +76,26 @@ final class T5Block extends Module {
      * @param encoderHidden (B, S, d_model), decoder only (else null)
      * @param crossPrefix   extra cross-attention keys/values (B, H, P', d_kv), or null
      * @param crossBias     (B, 1, 1, P'+S) encoder padding as an additive bias, decoder only
+     * @param rows          how hidden is packed ((1, N, d_model) then, as the result), or null for padded
+     * @param encoderRows   how encoderHidden is packed, or null for padded
      * @return (B, T, d_model)
      */
     Tensor forward(Tensor hidden, T5Hooks.Prefix selfPrefix, Tensor selfBias, Tensor encoderHidden,
-                   T5Hooks.Prefix crossPrefix, Tensor crossBias, Dropout dropout, T5Hooks hooks) {
+                   T5Hooks.Prefix crossPrefix, Tensor crossBias, Dropout dropout, T5Hooks hooks,
+                   PackedRows rows, PackedRows encoderRows) {
         T5Attention self = selfAttention.attention();
         hidden = selfAttention.forward(hidden, normed -> {
-            Tensor[] qkv = self.queriesKeysValues(normed); // 3 × (B, H, T, d_kv)
+            Tensor[] qkv = self.queriesKeysValues(normed, rows); // 3 × (B, H, T, d_kv)
             Tensor keys = withPrefix(selfPrefix == null ? null : selfPrefix.keys(), qkv[1]);
             Tensor values = withPrefix(selfPrefix == null ? null : selfPrefix.values(), qkv[2]);
-            return self.attendWith(qkv[0], keys, values, selfBias, dropout);
+            return self.attendWith(qkv[0], rows, keys, values, selfBias, dropout);
         }, dropout, hooks);
         if (crossAttention != null) {
             T5Attention cross = crossAttention.attention();
-            Tensor[] kv = cross.keysValues(encoderHidden); // 2 × (B, H, S, d_kv)
+            Tensor[] kv = cross.keysValues(encoderHidden, encoderRows); // 2 × (B, H, S, d_kv)
             Tensor keys = withPrefix(crossPrefix == null ? null : crossPrefix.keys(), kv[0]);
             Tensor values = withPrefix(crossPrefix == null ? null : crossPrefix.values(), kv[1]);
-            hidden = crossAttention.forward(hidden, normed -> cross.attend(normed, keys, values, crossBias, dropout),
+            hidden = crossAttention.forward(hidden, normed -> cross.attend(normed, rows, keys, values, crossBias, dropout),
                     dropout, hooks);
         }
         return feedForward(hidden, dropout, hooks);

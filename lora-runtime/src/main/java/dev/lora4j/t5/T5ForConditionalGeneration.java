@@ -49,6 +49,13 @@ public final class T5ForConditionalGeneration extends Module {
     /** The head's module path; the only linear layer outside the stacks. */
     public static final String LM_HEAD = "lm_head";
 
+    /**
+     * Whether new models run the training forward padding-free ({@link #setPaddingFree}): true unless
+     * the system property {@code lora4j.paddingFree} is {@code false} (for measuring one against the other).
+     */
+    private static final boolean PADDING_FREE_DEFAULT =
+            !"false".equalsIgnoreCase(System.getProperty("lora4j.paddingFree", "true"));
+
     private final T5Config config;
     private final Device device;
     private final DType dtype;
@@ -58,6 +65,7 @@ public final class T5ForConditionalGeneration extends Module {
     private final Slot<LinearLayer> lmHead; // null: tied to shared.weight
     private final T5Hooks hooks = new T5Hooks();
     private boolean training;
+    private boolean paddingFree = PADDING_FREE_DEFAULT;
     private Generator dropoutGenerator;
     private RandomKey randomKey;
     private Generator ownedGenerator; // made for keyed dropout, freed by eval() and close()
@@ -375,6 +383,30 @@ public final class T5ForConditionalGeneration extends Module {
         return training;
     }
 
+    /**
+     * Chooses how {@link #forward} runs in training mode with labels. Padding-free (the default) computes
+     * every position-wise part of the model (projections, feed-forward networks, norms, dropout, the head)
+     * only for the encoder's kept positions and the decoder's positions up to each row's last label, and
+     * only attention's core on the padded layout; the loss and the gradients are those of the padded pass
+     * (to float rounding), with less work by the batch's padding fraction. The returned logits and
+     * encoder output then hold zeros at the positions that were not computed. Evaluation mode, and a
+     * forward without labels, always run padded.
+     *
+     * @param paddingFree true to skip padding in the training forward, false to compute every position
+     */
+    public void setPaddingFree(boolean paddingFree) {
+        this.paddingFree = paddingFree;
+    }
+
+    /**
+     * Whether the training forward skips padding ({@link #setPaddingFree}).
+     *
+     * @return true when it does
+     */
+    public boolean isPaddingFree() {
+        return paddingFree;
+    }
+
     private Dropout dropout() {
         return training ? new Dropout(config.dropoutRate(), true, dropoutGenerator, randomKey) : Dropout.NONE;
     }
@@ -412,6 +444,9 @@ public final class T5ForConditionalGeneration extends Module {
         }
         try (Scope scope = Scope.open()) {
             Dropout dropout = dropout();
+            if (training && labels != null && paddingFree) {
+                return paddingFreeForward(scope, inputIds, attentionMask, decoderInputIds, onDevice(labels), dropout);
+            }
             T5Hooks.EncoderInput encoded = runEncoder(inputIds, attentionMask, dropout); // (B, S', d_model), (B, S')
             Tensor decoderIds = decoderInputIds != null ? onDevice(decoderInputIds) : shiftRightOnDevice(labels);
             Tensor logits = runDecoder(decoderIds, null, encoded.embeddings(), encoded.keep(), dropout);
@@ -419,6 +454,31 @@ public final class T5ForConditionalGeneration extends Module {
             return new T5Output(scope.keep(logits), loss == null ? null : scope.keep(loss),
                     scope.keep(encoded.embeddings()));
         }
+    }
+
+    /**
+     * The training forward without the padding (see {@link PackedRows}): the encoder computes only its
+     * kept positions, the decoder only the positions up to each row's last label, and the head and the
+     * loss only those. The loss and every gradient are the padded pass's; the returned logits and
+     * encoder output are laid out padded again, with zeros at the positions that were not computed
+     * (encoder padding, decoder positions after a row's last label).
+     */
+    private T5Output paddingFreeForward(Scope scope, Tensor inputIds, Tensor attentionMask, Tensor decoderInputIds,
+                                        Tensor labels, Dropout dropout) {
+        Tensor ids = onDevice(inputIds);
+        T5Hooks.EncoderInput input = inputEmbeddings(ids, encoderKeep(ids, attentionMask)); // (B, S', d_model), (B, S')
+        PackedRows encoderRows = PackedRows.kept(input.keep());
+        Tensor encoderHidden = encoder.encode(input.embeddings(), input.keep(), dropout, hooks, encoderRows); // (1, N', d_model)
+        Tensor decoderIds = decoderInputIds != null ? onDevice(decoderInputIds) : shiftRightOnDevice(labels);
+        PackedRows decoderRows = PackedRows.upToLastLabel(labels);
+        Tensor embeddings = shared.get().forward(decoderIds); // (B, T, d_model)
+        Tensor hidden = decoder.decode(embeddings, null, encoderHidden, input.keep(), dropout, hooks, decoderRows,
+                encoderRows); // (1, N, d_model)
+        Tensor logits = PackedRows.unpack(decoderRows, head(hidden)); // (B, T, vocab) from (1, N, vocab)
+        // The loss over the padded layout, not the packed rows: libtorch's mean cross entropy sums in
+        // blocks of rows, ignored rows included, so in bfloat16 only the same layout rounds as transformers.
+        Tensor loss = crossEntropy(logits, labels);
+        return new T5Output(scope.keep(logits), scope.keep(loss), scope.keep(PackedRows.unpack(encoderRows, encoderHidden)));
     }
 
     /**
@@ -486,9 +546,14 @@ public final class T5ForConditionalGeneration extends Module {
 
     /** The one place the input hook fires: embeddings, hook, encoder stack. */
     private T5Hooks.EncoderInput encodeEmbedded(Tensor ids, Tensor keep, Dropout dropout) {
-        T5Hooks.EncoderInput input = hooks.input(new T5Hooks.EncoderInput(shared.get().forward(ids), keep)); // (B, S', d_model)
+        T5Hooks.EncoderInput input = inputEmbeddings(ids, keep); // (B, S', d_model)
         Tensor hidden = encoder.encode(input.embeddings(), input.keep(), dropout, hooks); // (B, S', d_model)
         return new T5Hooks.EncoderInput(hidden, input.keep());
+    }
+
+    /** The encoder's input after the input hooks: embeddings (B, S', d_model) and keep-mask (B, S'). */
+    private T5Hooks.EncoderInput inputEmbeddings(Tensor ids, Tensor keep) {
+        return hooks.input(new T5Hooks.EncoderInput(shared.get().forward(ids), keep));
     }
 
     /** (B, S) bool keep-mask from an attention mask, or all true when there is none. */

@@ -80,10 +80,21 @@ final class T5Stack extends Module {
      * @return (B, S, d_model)
      */
     Tensor encode(Tensor embeddings, Tensor keep, Dropout dropout, T5Hooks hooks) {
+        return encode(embeddings, keep, dropout, hooks, null);
+    }
+
+    /**
+     * Encoder pass over the rows kept by {@code rows} (see {@link PackedRows}), or padded without one.
+     *
+     * @param embeddings (B, S, d_model)
+     * @param keep       (B, S) bool, false at padding
+     * @return (1, N, d_model) packed by rows, or (B, S, d_model) without
+     */
+    Tensor encode(Tensor embeddings, Tensor keep, Dropout dropout, T5Hooks hooks, PackedRows rows) {
         long batch = embeddings.size(0);
         long length = embeddings.size(1);
         Map<Long, Tensor> biasByPrefix = new HashMap<>();
-        Tensor hidden = dropout.at(name).apply(embeddings); // (B, S, d_model)
+        Tensor hidden = dropout.at(name).apply(PackedRows.pack(rows, embeddings)); // (B, S, d_model) or (1, N, d_model)
         for (int i = 0; i < blocks.size(); i++) {
             T5Block block = blocks.get(i);
             T5Hooks.Prefix selfPrefix = prefix(hooks, i, T5Hooks.AttentionKind.SELF, batch);
@@ -97,7 +108,7 @@ final class T5Stack extends Module {
             // next block runs, instead of at the end of the whole pass.
             try (Scope scope = Scope.open()) {
                 hidden = scope.keep(block.forward(hidden, selfPrefix, selfBias, null, null, null,
-                        dropout.at(block.path()), hooks));
+                        dropout.at(block.path()), hooks, rows, null));
             }
         }
         return dropout.at(name + ".final_layer_norm").apply(finalLayerNorm.get().forward(hidden));
@@ -114,12 +125,27 @@ final class T5Stack extends Module {
      */
     Tensor decode(Tensor embeddings, Tensor keep, Tensor encoderHidden, Tensor encoderKeep, Dropout dropout,
                   T5Hooks hooks) {
+        return decode(embeddings, keep, encoderHidden, encoderKeep, dropout, hooks, null, null);
+    }
+
+    /**
+     * Decoder pass over the rows kept by {@code rows}, with the encoder output packed by
+     * {@code encoderRows} (see {@link PackedRows}); either may be null for a padded tensor.
+     *
+     * @param embeddings    (B, T, d_model)
+     * @param keep          (B, T) bool, false at padding to hide from later tokens, or null for none
+     * @param encoderHidden (B, S, d_model), or (1, N', d_model) packed by encoderRows
+     * @param encoderKeep   (B, S) bool, false at encoder padding
+     * @return (1, N, d_model) packed by rows, or (B, T, d_model) without
+     */
+    Tensor decode(Tensor embeddings, Tensor keep, Tensor encoderHidden, Tensor encoderKeep, Dropout dropout,
+                  T5Hooks hooks, PackedRows rows, PackedRows encoderRows) {
         long batch = embeddings.size(0);
         long length = embeddings.size(1);
         Device device = embeddings.device();
         Map<Long, Tensor> selfBiasByPrefix = new HashMap<>();
         Map<Long, Tensor> crossBiasByPrefix = new HashMap<>();
-        Tensor hidden = dropout.at(name).apply(embeddings); // (B, T, d_model)
+        Tensor hidden = dropout.at(name).apply(PackedRows.pack(rows, embeddings)); // (B, T, d_model) or (1, N, d_model)
         for (int i = 0; i < blocks.size(); i++) {
             T5Block block = blocks.get(i);
             T5Hooks.Prefix selfPrefix = prefix(hooks, i, T5Hooks.AttentionKind.SELF, batch);
@@ -139,7 +165,7 @@ final class T5Stack extends Module {
                     q -> AttentionMasks.additive(withPrefixColumns(encoderKeep, q), embeddings.dtype())); // (B, 1, 1, P+S)
             try (Scope scope = Scope.open()) {
                 hidden = scope.keep(block.forward(hidden, selfPrefix, selfBias, encoderHidden, crossPrefix, crossBias,
-                        dropout.at(block.path()), hooks));
+                        dropout.at(block.path()), hooks, rows, encoderRows));
             }
         }
         return dropout.at(name + ".final_layer_norm").apply(finalLayerNorm.get().forward(hidden));
