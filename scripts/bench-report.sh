@@ -29,6 +29,7 @@
 # Environment:
 #   LORA4J_LIBRARY  liblora4j.so to use, or its folder (default: build/native/liblora4j.so in this checkout)
 #   SKIP_BUILD=1    reuse benchmarks/target/lora4j-benchmarks.jar as it is
+#   LORA4J_BENCH_JVM_ARGS  extra JVM options for the lora4j side, e.g. -Dlora4j.paddingFree=false
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 requested_library=${LORA4J_LIBRARY:-}
@@ -37,6 +38,9 @@ prepare_benchmarks
 run_command="bash scripts/bench-report.sh${*:+ $*}"
 if [ -n "$requested_library" ]; then
   run_command="LORA4J_LIBRARY=$requested_library $run_command"
+fi
+if [ -n "${LORA4J_BENCH_JVM_ARGS:-}" ]; then
+  run_command="LORA4J_BENCH_JVM_ARGS='$LORA4J_BENCH_JVM_ARGS' $run_command"
 fi
 ADAPTERHUB_PYTHON="$(adapterhub_venv_dir)/bin/python"
 export JAVA="$JAVA_HOME/bin/java" JAR PYTHON LORA4J_LIBRARY ADAPTERHUB_PYTHON

@@ -166,6 +166,9 @@ class Suite:
                f"-Dlora4j.library.path={self.lib}", f"-Dlora4j.shared.data={self.data}"]
         if record:
             cmd.append(f"-Dlora4j.bench.record={record}")
+        # Extra JVM options for the lora4j side (JMH's fork inherits them), e.g. -Dlora4j.paddingFree=false
+        # to measure a switch against its default in two runs of the same command.
+        cmd += shlex.split(os.environ.get("LORA4J_BENCH_JVM_ARGS", ""))
         cmd += ["-jar", self.jar, benchmark, "-f", "1", "-foe", "true", "-rf", "json", "-rff", self.path(name + "-jmh.json")]
         cmd += list(iterations) + list(extra)
         for key, value in params.items():
