@@ -24,6 +24,7 @@ final class PackedRows {
     private final long rows;
     private final Tensor index; // (N) int64: flat position b·L + t of each kept row, in order
     private final Tensor inverse; // (B·L) int64: each position's row in the packed tensor, N where dropped
+    private final Tensor spread; // (B·L) int64: as inverse, but row 0 where dropped (see spread())
 
     private PackedRows(long batch, long length, long[] kept, long[] inverse, Device device) {
         this.batch = batch;
@@ -31,6 +32,11 @@ final class PackedRows {
         this.rows = kept.length;
         this.index = Tensor.of(kept, kept.length).to(device);
         this.inverse = Tensor.of(inverse, inverse.length).to(device);
+        long[] spread = inverse.clone();
+        for (int i = 0; i < spread.length; i++) {
+            spread[i] = spread[i] == kept.length ? 0 : spread[i];
+        }
+        this.spread = Tensor.of(spread, spread.length).to(device);
     }
 
     /**
@@ -110,6 +116,22 @@ final class PackedRows {
         Tensor zeroRow = Tensor.zeros(packed.dtype(), packed.device(), 1, channels);
         Tensor withZero = Tensor.cat(0, packed.reshape(rows, channels), zeroRow); // (N + 1, C)
         return withZero.indexSelect(0, inverse).view(batch, length, channels);
+    }
+
+    /**
+     * (1, N, C) → (B, L, C) with an arbitrary kept row (the first) copied into every dropped position:
+     * one gather instead of unpack's zero row and copy, for attention's inputs, where a dropped position
+     * is either a query whose output is packed away again or a key the mask hides (its probability is
+     * exactly 0, so neither its value nor its gradient counts).
+     */
+    Tensor spread(Tensor packed) {
+        long channels = packed.size(-1);
+        return packed.reshape(rows, channels).indexSelect(0, spread).view(batch, length, channels);
+    }
+
+    /** spread for a layout, or x itself without one. */
+    static Tensor spread(PackedRows layout, Tensor packed) {
+        return layout == null ? packed : layout.spread(packed);
     }
 
     /** pack for a layout, or x itself without one. */

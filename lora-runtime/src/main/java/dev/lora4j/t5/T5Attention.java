@@ -165,7 +165,7 @@ final class T5Attention extends Module {
 
     /** A projection (B, T, H*d_kv), or (1, N, H*d_kv) packed by rows → (B, H, T, d_kv). */
     private Tensor heads(PackedRows rows, Tensor projected) {
-        return splitHeads(PackedRows.unpack(rows, projected));
+        return splitHeads(PackedRows.spread(rows, projected));
     }
 
     /** (B, T, H*d_kv) → (B, H, T, d_kv). */

@@ -435,7 +435,8 @@ public final class T5ForConditionalGeneration extends Module {
      * @param attentionMask   (B, S) 1 = token, 0 = padding, or null for no padding
      * @param decoderInputIds (B, T) int64, or null to use labels shifted right ({@link #shiftRight})
      * @param labels          (B, T) int64 with -100 at positions to ignore, or null for no loss
-     * @return logits, loss (when labels are given) and the encoder output, in the caller's scope
+     * @return logits, loss (when labels are given) and the encoder output, in the caller's scope; in
+     *         training mode with labels computed padding-free unless turned off ({@link #setPaddingFree})
      */
     public T5Output forward(Tensor inputIds, Tensor attentionMask, Tensor decoderInputIds, Tensor labels) {
         requireOpen();

@@ -145,17 +145,21 @@ public final class T5Hooks {
         Prefix prefix(AttentionSite site, long rows);
     }
 
-    /** Adapters' point: the sublayer's new output (B, T, d_model). */
+    /**
+     * Adapters' point: the sublayer's new output (B, T, d_model). The hook must work position by
+     * position: in a padding-free training forward ({@link T5ForConditionalGeneration#setPaddingFree})
+     * it sees only the computed positions, packed as (1, N, d_model).
+     */
     @FunctionalInterface
     public interface SublayerHook {
         /**
          * Computes the sublayer's new output from what it saw and produced.
          *
          * @param site     the sublayer the hook fires at
-         * @param residual the sublayer's input, the residual stream (B, T, d_model)
-         * @param normed   the input after the sublayer's layer norm (B, T, d_model)
-         * @param output   what the sublayer adds to the residual stream (after dropout)
-         * @return the output to add to the residual stream instead (B, T, d_model)
+         * @param residual the sublayer's input, the residual stream (B, T, d_model), or (1, N, d_model) packed
+         * @param normed   the input after the sublayer's layer norm, shaped like residual
+         * @param output   what the sublayer adds to the residual stream (after dropout), shaped like residual
+         * @return the output to add to the residual stream instead, shaped like residual
          */
         Tensor apply(SublayerSite site, Tensor residual, Tensor normed, Tensor output);
     }
