@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# A/B of one JVM system property over the whole CPU LoRA training step (LoraTrainingStepBenchmark, JMH),
+# in ABBA order so that drift of the machine hits both values alike. The step sees the same batches in
+# the same order in every run, so iteration i of one run and iteration i of another measure the same
+# work: the summary compares the per-iteration times pairwise and the per-run totals.
+#
+#   PROPERTY=lora4j.paddingFree bash scripts/bench-ab.sh            # true against false
+#   PROPERTY=lora4j.paddingFree SHAPES="small large" ROUNDS=2 bash scripts/bench-ab.sh
+#
+# Environment: PROPERTY (required), VALUES (default "true false"), SHAPES (default small), ROUNDS (2),
+# BATCH (8 for small/base, 4 for large), WARMUP (1), ITERATIONS (5), THREADS (1).
+# Raw JMH results go to benchmarks/target/bench-ab/.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+: "${PROPERTY:?set PROPERTY to the system property to compare, e.g. lora4j.paddingFree}"
+prepare_benchmarks
+read -r -a values <<< "${VALUES:-true false}"
+[ "${#values[@]}" -eq 2 ] || { log "VALUES must hold exactly two values, got '${VALUES}'"; exit 1; }
+SHAPES=${SHAPES:-small}
+ROUNDS=${ROUNDS:-2}
+OUT="$LORA4J_ROOT/benchmarks/target/bench-ab"
+rm -rf "$OUT" && mkdir -p "$OUT"
+log "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores; $PROPERTY: ${values[*]}"
+for shape in $SHAPES; do
+  batch=${BATCH:-$([ "$shape" = large ] && echo 4 || echo 8)}
+  for round in $(seq 1 "$ROUNDS"); do
+    if [ $((round % 2)) -eq 1 ]; then order="${values[0]} ${values[1]}"; else order="${values[1]} ${values[0]}"; fi
+    for value in $order; do
+      file="$OUT/$shape-$value-$round.json"
+      log "$shape, batch $batch, $PROPERTY=$value, round $round"
+      "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -jar "$JAR" LoraTrainingStepBenchmark.step \
+        -f 1 -wi "${WARMUP:-1}" -i "${ITERATIONS:-5}" -p shape="$shape" -p threads="${THREADS:-1}" \
+        -p batchSize="$batch" -p maxSourceLength=512 -p maxTargetLength=128 \
+        -jvmArgsAppend "-D$PROPERTY=$value" -rf json -rff "$file" > "$file.log" 2>&1 \
+        || { tail -20 "$file.log"; exit 1; }
+    done
+  done
+done
+"$PYTHON" - "$OUT" "$PROPERTY" "${values[0]}" "${values[1]}" <<'PY'
+import glob, json, os, sys
+out, prop, a, b = sys.argv[1:]
+runs = {}
+for f in sorted(glob.glob(os.path.join(out, "*.json"))):
+    shape, value, _ = os.path.basename(f)[:-5].rsplit("-", 2)
+    data = json.load(open(f))[0]["primaryMetric"]["rawData"]
+    runs.setdefault(shape, {}).setdefault(value, []).append([x for r in data for x in r])
+print(f"| shape | {prop}={a}: s per run | {prop}={b}: s per run | {b} / {a} (totals) | iterations where {a} is faster |")
+print("|---|---|---|---:|---:|")
+for shape, r in runs.items():
+    if a not in r or b not in r:
+        continue
+    ta = [sum(x) / 1000 for x in r[a]]
+    tb = [sum(x) / 1000 for x in r[b]]
+    wins = sum(1 for xa in r[a] for xb in r[b] for i in range(min(len(xa), len(xb))) if xa[i] < xb[i])
+    pairs = sum(min(len(xa), len(xb)) for xa in r[a] for xb in r[b])
+    print(f"| {shape} | {', '.join(f'{t:.1f}' for t in ta)} | {', '.join(f'{t:.1f}' for t in tb)} | "
+          f"{sum(tb) / sum(ta):.3f} | {wins} of {pairs} |")
+PY
