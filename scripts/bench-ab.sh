@@ -8,7 +8,8 @@
 #   PROPERTY=lora4j.paddingFree SHAPES="small large" ROUNDS=2 bash scripts/bench-ab.sh
 #
 # Environment: PROPERTY (required), VALUES (default "true false"), SHAPES (default small), ROUNDS (2),
-# BATCH (8 for small/base, 4 for large), WARMUP (1), ITERATIONS (5), THREADS (1).
+# BATCH (8 for small/base, 4 for large), WARMUP (1), ITERATIONS (5), THREADS (1), JVM_ARGS (more JVM
+# options for both sides, e.g. -Dlora4j.bench.bucketFactor=1 for batches without length bucketing).
 # Raw JMH results go to benchmarks/target/bench-ab/.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 : "${PROPERTY:?set PROPERTY to the system property to compare, e.g. lora4j.paddingFree}"
@@ -30,7 +31,7 @@ for shape in $SHAPES; do
       "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -jar "$JAR" LoraTrainingStepBenchmark.step \
         -f 1 -wi "${WARMUP:-1}" -i "${ITERATIONS:-5}" -p shape="$shape" -p threads="${THREADS:-1}" \
         -p batchSize="$batch" -p maxSourceLength=512 -p maxTargetLength=128 \
-        -jvmArgsAppend "-D$PROPERTY=$value" -rf json -rff "$file" > "$file.log" 2>&1 \
+        -jvmArgsAppend "-D$PROPERTY=$value ${JVM_ARGS:-}" -rf json -rff "$file" > "$file.log" 2>&1 \
         || { tail -20 "$file.log"; exit 1; }
     done
   done

@@ -56,7 +56,8 @@ public final class DialogSumBatches {
     static Training training(int batchSize, int count, int maxSource, int maxTarget) {
         SummarizationEncoder encoder = encoder(maxSource, maxTarget);
         List<TokenizedExample> all = encoder.encodeAll(DialogueDatasets.dialogSum(BenchData.dialogSum("train")).examples());
-        BatchPlan plan = new BatchPlan(all, batchSize, true, BUCKET_FACTOR, SEED);
+        // -Dlora4j.bench.bucketFactor=1 gives shuffled batches without length bucketing (much more padding).
+        BatchPlan plan = new BatchPlan(all, batchSize, true, Integer.getInteger("lora4j.bench.bucketFactor", BUCKET_FACTOR), SEED);
         List<int[]> epoch = plan.epoch(0);
         if (count > epoch.size()) {
             throw new Lora4jException("bench", count + " batches asked for, epoch 0 has " + epoch.size());
