@@ -14,6 +14,7 @@ import dev.lora4j.tensor.Device;
 import dev.lora4j.nn.RandomKey;
 import dev.lora4j.tensor.Scope;
 import dev.lora4j.tensor.Tensor;
+import dev.lora4j.train.Trainer;
 import dev.lora4j.train.AdamW;
 import dev.lora4j.train.GradientClipping;
 import java.util.ArrayList;
@@ -165,7 +166,7 @@ public class LoraTrainingStepBenchmark {
         // Dropout masks are keyed by (seed, rank, site, step, micro-batch), as Trainer draws them.
         lora.train(new RandomKey(DialogSumBatches.SEED, 0, step, 0));
         try (Scope scope = Scope.open()) {
-            T5Output out = model.forward(BatchTensors.inputIds(batch, dev), BatchTensors.attentionMask(batch, dev), null, BatchTensors.labels(batch, dev));
+            T5Output out = Trainer.trainingForward(model, BatchTensors.inputIds(batch, dev), BatchTensors.attentionMask(batch, dev), BatchTensors.labels(batch, dev));
             double loss = out.loss().item();
             if (!Double.isFinite(loss)) {
                 throw new IllegalStateException("loss is " + loss + " at step " + step);

@@ -14,6 +14,7 @@ import dev.lora4j.tensor.Cuda;
 import dev.lora4j.tensor.Device;
 import dev.lora4j.tensor.Scope;
 import dev.lora4j.tensor.Tensor;
+import dev.lora4j.train.Trainer;
 import dev.lora4j.train.AdamW;
 import dev.lora4j.train.BatchTensors;
 import dev.lora4j.train.GradientClipping;
@@ -184,7 +185,7 @@ public class MethodTrainingStepBenchmark {
             Tensor ids = BatchTensors.inputIds(batch, dev);
             Tensor mask = BatchTensors.attentionMask(batch, dev);
             Tensor labels = BatchTensors.labels(batch, dev);
-            Tensor lossTensor = trainer.trainingLoss(() -> model.forward(ids, mask, null, labels), labels, key);
+            Tensor lossTensor = trainer.trainingLoss(() -> Trainer.trainingForward(model, ids, mask, labels), labels, key);
             double loss = lossTensor.item();
             if (!Double.isFinite(loss)) {
                 throw new IllegalStateException("loss is " + loss + " at step " + step);

@@ -49,13 +49,6 @@ public final class T5ForConditionalGeneration extends Module {
     /** The head's module path; the only linear layer outside the stacks. */
     public static final String LM_HEAD = "lm_head";
 
-    /**
-     * Whether new models run the training forward padding-free ({@link #setPaddingFree}): true unless
-     * the system property {@code lora4j.paddingFree} is {@code false} (for measuring one against the other).
-     */
-    private static final boolean PADDING_FREE_DEFAULT =
-            !"false".equalsIgnoreCase(System.getProperty("lora4j.paddingFree", "true"));
-
     private final T5Config config;
     private final Device device;
     private final DType dtype;
@@ -65,7 +58,6 @@ public final class T5ForConditionalGeneration extends Module {
     private final Slot<LinearLayer> lmHead; // null: tied to shared.weight
     private final T5Hooks hooks = new T5Hooks();
     private boolean training;
-    private boolean paddingFree = PADDING_FREE_DEFAULT;
     private Generator dropoutGenerator;
     private RandomKey randomKey;
     private Generator ownedGenerator; // made for keyed dropout, freed by eval() and close()
@@ -383,30 +375,6 @@ public final class T5ForConditionalGeneration extends Module {
         return training;
     }
 
-    /**
-     * Chooses how {@link #forward} runs in training mode with labels. Padding-free (the default) computes
-     * every position-wise part of the model (projections, feed-forward networks, norms, dropout, the head)
-     * only for the encoder's kept positions and the decoder's positions up to each row's last label, and
-     * only attention's core on the padded layout; the loss and the gradients are those of the padded pass
-     * (to float rounding), with less work by the batch's padding fraction. The returned logits and
-     * encoder output then hold zeros at the positions that were not computed. Evaluation mode, and a
-     * forward without labels, always run padded.
-     *
-     * @param paddingFree true to skip padding in the training forward, false to compute every position
-     */
-    public void setPaddingFree(boolean paddingFree) {
-        this.paddingFree = paddingFree;
-    }
-
-    /**
-     * Whether the training forward skips padding ({@link #setPaddingFree}).
-     *
-     * @return true when it does
-     */
-    public boolean isPaddingFree() {
-        return paddingFree;
-    }
-
     private Dropout dropout() {
         return training ? new Dropout(config.dropoutRate(), true, dropoutGenerator, randomKey) : Dropout.NONE;
     }
@@ -435,8 +403,7 @@ public final class T5ForConditionalGeneration extends Module {
      * @param attentionMask   (B, S) 1 = token, 0 = padding, or null for no padding
      * @param decoderInputIds (B, T) int64, or null to use labels shifted right ({@link #shiftRight})
      * @param labels          (B, T) int64 with -100 at positions to ignore, or null for no loss
-     * @return logits, loss (when labels are given) and the encoder output, in the caller's scope; in
-     *         training mode with labels computed padding-free unless turned off ({@link #setPaddingFree})
+     * @return logits, loss (when labels are given) and the encoder output, in the caller's scope
      */
     public T5Output forward(Tensor inputIds, Tensor attentionMask, Tensor decoderInputIds, Tensor labels) {
         requireOpen();
@@ -445,9 +412,6 @@ public final class T5ForConditionalGeneration extends Module {
         }
         try (Scope scope = Scope.open()) {
             Dropout dropout = dropout();
-            if (training && labels != null && paddingFree) {
-                return paddingFreeForward(scope, inputIds, attentionMask, decoderInputIds, onDevice(labels), dropout);
-            }
             T5Hooks.EncoderInput encoded = runEncoder(inputIds, attentionMask, dropout); // (B, S', d_model), (B, S')
             Tensor decoderIds = decoderInputIds != null ? onDevice(decoderInputIds) : shiftRightOnDevice(labels);
             Tensor logits = runDecoder(decoderIds, null, encoded.embeddings(), encoded.keep(), dropout);
@@ -458,19 +422,34 @@ public final class T5ForConditionalGeneration extends Module {
     }
 
     /**
-     * The training forward without the padding (see {@link PackedRows}): the encoder computes only its
-     * kept positions, the decoder only the positions up to each row's last label, and the head and the
-     * loss only those. The loss and every gradient are the padded pass's; the returned logits and
-     * encoder output are laid out padded again, with zeros at the positions that were not computed
-     * (encoder padding, decoder positions after a row's last label).
+     * {@link #forward} with labels, for training: the same loss and gradients, without computing the
+     * padding. Every position-wise part of the model (layer norms, projections, feed-forward networks,
+     * dropout, residual adds, adapters, the head) runs only on the encoder's kept positions and on the
+     * decoder's positions up to each row's last label that is not -100, packed as (1, N, d_model); only
+     * attention's core runs on the padded layout, where the masks already hide the dropped positions (see
+     * docs/T5.md). Less work by the batch's padding fraction; the loss is taken over the padded layout, so
+     * it rounds as transformers' does even in bfloat16. Unlike {@link #forward}, the logits hold zeros at
+     * the decoder positions after each row's last label and the encoder output zeros at padding: those
+     * were not computed. Dropout masks are drawn over the packed layout, so they differ from
+     * {@link #forward}'s.
+     *
+     * @param inputIds      (B, S) int64
+     * @param attentionMask (B, S) 1 = token, 0 = padding, or null for no padding
+     * @param labels        (B, T) int64 with -100 at positions to ignore; decoder inputs are labels shifted right
+     * @return logits, loss and the encoder output, in the caller's scope
      */
-    private T5Output paddingFreeForward(Scope scope, Tensor inputIds, Tensor attentionMask, Tensor decoderInputIds,
-                                        Tensor labels, Dropout dropout) {
-        Tensor ids = onDevice(inputIds);
+    public T5Output forwardPaddingFree(Tensor inputIds, Tensor attentionMask, Tensor labels) {
+        requireOpen();
+        try (Scope scope = Scope.open()) {
+            return paddingFreeForward(scope, onDevice(inputIds), attentionMask, onDevice(labels), dropout());
+        }
+    }
+
+    private T5Output paddingFreeForward(Scope scope, Tensor ids, Tensor attentionMask, Tensor labels, Dropout dropout) {
         T5Hooks.EncoderInput input = inputEmbeddings(ids, encoderKeep(ids, attentionMask)); // (B, S', d_model), (B, S')
         PackedRows encoderRows = PackedRows.kept(input.keep());
         Tensor encoderHidden = encoder.encode(input.embeddings(), input.keep(), dropout, hooks, encoderRows); // (1, N', d_model)
-        Tensor decoderIds = decoderInputIds != null ? onDevice(decoderInputIds) : shiftRightOnDevice(labels);
+        Tensor decoderIds = shiftRightOnDevice(labels);
         PackedRows decoderRows = PackedRows.upToLastLabel(labels);
         Tensor embeddings = shared.get().forward(decoderIds); // (B, T, d_model)
         Tensor hidden = decoder.decode(embeddings, null, encoderHidden, input.keep(), dropout, hooks, decoderRows,

@@ -147,7 +147,7 @@ public final class T5Hooks {
 
     /**
      * Adapters' point: the sublayer's new output (B, T, d_model). The hook must work position by
-     * position: in a padding-free training forward ({@link T5ForConditionalGeneration#setPaddingFree})
+     * position: in a padding-free training forward ({@link T5ForConditionalGeneration#forwardPaddingFree})
      * it sees only the computed positions, packed as (1, N, d_model).
      */
     @FunctionalInterface

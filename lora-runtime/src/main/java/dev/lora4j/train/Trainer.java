@@ -10,6 +10,8 @@ import dev.lora4j.tensor.Device;
 import dev.lora4j.Lora4jException;
 import dev.lora4j.tensor.Scope;
 import dev.lora4j.tensor.Tensor;
+import dev.lora4j.t5.T5ForConditionalGeneration;
+import dev.lora4j.t5.T5Output;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,6 +36,27 @@ import java.util.Map;
  * every rank reads the checkpoint it resumes from, which must have been written with the same N.
  */
 public final class Trainer {
+    /** See {@link #trainingForward}: false only with the system property {@code lora4j.paddingFree=false}. */
+    private static final boolean PADDING_FREE = !"false".equalsIgnoreCase(System.getProperty("lora4j.paddingFree", "true"));
+
+    /**
+     * The forward a training step runs: {@link T5ForConditionalGeneration#forwardPaddingFree} (the same
+     * loss and gradients as {@link T5ForConditionalGeneration#forward}, without computing the padding), or
+     * the padded forward when the system property {@code lora4j.paddingFree} is {@code false} (to measure
+     * one against the other). Benchmarks that replicate the step call this too.
+     *
+     * @param model         the model, in training mode
+     * @param inputIds      (B, S) int64
+     * @param attentionMask (B, S) 1 = token, 0 = padding
+     * @param labels        (B, T) int64 with -100 at positions to ignore
+     * @return the forward's output, loss included, in the caller's scope
+     */
+    public static T5Output trainingForward(T5ForConditionalGeneration model, Tensor inputIds, Tensor attentionMask,
+                                           Tensor labels) {
+        return PADDING_FREE ? model.forwardPaddingFree(inputIds, attentionMask, labels)
+                : model.forward(inputIds, attentionMask, null, labels);
+    }
+
     /**
      * One optimizer step's numbers, as logged.
      *
@@ -224,7 +247,7 @@ public final class Trainer {
                     Tensor ids = BatchTensors.inputIds(batch, device);
                     Tensor mask = BatchTensors.attentionMask(batch, device);
                     Tensor labels = BatchTensors.labels(batch, device);
-                    Tensor lossTensor = model.trainingLoss(() -> model.model().forward(ids, mask, null, labels), labels, key);
+                    Tensor lossTensor = model.trainingLoss(() -> trainingForward(model.model(), ids, mask, labels), labels, key);
                     double loss = lossTensor.item();
                     if (!Double.isFinite(loss)) {
                         throw new Lora4jException("train", "loss is " + loss + " at step " + (step + 1)

@@ -11,16 +11,19 @@ import dev.lora4j.tensor.Scope;
 import dev.lora4j.tensor.Tensor;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
 /**
- * The padding-free training forward ({@link PackedRows}) against the padded one of the same model:
- * the same loss, logits and gradient of every parameter, in float32, to 1e-6 of each tensor's largest
- * value (measured: at most 8.4e-7): products and reductions over fewer rows may sum in another order. The padded pass is itself checked against
- * transformers by {@code T5ParityTest}; the packed one against PEFT, on padded DialogSum batches, by
- * {@code TrainingParityTest} and {@code MethodsTrainingParityTest}.
+ * {@link T5ForConditionalGeneration#forwardPaddingFree} ({@link PackedRows}) against {@link
+ * T5ForConditionalGeneration#forward} of the same model in training mode (dropout 0): the same loss,
+ * logits and gradient of every parameter, in float32, to 1e-6 of each tensor's largest value (measured:
+ * at most 8.4e-7), since products and reductions over fewer rows may sum in another order. The padded
+ * pass is itself checked against transformers by {@code T5ParityTest}; the packed one, through the
+ * trainer, against PEFT on padded DialogSum batches by {@code TrainingParityTest} and
+ * {@code MethodsTrainingParityTest}.
  */
 class PaddingFreeTest {
     private static final double TOLERANCE = 1e-6;
@@ -57,10 +60,8 @@ class PaddingFreeTest {
             Tensor mask = mask();
             Tensor labels = labelsOf(labelValues, 3, 5);
 
-            model.setPaddingFree(false);
-            Run padded = run(model, ids, mask, labels);
-            model.setPaddingFree(true);
-            Run packed = run(model, ids, mask, labels);
+            Run padded = run(model, () -> model.forward(ids, mask, null, labels));
+            Run packed = run(model, () -> model.forwardPaddingFree(ids, mask, labels));
 
             assertEquals(padded.loss, packed.loss, Math.abs(padded.loss) * TOLERANCE, "loss");
             assertEquals(padded.gradients.keySet(), packed.gradients.keySet());
@@ -98,11 +99,11 @@ class PaddingFreeTest {
 
     private record Run(double loss, double[] logits, Map<String, double[]> gradients) {}
 
-    private static Run run(T5ForConditionalGeneration model, Tensor ids, Tensor mask, Tensor labels) {
+    private static Run run(T5ForConditionalGeneration model, Supplier<T5Output> forward) {
         for (Tensor p : model.namedParameters().values()) {
             p.zeroGrad();
         }
-        try (Scope scope = Scope.open(); T5Output out = model.forward(ids, mask, null, labels)) {
+        try (Scope scope = Scope.open(); T5Output out = forward.get()) {
             out.loss().backward();
             Map<String, double[]> gradients = new LinkedHashMap<>();
             for (Map.Entry<String, Tensor> p : model.namedParameters().entrySet()) {
