@@ -8,9 +8,10 @@
 #   PROPERTY=lora4j.paddingFree SHAPES="small large" ROUNDS=2 bash scripts/bench-ab.sh
 #
 # Environment: PROPERTY (required), VALUES (default "true false"), SHAPES (default small), ROUNDS (2),
-# BATCH (8 for small/base, 4 for large), WARMUP (1), ITERATIONS (5), THREADS (1), JVM_ARGS (more JVM
-# options for both sides, e.g. -Dlora4j.bench.bucketFactor=1 for batches without length bucketing).
-# Raw JMH results go to benchmarks/target/bench-ab/.
+# BATCH (8 for small/base, 4 for large), SOURCE (512) and TARGET (128) token limits, LORA_TARGETS (q,v),
+# WARMUP (1), ITERATIONS (5), THREADS (1), JVM_ARGS (more JVM options for both sides, e.g.
+# -Dlora4j.bench.bucketFactor=1 for batches without length bucketing), AB_OUT (the folder for the raw JMH
+# results, emptied first; default benchmarks/target/bench-ab).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 : "${PROPERTY:?set PROPERTY to the system property to compare, e.g. lora4j.paddingFree}"
 prepare_benchmarks
@@ -18,7 +19,7 @@ read -r -a values <<< "${VALUES:-true false}"
 [ "${#values[@]}" -eq 2 ] || { log "VALUES must hold exactly two values, got '${VALUES}'"; exit 1; }
 SHAPES=${SHAPES:-small}
 ROUNDS=${ROUNDS:-2}
-OUT="$LORA4J_ROOT/benchmarks/target/bench-ab"
+OUT=${AB_OUT:-"$LORA4J_ROOT/benchmarks/target/bench-ab"}
 rm -rf "$OUT" && mkdir -p "$OUT"
 log "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores; $PROPERTY: ${values[*]}"
 for shape in $SHAPES; do
@@ -30,7 +31,8 @@ for shape in $SHAPES; do
       log "$shape, batch $batch, $PROPERTY=$value, round $round"
       "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -jar "$JAR" LoraTrainingStepBenchmark.step \
         -f 1 -wi "${WARMUP:-1}" -i "${ITERATIONS:-5}" -p shape="$shape" -p threads="${THREADS:-1}" \
-        -p batchSize="$batch" -p maxSourceLength=512 -p maxTargetLength=128 \
+        -p batchSize="$batch" -p maxSourceLength="${SOURCE:-512}" -p maxTargetLength="${TARGET:-128}" \
+        -p targets="${LORA_TARGETS:-q,v}" \
         -jvmArgsAppend "-D$PROPERTY=$value ${JVM_ARGS:-}" -rf json -rff "$file" > "$file.log" 2>&1 \
         || { tail -20 "$file.log"; exit 1; }
     done
