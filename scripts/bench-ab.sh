@@ -6,9 +6,14 @@
 #
 #   PROPERTY=lora4j.paddingFree bash scripts/bench-ab.sh            # true against false
 #   PROPERTY=lora4j.paddingFree SHAPES="small large" ROUNDS=2 bash scripts/bench-ab.sh
+#   PROPERTY=env:LORA4J_CPU_GEMM VALUES="aten onednn" bash scripts/bench-ab.sh   # an environment variable
+#
+# PROPERTY=env:NAME compares two values of the environment variable NAME instead (JMH's fork inherits it),
+# for choices the native library makes once per process.
 #
 # Environment: PROPERTY (required), VALUES (default "true false"), SHAPES (default small), ROUNDS (2),
-# BATCH (8 for small/base, 4 for large), SOURCE (512) and TARGET (128) token limits, LORA_TARGETS (q,v),
+# BATCH (8 for small/base, 4 for large), SOURCE (512) and TARGET (128) token limits, LORA_TARGETS (q,v; passed
+# to JMH as q+v, since its -p splits at commas),
 # WARMUP (1), ITERATIONS (5), THREADS (1), JVM_ARGS (more JVM options for both sides, e.g.
 # -Dlora4j.bench.bucketFactor=1 for batches without length bucketing), AB_OUT (the folder for the raw JMH
 # results, emptied first; default benchmarks/target/bench-ab).
@@ -29,11 +34,13 @@ for shape in $SHAPES; do
     for value in $order; do
       file="$OUT/$shape-$value-$round.json"
       log "$shape, batch $batch, $PROPERTY=$value, round $round"
-      "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -jar "$JAR" LoraTrainingStepBenchmark.step \
+      if [[ "$PROPERTY" == env:* ]]; then knob=(env "${PROPERTY#env:}=$value"); jvm_knob=""
+      else knob=(env); jvm_knob="-D$PROPERTY=$value"; fi
+      "${knob[@]}" "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -jar "$JAR" LoraTrainingStepBenchmark.step \
         -f 1 -wi "${WARMUP:-1}" -i "${ITERATIONS:-5}" -p shape="$shape" -p threads="${THREADS:-1}" \
         -p batchSize="$batch" -p maxSourceLength="${SOURCE:-512}" -p maxTargetLength="${TARGET:-128}" \
-        -p targets="${LORA_TARGETS:-q,v}" \
-        -jvmArgsAppend "-D$PROPERTY=$value ${JVM_ARGS:-}" -rf json -rff "$file" > "$file.log" 2>&1 \
+        -p targets="$(tr , + <<< "${LORA_TARGETS:-q,v}")" \
+        -jvmArgsAppend "$jvm_knob ${JVM_ARGS:-}" -rf json -rff "$file" > "$file.log" 2>&1 \
         || { tail -20 "$file.log"; exit 1; }
     done
   done

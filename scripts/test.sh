@@ -37,6 +37,9 @@ log "running Java tests (Maven wrapper; first run downloads Maven 3.9.16 and dep
 log "the oneDNN GEMM path (LORA4J_CPU_GEMM=onednn): linear, LoRA op and PEFT parity through it"
 LORA4J_CPU_GEMM=onednn ./mvnw -B -ntp -q ${CI:+--no-transfer-progress} -pl lora-runtime surefire:test \
   -Dtest='CpuGemmTest,LoraOpsTest,LoraPeftParityTest,T5ParityTest' -Dlora4j.python="$VENV/bin/python"
+log "the measured choice of GEMM library (LORA4J_CPU_GEMM=auto)"
+LORA4J_CPU_GEMM=auto ./mvnw -B -ntp -q ${CI:+--no-transfer-progress} -pl lora-runtime surefire:test \
+  -Dtest='CpuGemmTest,TrainerResumeTest' -Dlora4j.python="$VENV/bin/python"
 log "consumer test: lora4j as a Maven dependency, without this checkout (scripts/consumer-test.sh)"
 repo="$HOME/.m2/repository"
 for arg in "$@"; do case "$arg" in -Dmaven.repo.local=*) repo=${arg#-Dmaven.repo.local=} ;; esac; done

@@ -26,7 +26,7 @@ extern "C" {
 #endif
 
 /* Bumped on every change to this file that is not purely additive-compatible. */
-#define L4J_ABI_VERSION 2
+#define L4J_ABI_VERSION 3
 
 /* Element types (match dev.lora4j.tensor.DType codes). */
 #define L4J_DTYPE_FLOAT32 0
@@ -72,9 +72,14 @@ int64_t l4j_live_generators(void);
 int64_t l4j_live_optimizers(void);
 int l4j_set_num_threads(int32_t n);
 int l4j_get_num_threads(int32_t *out);
-/* 1 when float32 products with a frozen CPU weight run through oneDNN, 0 through ATen (MKL): chosen by
- * the environment variable LORA4J_CPU_GEMM (aten, the default; onednn), read once per process. */
+/* 1 when float32 products with a frozen CPU weight run through oneDNN, 0 through ATen (MKL): chosen once
+ * per process, at the first such product or this call, by the environment variable LORA4J_CPU_GEMM
+ * (aten, the default when unset; onednn; auto: both timed on a T5-sized product, oneDNN if >= 10% faster).
+ * Fails for any other value of the variable. */
 int l4j_cpu_gemm_onednn(int32_t *out);
+/* Makes those products run through ATen (0) or oneDNN (1) from now on (a resumed run restores the library
+ * its checkpoint was written with); fails for another value, or for 1 when libtorch has no oneDNN. */
+int l4j_cpu_gemm_select(int32_t library);
 /* Seeds libtorch's default generators (CPU and every CUDA device). */
 int l4j_manual_seed(uint64_t seed);
 

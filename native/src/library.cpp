@@ -112,6 +112,10 @@ int l4j_cpu_gemm_onednn(int32_t *out) {
   return guarded("cpu_gemm_onednn", [&] { *require_out(out, "out") = l4j::cpu_gemm_uses_onednn(); });
 }
 
+int l4j_cpu_gemm_select(int32_t library) {
+  return guarded("cpu_gemm_select", [&] { l4j::cpu_gemm_select(library); });
+}
+
 int l4j_manual_seed(uint64_t seed) {
   return guarded("manual_seed", [&] { at::manual_seed(seed); });
 }

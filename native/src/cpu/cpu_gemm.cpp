@@ -7,8 +7,15 @@
 #include <ATen/core/stack.h>
 #include <torch/autograd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
+#include <functional>
+#include <mutex>
 #include <string>
+
+#include "shim.h"
 
 namespace l4j {
 
@@ -35,12 +42,63 @@ at::Tensor onednn_linear(const at::Tensor &x2, const at::Tensor &w, const std::o
   return stack.back().toTensor();
 }
 
+// The library in use: -1 until first asked, then 0 (ATen) or 1 (oneDNN). Decided once per process from
+// LORA4J_CPU_GEMM (unset: ATen; "auto": by measuring both); cpu_gemm_select can change it (a
+// resumed training run restores the library its checkpoint was written with).
+std::atomic<int> chosen{-1};
+std::mutex choosing;
+
+double best_ms(const std::function<void()> &product) {
+  double best = 1e300;
+  for (int rep = 0; rep < 3; ++rep) {
+    auto start = std::chrono::steady_clock::now();
+    product();
+    best = std::min(best, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  }
+  return best;
+}
+
+// Times the two products a frozen linear layer runs (x·wᵀ forward, dy·w for the input gradient) at a T5
+// projection's width under the current thread count, through both libraries, best of three each after a
+// warm-up. oneDNN is chosen only when it is clearly faster, so that on a CPU where the two are close the
+// choice does not flip between processes on noise. Constant inputs: no random stream is consumed.
+bool onednn_measured_faster() {
+  at::Tensor x = at::full({512, 1024}, 0.25f);
+  at::Tensor w = at::full({1024, 1024}, 0.5f);
+  auto aten = [&] { at::linear(x, w); at::matmul(x, w); };
+  auto onednn = [&] { onednn_linear(x, w, std::nullopt); onednn_linear(x, w.t(), std::nullopt); };
+  aten();
+  onednn();
+  double aten_ms = 0, onednn_ms = 0;
+  for (int round = 0; round < 2; ++round) {  // interleaved, so a burst of load hits both
+    aten_ms += best_ms(aten);
+    onednn_ms += best_ms(onednn);
+  }
+  return onednn_ms < 0.9 * aten_ms;
+}
+
+int decide() {
+  const char *env = std::getenv("LORA4J_CPU_GEMM");
+  std::string asked = env == nullptr ? "" : env;
+  if (asked == "aten" || asked.empty()) return 0;
+  if (asked == "onednn") return onednn_op() != nullptr ? 1 : 0;
+  if (asked != "auto") {
+    throw ArgumentError("LORA4J_CPU_GEMM must be aten, onednn or auto, got '" + asked + "'");
+  }
+  return onednn_op() != nullptr && onednn_measured_faster() ? 1 : 0;
+}
+
 bool use_onednn() {
-  static const bool choice = [] {
-    const char *env = std::getenv("LORA4J_CPU_GEMM");
-    return env != nullptr && std::string(env) == "onednn" && onednn_op() != nullptr;
-  }();
-  return choice;
+  int c = chosen.load(std::memory_order_acquire);
+  if (c < 0) {
+    std::lock_guard<std::mutex> lock(choosing);
+    c = chosen.load(std::memory_order_relaxed);
+    if (c < 0) {
+      c = decide();
+      chosen.store(c, std::memory_order_release);
+    }
+  }
+  return c == 1;
 }
 
 bool onednn_applies(const at::Tensor &a, const at::Tensor &w) {
@@ -99,5 +157,12 @@ at::Tensor frozen_linear(const at::Tensor &x, const at::Tensor &w, const std::op
 }
 
 int cpu_gemm_uses_onednn() { return use_onednn() ? 1 : 0; }
+
+void cpu_gemm_select(int library) {
+  if (library != 0 && library != 1) throw ArgumentError("CPU GEMM library must be 0 (aten) or 1 (onednn), got " + std::to_string(library));
+  if (library == 1 && onednn_op() == nullptr) throw ArgumentError("this libtorch has no oneDNN linear operator (mkldnn::_linear_pointwise)");
+  std::lock_guard<std::mutex> lock(choosing);
+  chosen.store(library, std::memory_order_release);
+}
 
 }  // namespace l4j

@@ -1,10 +1,15 @@
-// Float32 products with a weight on the CPU through ATen (MKL in the pinned wheel), or, opted into, through
-// oneDNN, which ships inside libtorch_cpu too. Alone, oneDNN's AVX-512 sgemm runs T5's projections 10-30%
-// faster than MKL's on an AMD Zen 4; inside the training step it was not faster (forward slower, backward
-// faster; docs/PERFORMANCE.md "CPU GEMM library", issue 20), so ATen stays the default until that is
-// understood. The environment variable chooses, once per process:
-//   LORA4J_CPU_GEMM=aten (default): every product exactly as before this file
+// Float32 products with a frozen weight on the CPU through ATen (MKL in the pinned wheel) or through oneDNN,
+// which ships inside libtorch_cpu too. Which is faster depends on the CPU: on an AMD Zen 4, MKL takes a
+// generic code path and oneDNN's AVX-512 kernels run T5's projections 5-15% faster once warm; on other
+// CPUs MKL may win, so "auto" chooses by measuring, not by vendor. Not the default: inside the training
+// step the gain was 0-6%, and every new row count makes oneDNN build new kernels, which fragments the heap
+// (docs/PERFORMANCE.md "CPU GEMM library", issue 20). The environment variable decides once per process,
+// at the first product:
+//   LORA4J_CPU_GEMM=aten (default, or unset): every product through ATen, as before this file
+//   LORA4J_CPU_GEMM=auto: time both on a T5-sized product, oneDNN if it is >= 10% faster
 //   LORA4J_CPU_GEMM=onednn: frozen-weight products (forward and input gradient) through oneDNN
+// The two libraries sum in different orders, so results differ in the last float32 bits; a resumed
+// training run selects the library its checkpoint recorded (cpu_gemm_select) to continue bit for bit.
 #pragma once
 
 #include <ATen/ATen.h>
@@ -24,7 +29,12 @@ at::Tensor cpu_matmul_weight(const at::Tensor &dy, const at::Tensor &w);
 // through the chosen library. Same graph semantics as at::linear for frozen weights.
 at::Tensor frozen_linear(const at::Tensor &x, const at::Tensor &w, const std::optional<at::Tensor> &bias);
 
-// 1 when products run through oneDNN (LORA4J_CPU_GEMM=onednn and libtorch has it), 0 through ATen.
+// 1 when products run through oneDNN, 0 through ATen; decides first if nothing has yet (see above).
+// Throws ArgumentError for a LORA4J_CPU_GEMM that is not aten, onednn or auto.
 int cpu_gemm_uses_onednn();
+
+// Makes products run through ATen (0) or oneDNN (1) from now on, whatever was chosen before; throws
+// ArgumentError for another value or for oneDNN when libtorch lacks it.
+void cpu_gemm_select(int library);
 
 }  // namespace l4j

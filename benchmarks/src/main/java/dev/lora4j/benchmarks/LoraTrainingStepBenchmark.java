@@ -97,7 +97,10 @@ public class LoraTrainingStepBenchmark {
     @Param("-1")
     public double modelDropout;
 
-    /** target_modules: comma-separated names (PEFT's default for T5: q,v) or all-linear. */
+    /**
+     * target_modules: names separated by commas (PEFT's default for T5: q,v) or by '+' (q+v; JMH's {@code -p}
+     * splits a value at commas into several runs), or all-linear.
+     */
     @Param("q,v")
     public String targets;
 
@@ -135,7 +138,7 @@ public class LoraTrainingStepBenchmark {
         model = RandomT5.build(config, dev, dtype);
         LoraConfig loraConfig = LoraConfig.defaults().withR(r).withAlpha(loraAlpha).withDropout(loraDropout)
                 .withTargets(targets.equals("all-linear") ? LoraConfig.TargetModules.allLinear()
-                        : LoraConfig.TargetModules.names(targets.split(",")));
+                        : LoraConfig.TargetModules.names(targets.split("[,+]")));
         lora = LoraModel.wrap(model, loraConfig, DialogSumBatches.SEED);
         trainable = new ArrayList<>(lora.trainableParameters().values());
         optimizer = new AdamW(trainable, new AdamW.Options(LEARNING_RATE, 0.9, 0.999, 1e-8, 0.01, false));

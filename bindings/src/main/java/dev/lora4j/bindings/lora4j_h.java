@@ -44,11 +44,11 @@ public final class lora4j_h {
 
     /**
      * {@snippet lang=c :
-     * #define L4J_ABI_VERSION 2
+     * #define L4J_ABI_VERSION 3
      * }
      */
     public static int L4J_ABI_VERSION() {
-        return 2;
+        return 3;
     }
 
     /**
@@ -787,6 +787,62 @@ public final class lora4j_h {
         var mh$ = l4j_cpu_gemm_onednn.HANDLE;
         try {
             return (int) mh$.invokeExact(out);
+        } catch (Error | RuntimeException ex$) {
+            throw ex$;
+        } catch (Throwable ex$) {
+            throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static final class l4j_cpu_gemm_select {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lora4j_h.C_INT,
+            lora4j_h.C_INT);
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("l4j_cpu_gemm_select");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int l4j_cpu_gemm_select(int32_t library)
+     * }
+     */
+    public static FunctionDescriptor l4j_cpu_gemm_select$descriptor() {
+        return l4j_cpu_gemm_select.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int l4j_cpu_gemm_select(int32_t library)
+     * }
+     */
+    public static MethodHandle l4j_cpu_gemm_select$handle() {
+        return l4j_cpu_gemm_select.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int l4j_cpu_gemm_select(int32_t library)
+     * }
+     */
+    public static MemorySegment l4j_cpu_gemm_select$address() {
+        return l4j_cpu_gemm_select.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int l4j_cpu_gemm_select(int32_t library)
+     * }
+     */
+    public static int l4j_cpu_gemm_select(int library) {
+        var mh$ = l4j_cpu_gemm_select.HANDLE;
+        try {
+            return (int) mh$.invokeExact(library);
         } catch (Error | RuntimeException ex$) {
             throw ex$;
         } catch (Throwable ex$) {

@@ -165,13 +165,18 @@ public final class NativeLibrary {
         Native.check(lora4j_h.l4j_set_num_threads(threads));
     }
 
-        /**
+    /**
      * Which library runs float32 products with a frozen weight on the CPU (the base layers of every
-     * parameter-efficient method): {@code "aten"} (MKL in the pinned libtorch), or {@code "onednn"} when the
-     * environment variable {@code LORA4J_CPU_GEMM=onednn} asks for it (an experiment of issue 20: faster
-     * alone on AVX-512 CPUs, not yet faster inside the training step; docs/PERFORMANCE.md).
+     * parameter-efficient method, forward and input gradient): {@code "aten"} (MKL in the pinned libtorch)
+     * or {@code "onednn"}. Chosen once per process, at the first such product or this call, by the
+     * environment variable {@code LORA4J_CPU_GEMM}: {@code aten} (the default when unset), {@code onednn},
+     * or {@code auto}, which times both on a T5-sized product (about a quarter of a second) and takes
+     * oneDNN only when it is at least 10% faster. On an AMD Zen 4, oneDNN runs T5's projections 5-15%
+     * faster than MKL's generic path but the training step only 0-6% (issue 20, docs/PERFORMANCE.md "CPU
+     * GEMM library").
      *
      * @return {@code "onednn"} or {@code "aten"}
+     * @throws Lora4jException if {@code LORA4J_CPU_GEMM} holds another value
      */
     public static String cpuGemmLibrary() {
         ensureLoaded();
@@ -182,7 +187,26 @@ public final class NativeLibrary {
         }
     }
 
-/**
+    /**
+     * Makes float32 products with a frozen CPU weight run through the given library from now on, whatever
+     * was chosen before. The two libraries sum in different orders, so their results differ in the last
+     * bits; a resumed training run uses this to continue with the library its checkpoint was written with.
+     *
+     * @param library {@code "aten"} or {@code "onednn"}
+     * @throws IllegalArgumentException for another name
+     * @throws Lora4jException if libtorch has no oneDNN
+     */
+    public static void selectCpuGemm(String library) {
+        int code = switch (library) {
+            case "aten" -> 0;
+            case "onednn" -> 1;
+            default -> throw new IllegalArgumentException("CPU GEMM library must be aten or onednn, got '" + library + "'");
+        };
+        ensureLoaded();
+        Native.check(lora4j_h.l4j_cpu_gemm_select(code));
+    }
+
+    /**
      * How many threads libtorch uses for intra-op parallelism.
      *
      * @return the current thread count

@@ -7,6 +7,7 @@ import dev.lora4j.io.AtomicFiles;
 import dev.lora4j.io.SafetensorsFile;
 import dev.lora4j.io.TensorFiles;
 import dev.lora4j.Lora4jException;
+import dev.lora4j.tensor.NativeLibrary;
 import dev.lora4j.tensor.Scope;
 import dev.lora4j.tensor.Tensor;
 
@@ -68,7 +69,7 @@ public final class Checkpoint {
             Files.createDirectories(tmp);
             model.saveWeights(tmp.resolve(WEIGHTS_DIR));
             writeOptimizer(tmp.resolve(OPTIMIZER_FILE), optimizer, paramNames);
-            AtomicFiles.write(tmp.resolve(STATE_FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(stateJson(state, worldSize)));
+            AtomicFiles.write(tmp.resolve(STATE_FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(stateJson(state, worldSize, cpuGemmOf(model))));
             if (Files.exists(target)) {
                 deleteTree(target); // a checkpoint of the same step from an interrupted earlier attempt
             }
@@ -110,7 +111,12 @@ public final class Checkpoint {
         }
     }
 
-    private static ObjectNode stateJson(TrainingState s, int worldSize) {
+    /** The CPU GEMM library a model on the CPU trains with, null for a model on a GPU. */
+    private static String cpuGemmOf(TrainableModel model) {
+        return model.model().device().isCuda() ? null : NativeLibrary.cpuGemmLibrary();
+    }
+
+    private static ObjectNode stateJson(TrainingState s, int worldSize, String cpuGemm) {
         ObjectNode o = JSON.createObjectNode();
         o.put("step", s.step());
         o.put("epoch", s.epoch());
@@ -123,6 +129,9 @@ public final class Checkpoint {
         o.put("evals_without_improvement", s.evalsWithoutImprovement());
         o.put("tokens_seen", s.tokensSeen());
         o.put("world_size", worldSize);
+        if (cpuGemm != null) {
+            o.put("cpu_gemm", cpuGemm); // the float32 GEMM library the run used on the CPU, restored on resume
+        }
         return o;
     }
 
@@ -137,6 +146,29 @@ public final class Checkpoint {
         try {
             JsonNode n = JSON.readTree(Files.readString(file, StandardCharsets.UTF_8)).path("world_size");
             return n.canConvertToInt() ? n.asInt() : 1;
+        } catch (IOException e) {
+            throw new Lora4jException("checkpoint", file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The library a run on the CPU computed its float32 frozen-weight products with ({@link
+     * NativeLibrary#cpuGemmLibrary()}), from a checkpoint's trainer_state.json.
+     *
+     * @param checkpointDir a {@code step-N} directory
+     * @return {@code "aten"} or {@code "onednn"}; null for a run on a GPU or a checkpoint from before the field
+     */
+    static String cpuGemm(Path checkpointDir) {
+        Path file = checkpointDir.resolve(STATE_FILE);
+        try {
+            JsonNode n = JSON.readTree(Files.readString(file, StandardCharsets.UTF_8)).path("cpu_gemm");
+            if (n.isMissingNode() || n.isNull()) {
+                return null;
+            }
+            if (!n.asText().equals("aten") && !n.asText().equals("onednn")) {
+                throw new Lora4jException("checkpoint", file + ": cpu_gemm must be \"aten\" or \"onednn\", got " + n);
+            }
+            return n.asText();
         } catch (IOException e) {
             throw new Lora4jException("checkpoint", file + ": " + e.getMessage(), e);
         }

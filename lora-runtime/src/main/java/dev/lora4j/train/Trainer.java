@@ -5,6 +5,7 @@ import dev.lora4j.data.BatchPlan;
 import dev.lora4j.data.TokenizedExample;
 import dev.lora4j.distributed.ProcessGroup;
 import dev.lora4j.nn.RandomKey;
+import dev.lora4j.tensor.NativeLibrary;
 import dev.lora4j.tensor.Autograd;
 import dev.lora4j.tensor.Device;
 import dev.lora4j.Lora4jException;
@@ -190,6 +191,7 @@ public final class Trainer {
             if (resumeFrom != null) {
                 state = Checkpoint.restore(resumeFrom, model, optimizer, names, worldSize);
                 model.afterUpdate();
+                continueWithCheckpointsCpuGemm(resumeFrom);
             }
             if (group != null) {
                 startTogether(tensors, state.step());
@@ -400,6 +402,21 @@ public final class Trainer {
             Files.createDirectories(runDir);
         } catch (java.io.IOException e) {
             throw new Lora4jException("trainer", "cannot create run directory " + runDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A run on the CPU continues with the GEMM library its checkpoint recorded: the automatic choice is
+     * measured per process and could come out otherwise now, and the two libraries differ in the last
+     * float32 bits, so resuming would no longer match the uninterrupted run bit for bit. An explicit
+     * LORA4J_CPU_GEMM=aten or onednn is obeyed instead.
+     */
+    private static void continueWithCheckpointsCpuGemm(Path checkpoint) {
+        String recorded = Checkpoint.cpuGemm(checkpoint);
+        String asked = System.getenv("LORA4J_CPU_GEMM");
+        boolean explicit = "aten".equals(asked) || "onednn".equals(asked);
+        if (recorded != null && !explicit && !recorded.equals(NativeLibrary.cpuGemmLibrary())) {
+            NativeLibrary.selectCpuGemm(recorded);
         }
     }
 }

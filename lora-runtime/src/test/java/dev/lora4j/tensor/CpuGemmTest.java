@@ -4,6 +4,8 @@ import static dev.lora4j.testing.JsonArrays.doubles;
 import static dev.lora4j.testing.ParityAsserts.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,10 +14,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Float32 linear layers on the CPU run through ATen's MKL, or oneDNN with LORA4J_CPU_GEMM=onednn
- * (native/src/cpu/cpu_gemm.h); whichever it is, y, dx and (for a trainable weight) dW equal PyTorch's
- * F.linear and autograd on the same numbers within float32 rounding: 2e-6 of the largest value, as two
- * GEMM libraries sum 96 products in different orders.
+ * Float32 linear layers on the CPU run through ATen's MKL or oneDNN (LORA4J_CPU_GEMM, or
+ * NativeLibrary.selectCpuGemm; native/src/cpu/cpu_gemm.h); through either, y, dx and (for a trainable
+ * weight) dW equal PyTorch's F.linear and autograd on the same numbers within float32 rounding: 2e-6 of
+ * the largest value, as two GEMM libraries sum 96 products in different orders.
  */
 class CpuGemmTest {
     private static final String REFERENCE = """
@@ -31,8 +33,23 @@ class CpuGemmTest {
     private static final double TOLERANCE = 2e-6;
 
     @Test
-    void frozenAndTrainableLinearMatchPyTorch() throws Exception {
+    void frozenAndTrainableLinearMatchPyTorchThroughEitherLibrary() throws Exception {
         JsonNode ref = new ObjectMapper().readTree(PythonReference.runSource(REFERENCE));
+        String chosen = NativeLibrary.cpuGemmLibrary();
+        long live = NativeLibrary.liveTensors();
+        try {
+            for (String library : List.of("aten", "onednn")) {
+                NativeLibrary.selectCpuGemm(library);
+                assertEquals(library, NativeLibrary.cpuGemmLibrary());
+                linearMatchesPyTorch(ref, library);
+            }
+        } finally {
+            NativeLibrary.selectCpuGemm(chosen);
+        }
+        assertEquals(live, NativeLibrary.liveTensors(), "live tensors");
+    }
+
+    private static void linearMatchesPyTorch(JsonNode ref, String library) {
         for (boolean trainableWeight : List.of(false, true)) {
             try (Scope scope = Scope.open()) {
                 Tensor x = Tensor.of(floats(ref.get("x")), 3, 7, 96).requiresGrad(true);
@@ -40,9 +57,10 @@ class CpuGemmTest {
                 Tensor b = Tensor.of(floats(ref.get("b")), 80);
                 Tensor dy = Tensor.of(floats(ref.get("dy")), 3, 7, 80);
                 Tensor y = x.linear(w, b);
-                assertClose("y, trainable weight " + trainableWeight, doubles(ref.get("y")), y.toDoubleArray(), TOLERANCE);
+                String what = library + ", trainable weight " + trainableWeight;
+                assertClose("y, " + what, doubles(ref.get("y")), y.toDoubleArray(), TOLERANCE);
                 y.mul(dy).sum().backward();
-                assertClose("dx, trainable weight " + trainableWeight, doubles(ref.get("dx")), x.grad().toDoubleArray(), TOLERANCE);
+                assertClose("dx, " + what, doubles(ref.get("dx")), x.grad().toDoubleArray(), TOLERANCE);
                 if (trainableWeight) {
                     assertClose("dw", doubles(ref.get("dw")), w.grad().toDoubleArray(), TOLERANCE);
                 } else {
@@ -54,10 +72,23 @@ class CpuGemmTest {
 
     @Test
     void reportsTheLibraryTheEnvironmentChose() {
-        // scripts/test.sh runs this class a second time with LORA4J_CPU_GEMM=onednn.
+        // scripts/test.sh runs this class a second time with LORA4J_CPU_GEMM=onednn, and once with auto.
+        String asked = System.getenv("LORA4J_CPU_GEMM");
         String library = NativeLibrary.cpuGemmLibrary();
-        assertEquals("onednn".equals(System.getenv("LORA4J_CPU_GEMM")) ? "onednn" : "aten", library);
+        if ("auto".equals(asked)) {
+            assertTrue(library.equals("aten") || library.equals("onednn"), library);
+        } else {
+            assertEquals("onednn".equals(asked) ? "onednn" : "aten", library);
+        }
         assertEquals(library, NativeLibrary.cpuGemmLibrary(), "chosen once per process");
+    }
+
+    @Test
+    void refusesAnUnknownLibraryName() {
+        String chosen = NativeLibrary.cpuGemmLibrary();
+        var e = assertThrows(IllegalArgumentException.class, () -> NativeLibrary.selectCpuGemm("mkl"));
+        assertTrue(e.getMessage().contains("aten or onednn") && e.getMessage().contains("'mkl'"), e.getMessage());
+        assertEquals(chosen, NativeLibrary.cpuGemmLibrary(), "a refused selection changes nothing");
     }
 
     private static float[] floats(JsonNode arr) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lora4j.peft.PeftModel;
@@ -22,6 +23,7 @@ import dev.lora4j.t5.T5ForConditionalGeneration;
 import dev.lora4j.tensor.Autograd;
 import dev.lora4j.tensor.DType;
 import dev.lora4j.tensor.Device;
+import dev.lora4j.tensor.NativeLibrary;
 import dev.lora4j.Lora4jException;
 import dev.lora4j.tensor.Scope;
 import dev.lora4j.tensor.Tensor;
@@ -30,6 +32,7 @@ import dev.lora4j.tokenizer.ByT5Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -117,6 +120,61 @@ class TrainerResumeTest {
             assertEquals(List.of("step-00000010", "step-00000012"), names, "the newest two checkpoints are kept");
         }
         assertTrue(Files.isRegularFile(run.resolve("best").resolve("adapter_model.safetensors")));
+    }
+
+    /**
+     * On the CPU the GEMM library can be chosen per process by measuring (LORA4J_CPU_GEMM=auto), and the two
+     * libraries differ in the last bits, so a resumed run must continue with the library its checkpoint
+     * recorded to end bit for bit where the uninterrupted run did.
+     */
+    @Test
+    void aResumedRunContinuesWithTheGemmLibraryItsCheckpointRecorded(@TempDir Path dir) {
+        String asked = System.getenv("LORA4J_CPU_GEMM");
+        assumeFalse("aten".equals(asked) || "onednn".equals(asked), "an explicit LORA4J_CPU_GEMM is obeyed on resume instead");
+        String chosen = NativeLibrary.cpuGemmLibrary();
+        long live = NativeLibrary.liveTensors();
+        try {
+            NativeLibrary.selectCpuGemm("aten");
+            Map<String, float[]> straightAten = train(dir.resolve("straight-aten"), null, Trainer::run);
+            NativeLibrary.selectCpuGemm("onednn");
+            Map<String, float[]> straightOnednn = train(dir.resolve("straight-onednn"), null, Trainer::run);
+            assertFalse(straightAten.keySet().stream().allMatch(k -> Arrays.equals(straightAten.get(k), straightOnednn.get(k))),
+                    "the two libraries give different bits at this shape, or this test could not fail");
+
+            Path run = dir.resolve("killed");
+            assertThrows(IllegalStateException.class, () -> train(run, crashAfterStep(8), Trainer::run));
+            assertEquals("onednn", Checkpoint.cpuGemm(Checkpoint.latest(run)), "trainer_state.json records the library");
+            NativeLibrary.selectCpuGemm("aten"); // as a new process whose measured choice came out otherwise
+            Map<String, float[]> resumed = train(run, null, Trainer::run);
+            assertEquals("onednn", NativeLibrary.cpuGemmLibrary(), "the resumed run switched to the recorded library");
+            for (String key : straightOnednn.keySet()) {
+                assertArrayEquals(straightOnednn.get(key), resumed.get(key), 0f, key);
+            }
+        } finally {
+            NativeLibrary.selectCpuGemm(chosen);
+        }
+        assertEquals(live, NativeLibrary.liveTensors(), "live tensors");
+    }
+
+    @Test
+    void aCheckpointWithAnUnknownGemmLibraryIsRefusedNamingTheFile(@TempDir Path dir) throws Exception {
+        Path run = dir.resolve("run");
+        assertThrows(IllegalStateException.class, () -> train(run, crashAfterStep(6), Trainer::run));
+        Path state = Checkpoint.latest(run).resolve("trainer_state.json");
+        Files.writeString(state, Files.readString(state).replaceFirst("\"cpu_gemm\" : \"\\w+\"", "\"cpu_gemm\" : \"mkl\""));
+        Lora4jException e = assertThrows(Lora4jException.class, () -> train(run, null, Trainer::run));
+        assertTrue(e.getMessage().contains(state.toString()) && e.getMessage().contains("\"mkl\""), e.getMessage());
+    }
+
+    private static Trainer.Listener crashAfterStep(int step) {
+        return new Trainer.Listener() {
+            @Override
+            public void onStep(Trainer.StepMetrics m) {
+                if (m.step() == step) {
+                    throw new IllegalStateException("simulated kill after step " + step);
+                }
+            }
+        };
     }
 
     @Test
