@@ -42,7 +42,7 @@ final class InfoCommand implements Callable<Integer> {
         System.out.println("libtorch:       " + NativeLibrary.torchVersion());
         System.out.println("CPU threads:    " + NativeLibrary.numThreads());
         System.out.println("CPU GEMM:       " + NativeLibrary.cpuGemmLibrary() + " (float32 products with frozen weights; "
-                + "LORA4J_CPU_GEMM=aten|onednn)");
+                + "LORA4J_CPU_GEMM=aten|onednn|auto)");
         CpuInfo cpu = CpuInfo.current();
         System.out.println("CPU:            " + cpu.describe());
         System.out.println("CPU bfloat16:   " + (cpu.flags().isEmpty() ? "unknown"
