@@ -22,8 +22,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -280,6 +282,23 @@ public final class T5ForConditionalGeneration extends Module {
         for (Tensor t : namedParameters().values()) {
             t.requiresGrad(requiresGrad);
         }
+    }
+
+    /**
+     * Freezes every parameter, as {@code requiresGrad(false)}, and returns those that took gradients before,
+     * so that an adapter whose wrapping fails can leave the model as it found it.
+     *
+     * @return the parameters this call froze, in parameter order
+     */
+    public List<Tensor> freeze() {
+        List<Tensor> wereTrainable = new ArrayList<>();
+        for (Tensor t : namedParameters().values()) {
+            if (t.requiresGrad()) {
+                wereTrainable.add(t);
+                t.requiresGrad(false);
+            }
+        }
+        return wereTrainable;
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.lora4j.peft.bitfit;
 
+import java.util.List;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lora4j.Lora4jException;
@@ -39,14 +40,24 @@ public final class BitFitModel implements Adapter {
     /**
      * Adds the biases; with init_weights false they are drawn from a generator seeded with seed.
      *
-     * @param model  the model to modify in place: its parameters are frozen and target layers wrapped
+     * @param model  the model to modify in place: its parameters are frozen and target layers wrapped (if
+     *               wrapping fails, it is left as it was)
      * @param config the BitFit settings
      * @param seed   the seed of the biases' random initialisation (used only with init_weights false)
      * @return the attached adapter
      * @throws Lora4jException if the targets match no linear layer, or a layer already carries a bias
      */
     public static BitFitModel wrap(T5ForConditionalGeneration model, BitFitConfig config, long seed) {
-        model.requiresGrad(false);
+        List<Tensor> wereTrainable = model.freeze();
+        try {
+            return attach(model, config, seed);
+        } catch (RuntimeException e) {
+            wereTrainable.forEach(t -> t.requiresGrad(true)); // a failed wrap leaves the model as it was
+            throw e;
+        }
+    }
+
+    private static BitFitModel attach(T5ForConditionalGeneration model, BitFitConfig config, long seed) {
         Map<String, BeftLinear> layers = new LinkedHashMap<>();
         try (Generator gen = new Generator(seed, model.device())) {
             for (Map.Entry<String, Slot<LinearLayer>> e : model.slots(LinearLayer.class).entrySet()) {

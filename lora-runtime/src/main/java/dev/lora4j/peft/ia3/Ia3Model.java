@@ -1,5 +1,6 @@
 package dev.lora4j.peft.ia3;
 
+import java.util.List;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lora4j.Lora4jException;
 import dev.lora4j.nn.LinearLayer;
@@ -39,14 +40,24 @@ public final class Ia3Model implements Adapter {
      * Adds the vectors to model; with init_ia3_weights false they are drawn from a generator seeded with
      * seed, in the model's module order.
      *
-     * @param model  the model to modify in place: its parameters are frozen and target layers wrapped
+     * @param model  the model to modify in place: its parameters are frozen and target layers wrapped (if
+     *               wrapping fails, it is left as it was)
      * @param config the (IA)³ settings
      * @param seed   the seed of the vectors' random initialisation (used only with init_ia3_weights false)
      * @return the attached adapter
      * @throws Lora4jException if the targets match no linear layer, or a layer already carries a vector
      */
     public static Ia3Model wrap(T5ForConditionalGeneration model, Ia3Config config, long seed) {
-        model.requiresGrad(false);
+        List<Tensor> wereTrainable = model.freeze();
+        try {
+            return attach(model, config, seed);
+        } catch (RuntimeException e) {
+            wereTrainable.forEach(t -> t.requiresGrad(true)); // a failed wrap leaves the model as it was
+            throw e;
+        }
+    }
+
+    private static Ia3Model attach(T5ForConditionalGeneration model, Ia3Config config, long seed) {
         Map<String, Ia3Linear> layers = new LinkedHashMap<>();
         try (Generator gen = new Generator(seed, model.device())) {
             for (Map.Entry<String, Slot<LinearLayer>> e : model.slots(LinearLayer.class).entrySet()) {

@@ -1,5 +1,6 @@
 package dev.lora4j.peft.lntuning;
 
+import java.util.List;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lora4j.Lora4jException;
 import dev.lora4j.nn.NormLayer;
@@ -41,7 +42,16 @@ public final class LnTuningModel implements Adapter {
      * @return the attached adapter
      */
     public static LnTuningModel wrap(T5ForConditionalGeneration model, LnTuningConfig config) {
-        model.requiresGrad(false);
+        List<Tensor> wereTrainable = model.freeze();
+        try {
+            return attach(model, config);
+        } catch (RuntimeException e) {
+            wereTrainable.forEach(t -> t.requiresGrad(true)); // a failed wrap leaves the model as it was
+            throw e;
+        }
+    }
+
+    private static LnTuningModel attach(T5ForConditionalGeneration model, LnTuningConfig config) {
         Map<String, LnTuningNorm> norms = new LinkedHashMap<>();
         for (Map.Entry<String, Slot<NormLayer>> e : model.slots(NormLayer.class).entrySet()) {
             String path = e.getKey();

@@ -49,14 +49,24 @@ public final class LoraModel implements Adapter {
      * Adds adapters to model; random initialisation draws from a generator seeded with seed, in the
      * model's module order.
      *
-     * @param model  the model to modify in place: its parameters are frozen and target layers wrapped
+     * @param model  the model to modify in place: its parameters are frozen and target layers wrapped (if
+     *               wrapping fails, it is left as it was)
      * @param config the LoRA settings, targets included
      * @param seed   the seed of the adapters' random initialisation
      * @return the attached adapter
      * @throws Lora4jException if the targets match no layer, or a layer is already wrapped by LoRA
      */
     public static LoraModel wrap(T5ForConditionalGeneration model, LoraConfig config, long seed) {
-        model.requiresGrad(false);
+        List<Tensor> wereTrainable = model.freeze();
+        try {
+            return attach(model, config, seed);
+        } catch (RuntimeException e) {
+            wereTrainable.forEach(t -> t.requiresGrad(true)); // a failed wrap leaves the model as it was
+            throw e;
+        }
+    }
+
+    private static LoraModel attach(T5ForConditionalGeneration model, LoraConfig config, long seed) {
         Map<String, LoraLinear> adapters = new LinkedHashMap<>();
         try (Generator gen = new Generator(seed, model.device())) {
             for (Map.Entry<String, Slot<LinearLayer>> e : model.slots(LinearLayer.class).entrySet()) {
