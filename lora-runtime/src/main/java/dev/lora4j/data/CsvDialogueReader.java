@@ -62,7 +62,7 @@ public final class CsvDialogueReader {
                 }
             }
         } catch (CsvFormatException e) {
-            throw new Lora4jException("data", RowCollector.location(file, e.line()) + ": malformed CSV: " + e.getMessage());
+            throw new Lora4jException("data", RowCollector.location(file, e.line()) + ": malformed CSV: " + e.getMessage(), e);
         }
         return rows.finish();
     }

@@ -37,8 +37,12 @@ public record PreparedData(LoadReport report, DataUse use, List<DialogueExample>
      *     generation
      * @param limit  the number of examples to keep, at least 0; null for all
      * @return the examples and the account of every row
+     * @throws IllegalArgumentException if limit is negative
      */
     public static PreparedData of(LoadedDataset loaded, DataUse use, Integer limit) {
+        if (limit != null && limit < 0) {
+            throw new IllegalArgumentException("example limit must be 0 or more, got " + limit);
+        }
         List<DialogueExample> rows = loaded.examples();
         List<DialogueExample> examples = use == DataUse.EVALUATE ? ReferenceGrouping.byDialogue(rows) : rows;
         int rowsUsed = rows.size();

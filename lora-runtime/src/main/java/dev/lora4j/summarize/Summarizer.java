@@ -121,21 +121,26 @@ public final class Summarizer {
         // Longest first, ties in input order: a stable, deterministic batching.
         Arrays.sort(order, Comparator.comparingInt((Integer i) -> -encoded[i].length).thenComparingInt(i -> i));
         String[] out = new String[encoded.length];
+        T5ForConditionalGeneration.Mode before = model.mode();
         model.eval();
-        for (int start = 0; start < order.length; start += batchSize) {
-            int end = Math.min(order.length, start + batchSize);
-            int[][] batch = new int[end - start][];
-            for (int k = start; k < end; k++) {
-                batch[k - start] = encoded[order[k]];
-            }
-            long[][] generated = generateBatch(batch);
-            for (int k = start; k < end; k++) {
-                out[order[k]] = tokenizer.decode(toInts(generated[k - start]), true);
-                if (out[order[k]].isEmpty()) {
-                    requireFiniteOutput(encoded[order[k]], order[k]);
+        try {
+            for (int start = 0; start < order.length; start += batchSize) {
+                int end = Math.min(order.length, start + batchSize);
+                int[][] batch = new int[end - start][];
+                for (int k = start; k < end; k++) {
+                    batch[k - start] = encoded[order[k]];
                 }
+                long[][] generated = generateBatch(batch);
+                for (int k = start; k < end; k++) {
+                    out[order[k]] = tokenizer.decode(toInts(generated[k - start]), true);
+                    if (out[order[k]].isEmpty()) {
+                        requireFiniteOutput(encoded[order[k]], order[k]);
+                    }
+                }
+                progress.accept(end - start);
             }
-            progress.accept(end - start);
+        } finally {
+            model.restoreMode(before); // generating in the middle of training leaves the model training
         }
         return List.of(out);
     }

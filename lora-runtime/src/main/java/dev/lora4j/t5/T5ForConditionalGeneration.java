@@ -394,6 +394,41 @@ public final class T5ForConditionalGeneration extends Module {
         return training;
     }
 
+    /**
+     * The model's mode at one moment, to put back with {@link #restoreMode(Mode)} after a detour through
+     * evaluation mode (generation during training, for instance).
+     *
+     * @param training  whether dropout is active
+     * @param generator the caller's generator of a {@link #train(Generator)} mode, else null
+     * @param key       the key of a {@link #train(RandomKey)} mode, else null
+     */
+    public record Mode(boolean training, Generator generator, RandomKey key) {}
+
+    /**
+     * The current mode.
+     *
+     * @return what {@link #restoreMode(Mode)} needs to return to it
+     */
+    public Mode mode() {
+        return new Mode(training, randomKey == null ? dropoutGenerator : null, randomKey);
+    }
+
+    /**
+     * Returns to a mode {@link #mode()} took: evaluation, training with the same key (keyed masks depend
+     * on the key and the site only, so they come out as before), or training with the same generator.
+     *
+     * @param mode a mode of this model
+     */
+    public void restoreMode(Mode mode) {
+        if (!mode.training()) {
+            eval();
+        } else if (mode.key() != null) {
+            train(mode.key());
+        } else {
+            train(mode.generator());
+        }
+    }
+
     private Dropout dropout() {
         return training ? new Dropout(config.dropoutRate(), true, dropoutGenerator, randomKey) : Dropout.NONE;
     }

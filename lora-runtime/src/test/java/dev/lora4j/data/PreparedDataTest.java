@@ -1,6 +1,7 @@
 package dev.lora4j.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lora4j.testing.SharedData;
@@ -48,5 +49,8 @@ class PreparedDataTest {
         assertEquals(1, eval.beyondLimit());
         PreparedData generate = PreparedData.of(loaded, DataUse.GENERATE, null);
         assertEquals(3, generate.examples().size(), "one output per row");
+        assertEquals(0, PreparedData.of(loaded, DataUse.TRAIN, 0).examples().size());
+        var e = assertThrows(IllegalArgumentException.class, () -> PreparedData.of(loaded, DataUse.TRAIN, -1));
+        assertEquals("example limit must be 0 or more, got -1", e.getMessage());
     }
 }

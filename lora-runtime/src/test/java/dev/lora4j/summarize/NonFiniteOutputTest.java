@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lora4j.data.SummarizationPrompt;
+import dev.lora4j.nn.RandomKey;
 import dev.lora4j.t5.GenerationConfig;
 import dev.lora4j.t5.T5Config;
 import dev.lora4j.t5.T5ForConditionalGeneration;
@@ -38,7 +39,11 @@ class NonFiniteOutputTest {
         try (T5ForConditionalGeneration model = T5ForConditionalGeneration.fromConfig(byteConfig(), 3, Device.CPU, DType.FLOAT32)) {
             Summarizer summarizer = new Summarizer(model, ByT5Tokenizer.create(), new SummarizationPrompt(SummarizationPrompt.DEFAULT_TEMPLATE),
                     64, GenerationConfig.greedy(4), 2);
+            model.train(new RandomKey(5, 0, 1, 0));
             assertEquals(2, summarizer.summarize(List.of("#Person1#: Hi.", "#Person2#: Hello.")).size(), "finite weights generate");
+            assertTrue(model.isTraining(), "generation runs in evaluation mode and then puts the training mode back");
+            assertEquals(new RandomKey(5, 0, 1, 0), model.mode().key());
+            model.eval();
             try (var noGrad = Autograd.noGrad()) {
                 model.namedParameters().get("lm_head.weight").fill(Double.NaN);
             }
