@@ -27,6 +27,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * T5 / FLAN-T5 with its language-modelling head, computing what transformers 5.17's
@@ -285,12 +286,15 @@ public final class T5ForConditionalGeneration extends Module {
     }
 
     /**
-     * Freezes every parameter, as {@code requiresGrad(false)}, and returns those that took gradients before,
-     * so that an adapter whose wrapping fails can leave the model as it found it.
+     * Freezes every parameter, as {@code requiresGrad(false)}, then runs attach (an adapter's wrapping). If
+     * attach throws, the parameters that took gradients before take them again, so that a failed wrap
+     * leaves the model as it found it.
      *
-     * @return the parameters this call froze, in parameter order
+     * @param attach what adds the adapter to the frozen model
+     * @param <T>    the adapter type
+     * @return what attach returned
      */
-    public List<Tensor> freeze() {
+    public <T> T freezeThen(Supplier<T> attach) {
         List<Tensor> wereTrainable = new ArrayList<>();
         for (Tensor t : namedParameters().values()) {
             if (t.requiresGrad()) {
@@ -298,7 +302,12 @@ public final class T5ForConditionalGeneration extends Module {
                 t.requiresGrad(false);
             }
         }
-        return wereTrainable;
+        try {
+            return attach.get();
+        } catch (RuntimeException e) {
+            wereTrainable.forEach(t -> t.requiresGrad(true));
+            throw e;
+        }
     }
 
     /**

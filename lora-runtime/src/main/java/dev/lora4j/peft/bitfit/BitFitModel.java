@@ -1,6 +1,5 @@
 package dev.lora4j.peft.bitfit;
 
-import java.util.List;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lora4j.Lora4jException;
@@ -48,13 +47,7 @@ public final class BitFitModel implements Adapter {
      * @throws Lora4jException if the targets match no linear layer, or a layer already carries a bias
      */
     public static BitFitModel wrap(T5ForConditionalGeneration model, BitFitConfig config, long seed) {
-        List<Tensor> wereTrainable = model.freeze();
-        try {
-            return attach(model, config, seed);
-        } catch (RuntimeException e) {
-            wereTrainable.forEach(t -> t.requiresGrad(true)); // a failed wrap leaves the model as it was
-            throw e;
-        }
+        return model.freezeThen(() -> attach(model, config, seed));
     }
 
     private static BitFitModel attach(T5ForConditionalGeneration model, BitFitConfig config, long seed) {

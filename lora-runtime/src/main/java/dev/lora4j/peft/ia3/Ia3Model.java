@@ -1,6 +1,5 @@
 package dev.lora4j.peft.ia3;
 
-import java.util.List;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lora4j.Lora4jException;
 import dev.lora4j.nn.LinearLayer;
@@ -48,13 +47,7 @@ public final class Ia3Model implements Adapter {
      * @throws Lora4jException if the targets match no linear layer, or a layer already carries a vector
      */
     public static Ia3Model wrap(T5ForConditionalGeneration model, Ia3Config config, long seed) {
-        List<Tensor> wereTrainable = model.freeze();
-        try {
-            return attach(model, config, seed);
-        } catch (RuntimeException e) {
-            wereTrainable.forEach(t -> t.requiresGrad(true)); // a failed wrap leaves the model as it was
-            throw e;
-        }
+        return model.freezeThen(() -> attach(model, config, seed));
     }
 
     private static Ia3Model attach(T5ForConditionalGeneration model, Ia3Config config, long seed) {

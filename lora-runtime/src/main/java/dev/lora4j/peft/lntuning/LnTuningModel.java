@@ -1,6 +1,5 @@
 package dev.lora4j.peft.lntuning;
 
-import java.util.List;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lora4j.Lora4jException;
 import dev.lora4j.nn.NormLayer;
@@ -37,18 +36,13 @@ public final class LnTuningModel implements Adapter {
     /**
      * Wraps the matching norms; the copies start equal to the originals (no randomness).
      *
-     * @param model  the model to modify in place: its parameters are frozen and target norms wrapped
+     * @param model  the model to modify in place: its parameters are frozen and target norms wrapped (if
+     *               wrapping fails, it is left as it was)
      * @param config the LN tuning settings
      * @return the attached adapter
      */
     public static LnTuningModel wrap(T5ForConditionalGeneration model, LnTuningConfig config) {
-        List<Tensor> wereTrainable = model.freeze();
-        try {
-            return attach(model, config);
-        } catch (RuntimeException e) {
-            wereTrainable.forEach(t -> t.requiresGrad(true)); // a failed wrap leaves the model as it was
-            throw e;
-        }
+        return model.freezeThen(() -> attach(model, config));
     }
 
     private static LnTuningModel attach(T5ForConditionalGeneration model, LnTuningConfig config) {

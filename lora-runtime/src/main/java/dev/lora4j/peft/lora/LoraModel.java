@@ -57,13 +57,7 @@ public final class LoraModel implements Adapter {
      * @throws Lora4jException if the targets match no layer, or a layer is already wrapped by LoRA
      */
     public static LoraModel wrap(T5ForConditionalGeneration model, LoraConfig config, long seed) {
-        List<Tensor> wereTrainable = model.freeze();
-        try {
-            return attach(model, config, seed);
-        } catch (RuntimeException e) {
-            wereTrainable.forEach(t -> t.requiresGrad(true)); // a failed wrap leaves the model as it was
-            throw e;
-        }
+        return model.freezeThen(() -> attach(model, config, seed));
     }
 
     private static LoraModel attach(T5ForConditionalGeneration model, LoraConfig config, long seed) {
