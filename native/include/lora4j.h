@@ -74,7 +74,7 @@ int l4j_set_num_threads(int32_t n);
 int l4j_get_num_threads(int32_t *out);
 /* 1 when float32 products with a frozen CPU weight run through oneDNN, 0 through ATen (MKL): chosen once
  * per process, at the first such product or this call, by the environment variable LORA4J_CPU_GEMM
- * (aten, the default when unset; onednn; auto: both timed on a T5-sized product, oneDNN if >= 10% faster).
+ * (aten, the default when unset; onednn; auto: both timed on a T5-sized product, oneDNN if >= 5% faster).
  * Fails for any other value of the variable. */
 int l4j_cpu_gemm_onednn(int32_t *out);
 /* Makes those products run through ATen (0) or oneDNN (1) from now on (a resumed run restores the library

@@ -6,7 +6,7 @@
 // (docs/PERFORMANCE.md "CPU GEMM library", issue 20). The environment variable decides once per process,
 // at the first product:
 //   LORA4J_CPU_GEMM=aten (default, or unset): every product through ATen, as before this file
-//   LORA4J_CPU_GEMM=auto: time both on a T5-sized product, oneDNN if it is >= 10% faster
+//   LORA4J_CPU_GEMM=auto: time both on a T5-sized product, oneDNN if it is >= 5% faster
 //   LORA4J_CPU_GEMM=onednn: frozen-weight products (forward and input gradient) through oneDNN
 // The two libraries sum in different orders, so results differ in the last float32 bits; a resumed
 // training run selects the library its checkpoint recorded (cpu_gemm_select) to continue bit for bit.

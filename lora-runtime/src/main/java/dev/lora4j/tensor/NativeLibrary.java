@@ -170,8 +170,8 @@ public final class NativeLibrary {
      * parameter-efficient method, forward and input gradient): {@code "aten"} (MKL in the pinned libtorch)
      * or {@code "onednn"}. Chosen once per process, at the first such product or this call, by the
      * environment variable {@code LORA4J_CPU_GEMM}: {@code aten} (the default when unset), {@code onednn},
-     * or {@code auto}, which times both on a T5-sized product (about a quarter of a second) and takes
-     * oneDNN only when it is at least 10% faster. On an AMD Zen 4, oneDNN runs T5's projections 5-15%
+     * or {@code auto}, which times both on a T5-sized product (about half a second) and takes
+     * oneDNN only when it is at least 5% faster. On an AMD Zen 4, oneDNN runs T5's projections 5-15%
      * faster than MKL's generic path but the training step only 0-6% (issue 20, docs/PERFORMANCE.md "CPU
      * GEMM library").
      *
