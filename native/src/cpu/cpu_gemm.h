@@ -2,7 +2,7 @@
 // which ships inside libtorch_cpu too. Which is faster depends on the CPU: on an AMD Zen 4, MKL takes a
 // generic code path and oneDNN's AVX-512 kernels run T5's projections 5-15% faster once warm; on other
 // CPUs MKL may win, so "auto" chooses by measuring, not by vendor. Not the default: inside the training
-// step the gain was 0-6%, and every new row count makes oneDNN build new kernels, which fragments the heap
+// step the gain was 0-8% (most at flan-t5-large), and every new row count makes oneDNN build new kernels, which fragments the heap
 // (docs/PERFORMANCE.md "CPU GEMM library", issue 20). The environment variable decides once per process,
 // at the first product:
 //   LORA4J_CPU_GEMM=aten (default, or unset): every product through ATen, as before this file

@@ -172,7 +172,7 @@ public final class NativeLibrary {
      * environment variable {@code LORA4J_CPU_GEMM}: {@code aten} (the default when unset), {@code onednn},
      * or {@code auto}, which times both on a T5-sized product (about half a second) and takes
      * oneDNN only when it is at least 5% faster. On an AMD Zen 4, oneDNN runs T5's projections 5-15%
-     * faster than MKL's generic path but the training step only 0-6% (issue 20, docs/PERFORMANCE.md "CPU
+     * faster than MKL's generic path, the training step 0-8% (issue 20, docs/PERFORMANCE.md "CPU
      * GEMM library").
      *
      * @return {@code "onednn"} or {@code "aten"}
