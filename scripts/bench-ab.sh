@@ -32,7 +32,7 @@ for shape in $SHAPES; do
   for round in $(seq 1 "$ROUNDS"); do
     if [ $((round % 2)) -eq 1 ]; then order="${values[0]} ${values[1]}"; else order="${values[1]} ${values[0]}"; fi
     for value in $order; do
-      file="$OUT/$shape-$value-$round.json"
+      file="$OUT/$shape-${value//\//_}-$round.json"  # a value may be a path
       log "$shape, batch $batch, $PROPERTY=$value, round $round"
       if [[ "$PROPERTY" == env:* ]]; then knob=(env "${PROPERTY#env:}=$value"); jvm_knob=""
       else knob=(env); jvm_knob="-D$PROPERTY=$value"; fi
@@ -45,12 +45,13 @@ for shape in $SHAPES; do
     done
   done
 done
-"$PYTHON" - "$OUT" "$PROPERTY" "${values[0]}" "${values[1]}" <<'PY'
+"$PYTHON" - "$OUT" "$PROPERTY" "${values[0]//\//_}" "${values[1]//\//_}" <<'PY'
 import glob, json, os, sys
 out, prop, a, b = sys.argv[1:]
 runs = {}
 for f in sorted(glob.glob(os.path.join(out, "*.json"))):
-    shape, value, _ = os.path.basename(f)[:-5].rsplit("-", 2)
+    shape, rest = os.path.basename(f)[:-5].split("-", 1)  # shape names have no "-"; values may
+    value, _ = rest.rsplit("-", 1)
     data = json.load(open(f))[0]["primaryMetric"]["rawData"]
     runs.setdefault(shape, {}).setdefault(value, []).append([x for r in data for x in r])
 print(f"| shape | {prop}={a}: s per run | {prop}={b}: s per run | {b} / {a} (totals) | iterations where {a} is faster |")
