@@ -30,6 +30,21 @@ const c10::OperatorHandle *onednn_op() {
   return op;
 }
 
+// oneDNN keeps every product shape it has run in two caches of 1,024 entries each: its own primitive cache
+// and ideep's (the C++ layer libtorch calls it through). A cached entry holds memory that grows with the
+// product (about 9 MiB at 1,000 rows x 1,024 outputs), so a training run whose batches keep bringing new
+// row counts (the padding-free forward gives nearly every batch its own) grew by gigabytes. A training
+// step runs about 14 distinct shapes, so 32 entries keep one batch's products and the next one's while
+// bounding the memory. Both libraries read their variable once, when first used, so this runs when
+// liblora4j loads; a value the user set is kept. Applies to every oneDNN call in the process, including
+// the bfloat16 products ATen itself sends to oneDNN. (docs/PERFORMANCE.md, "CPU GEMM library".)
+const struct BoundOnednnCaches {
+  BoundOnednnCaches() {
+    setenv("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "32", /*overwrite=*/0);
+    setenv("LRU_CACHE_CAPACITY", "32", /*overwrite=*/0);
+  }
+} bound_onednn_caches;
+
 at::Tensor onednn_linear(const at::Tensor &x2, const at::Tensor &w, const std::optional<at::Tensor> &bias) {
   torch::jit::Stack stack;
   stack.emplace_back(x2);
@@ -43,8 +58,8 @@ at::Tensor onednn_linear(const at::Tensor &x2, const at::Tensor &w, const std::o
 }
 
 // The library in use: -1 until first asked, then 0 (ATen) or 1 (oneDNN). Decided once per process from
-// LORA4J_CPU_GEMM (unset: ATen; "auto": by measuring both); cpu_gemm_select can change it (a
-// resumed training run restores the library its checkpoint was written with).
+// LORA4J_CPU_GEMM (unset or "auto": by measuring both); cpu_gemm_select can change it (a resumed training
+// run restores the library its checkpoint was written with, data-parallel ranks take rank 0's).
 std::atomic<int> chosen{-1};
 std::mutex choosing;
 
@@ -81,9 +96,9 @@ bool onednn_measured_faster() {
 int decide() {
   const char *env = std::getenv("LORA4J_CPU_GEMM");
   std::string asked = env == nullptr ? "" : env;
-  if (asked == "aten" || asked.empty()) return 0;
+  if (asked == "aten") return 0;
   if (asked == "onednn") return onednn_op() != nullptr ? 1 : 0;
-  if (asked != "auto") {
+  if (!asked.empty() && asked != "auto") {
     throw ArgumentError("LORA4J_CPU_GEMM must be aten, onednn or auto, got '" + asked + "'");
   }
   return onednn_op() != nullptr && onednn_measured_faster() ? 1 : 0;

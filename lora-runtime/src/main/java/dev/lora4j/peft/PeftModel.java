@@ -29,7 +29,8 @@ public final class PeftModel {
 
     /**
      * Attaches a new adapter of config's method to model, after the method's checks of the config against
-     * the model ({@link PeftMethod#check}); random initialisation and dropout derive from seed.
+     * the model ({@link PeftMethod#check}); random initialisation and dropout derive from seed. On failure
+     * the model is left as it was: the parameters that took gradients still do.
      *
      * @param model the base model to modify in place; it keeps owning the installed layers
      * @param config the method and its settings
@@ -38,7 +39,9 @@ public final class PeftModel {
      */
     public static PeftModel wrap(T5ForConditionalGeneration model, MethodConfig config, long seed) {
         config.method().check(model, config);
-        return new PeftModel(config.method().attach(model, config, seed));
+        // attach freezes the model before it builds the adapter's parts; if building fails, freezeThen gives the
+        // parameters that took gradients their flag back, whatever the method
+        return new PeftModel(model.freezeThen(() -> config.method().attach(model, config, seed)));
     }
 
     /**
@@ -53,14 +56,16 @@ public final class PeftModel {
      */
     public static PeftModel load(T5ForConditionalGeneration model, Path dir, long seed) {
         MethodConfig config = AdapterFiles.readConfig(dir).forSavedTensors();
-        Adapter adapter = config.method().attach(model, config, seed);
-        try {
-            AdapterFiles.loadWeights(adapter, dir);
-        } catch (RuntimeException e) {
-            adapter.detach();
-            throw e;
-        }
-        return new PeftModel(adapter);
+        return new PeftModel(model.freezeThen(() -> {
+            Adapter adapter = config.method().attach(model, config, seed);
+            try {
+                AdapterFiles.loadWeights(adapter, dir);
+            } catch (RuntimeException e) {
+                adapter.detach();
+                throw e;
+            }
+            return adapter;
+        }));
     }
 
     /**

@@ -169,11 +169,11 @@ public final class NativeLibrary {
      * Which library runs float32 products with a frozen weight on the CPU (the base layers of every
      * parameter-efficient method, forward and input gradient): {@code "aten"} (MKL in the pinned libtorch)
      * or {@code "onednn"}. Chosen once per process, at the first such product or this call, by the
-     * environment variable {@code LORA4J_CPU_GEMM}: {@code aten} (the default when unset), {@code onednn},
-     * or {@code auto}, which times both on a T5-sized product (about half a second) and takes
-     * oneDNN only when it is at least 5% faster. On an AMD Zen 4, oneDNN runs T5's projections 5-15%
-     * faster than MKL's generic path, the training step 0-8% (issue 20, docs/PERFORMANCE.md "CPU
-     * GEMM library").
+     * environment variable {@code LORA4J_CPU_GEMM}: {@code auto} (the default when unset) times both on a
+     * T5-sized product (about half a second) and takes oneDNN only when it is at least 5% faster;
+     * {@code aten} and {@code onednn} choose without measuring. On an AMD Zen 4, oneDNN runs T5's
+     * projections 5-30% faster than MKL's generic path and the flan-t5-large training step 12% faster
+     * (issue 20, docs/PERFORMANCE.md "CPU GEMM library").
      *
      * @return {@code "onednn"} or {@code "aten"}
      * @throws Lora4jException if {@code LORA4J_CPU_GEMM} holds another value

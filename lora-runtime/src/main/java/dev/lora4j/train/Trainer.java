@@ -384,13 +384,21 @@ public final class Trainer {
     /**
      * Before the first step of a data-parallel run: the ranks agree on where they start (a rank that read
      * another checkpoint is refused) and take rank 0's trainable tensors, so they all start from one state.
+     * On the CPU they also take rank 0's GEMM library, which each process measured for itself (unless one
+     * was set explicitly), so that a run computes the same on every rank and the same when run again.
      */
     private void startTogether(List<Tensor> tensors, long step) {
-        try (Tensor first = Tensor.of(new double[] {step}, 1)) {
+        boolean cpu = !model.model().device().isCuda();
+        double library = cpu && "onednn".equals(NativeLibrary.cpuGemmLibrary()) ? 1 : 0;
+        try (Tensor first = Tensor.of(new double[] {step, library}, 2)) {
             group.broadcast(List.of(first), 0);
-            if (first.item() != step) {
+            double[] rank0 = first.toDoubleArray();
+            if (rank0[0] != step) {
                 throw new Lora4jException("trainer", "rank " + rank + " would resume at step " + step + " but rank 0 at step "
-                        + (long) first.item() + ": every rank must see the same run directory (checkpoints)");
+                        + (long) rank0[0] + ": every rank must see the same run directory (checkpoints)");
+            }
+            if (cpu && rank0[1] != library && !cpuGemmSetExplicitly()) {
+                NativeLibrary.selectCpuGemm(rank0[1] == 1 ? "onednn" : "aten");
             }
         }
         group.broadcast(tensors, 0);
@@ -413,10 +421,13 @@ public final class Trainer {
      */
     private static void continueWithCheckpointsCpuGemm(Path checkpoint) {
         String recorded = Checkpoint.cpuGemm(checkpoint);
-        String asked = System.getenv("LORA4J_CPU_GEMM");
-        boolean explicit = "aten".equals(asked) || "onednn".equals(asked);
-        if (recorded != null && !explicit && !recorded.equals(NativeLibrary.cpuGemmLibrary())) {
+        if (recorded != null && !cpuGemmSetExplicitly() && !recorded.equals(NativeLibrary.cpuGemmLibrary())) {
             NativeLibrary.selectCpuGemm(recorded);
         }
+    }
+
+    private static boolean cpuGemmSetExplicitly() {
+        String asked = System.getenv("LORA4J_CPU_GEMM");
+        return "aten".equals(asked) || "onednn".equals(asked);
     }
 }

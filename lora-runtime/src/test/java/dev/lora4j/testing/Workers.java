@@ -1,5 +1,6 @@
 package dev.lora4j.testing;
 
+import dev.lora4j.tensor.NativeLibrary;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -26,6 +27,21 @@ public final class Workers implements AutoCloseable {
     /** Starts rank `rank` of `worldSize`: main class with args; the timeout in seconds bounds every collective. */
     public Process start(Path dir, int rank, int worldSize, int port, double timeoutSeconds, Class<?> main, String... args)
             throws IOException {
+        return launch(dir, "rank" + rank, rankEnv(rank, worldSize, port, timeoutSeconds), main, args);
+    }
+
+    /**
+     * As {@link #start}, but the worker chooses its CPU GEMM library by measuring (LORA4J_CPU_GEMM=auto),
+     * as a process does by default, instead of taking this JVM's.
+     */
+    public Process startMeasuringGemm(Path dir, int rank, int worldSize, int port, double timeoutSeconds, Class<?> main,
+                                      String... args) throws IOException {
+        Map<String, String> env = rankEnv(rank, worldSize, port, timeoutSeconds);
+        env.put("LORA4J_CPU_GEMM", "auto");
+        return launch(dir, "rank" + rank, env, main, args);
+    }
+
+    private static Map<String, String> rankEnv(int rank, int worldSize, int port, double timeoutSeconds) {
         Map<String, String> env = new java.util.HashMap<>();
         env.put("RANK", Integer.toString(rank));
         env.put("LOCAL_RANK", Integer.toString(rank));
@@ -33,7 +49,7 @@ public final class Workers implements AutoCloseable {
         env.put("MASTER_ADDR", "127.0.0.1");
         env.put("MASTER_PORT", Integer.toString(port));
         env.put("LORA4J_DIST_TIMEOUT", Double.toString(timeoutSeconds));
-        return launch(dir, "rank" + rank, env, main, args);
+        return env;
     }
 
     /** Starts one process with no data-parallel variables (the one-process reference); output in name.txt. */
@@ -62,6 +78,10 @@ public final class Workers implements AutoCloseable {
         for (String key : List.of("RANK", "LOCAL_RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT", "LORA4J_DIST_TIMEOUT")) {
             env.remove(key);
         }
+        // Every worker computes with this JVM's CPU GEMM library unless told otherwise: by default each process
+        // measures which is faster and could choose otherwise, and the tests compare runs in different
+        // processes bit for bit (a run's ranks agree by themselves; a one-process reference would not).
+        env.put("LORA4J_CPU_GEMM", NativeLibrary.cpuGemmLibrary());
         env.putAll(distEnv);
         // One thread per process: what the data-parallel tests compare must not depend on thread counts.
         env.put("OMP_NUM_THREADS", "1");

@@ -46,10 +46,33 @@ class DataParallelTrainingTest {
         equivalence(dir, method);
     }
 
+    /**
+     * Each process measures which CPU GEMM library is faster, and two can disagree; rank 1 is made to start
+     * on the library rank 0 does not use, and must train with rank 0's (the losses equal the one-process run's).
+     */
+    @Test
+    void aRankThatChoseAnotherGemmLibraryTakesRank0s(@TempDir Path dir) throws Exception {
+        equivalence(dir, "lora", true);
+        String rank0 = gemmLine(Workers.output(dir.resolve("dp"), 0));
+        assertEquals(rank0, gemmLine(Workers.output(dir.resolve("dp"), 1)));
+    }
+
+    private static String gemmLine(String output) {
+        return output.lines().filter(l -> l.startsWith("cpu gemm ")).findFirst().orElseThrow(() -> new AssertionError(output));
+    }
+
     private static void equivalence(Path dir, String mode) throws Exception {
+        equivalence(dir, mode, false);
+    }
+
+    private static void equivalence(Path dir, String mode, boolean rank1OnTheOtherGemm) throws Exception {
         try (Workers workers = new Workers()) {
             Process solo = workers.startAlone(dir, "solo", DataParallelWorker.class, mode, dir.resolve("solo-run").toString(), "0", "2");
-            runTwoRanks(workers, dir.resolve("dp"), mode, "0");
+            if (rank1OnTheOtherGemm) {
+                runTwoRanks(workers, dir.resolve("dp"), mode, "0", "start-with-the-other-gemm");
+            } else {
+                runTwoRanks(workers, dir.resolve("dp"), mode, "0");
+            }
             assertTrue(Workers.waitFor(solo, 300), "the one-process run finished");
             assertEquals(0, solo.exitValue(), Workers.output(dir, "solo"));
         }
@@ -128,11 +151,14 @@ class DataParallelTrainingTest {
     }
 
     /** Runs both ranks to the end in dir/run; outputs in dir/rank0.txt and rank1.txt. */
-    private static void runTwoRanks(Workers workers, Path dir, String mode, String dropout) throws Exception {
+    private static void runTwoRanks(Workers workers, Path dir, String mode, String dropout, String... extra) throws Exception {
         int port = Workers.freePort();
         Path run = dir.resolve("run");
-        Process r0 = workers.start(dir, 0, 2, port, TIMEOUT_S, DataParallelWorker.class, mode, run.toString(), dropout, "1");
-        Process r1 = workers.start(dir, 1, 2, port, TIMEOUT_S, DataParallelWorker.class, mode, run.toString(), dropout, "1");
+        String[] args = java.util.stream.Stream.concat(java.util.stream.Stream.of(mode, run.toString(), dropout, "1"),
+                java.util.Arrays.stream(extra)).toArray(String[]::new);
+        Process r0 = workers.start(dir, 0, 2, port, TIMEOUT_S, DataParallelWorker.class, args);
+        Process r1 = extra.length == 0 ? workers.start(dir, 1, 2, port, TIMEOUT_S, DataParallelWorker.class, args)
+                : workers.startMeasuringGemm(dir, 1, 2, port, TIMEOUT_S, DataParallelWorker.class, args);
         assertTrue(Workers.waitFor(r0, 300) && Workers.waitFor(r1, 300), "both ranks finished");
         for (int rank = 0; rank < 2; rank++) {
             String out = Workers.output(dir, rank);

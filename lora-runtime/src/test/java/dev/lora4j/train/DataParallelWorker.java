@@ -30,7 +30,9 @@ import java.util.TreeMap;
  * A worker of {@link DataParallelTrainingTest}: trains a tiny random T5 (LoRA, IA3, prompt tuning or full) for 20 steps in a
  * run directory, as one rank of the group torchrun's variables describe, or alone when they are unset.
  * Rank 0 prints "step N" per step and writes the trained tensors to {@code <run>/trained.safetensors}.
- * Arguments: lora|ia3|prompt|full, run directory, dropout, gradient accumulation.
+ * Arguments: lora|ia3|prompt|full, run directory, dropout, gradient accumulation, and optionally
+ * start-with-the-other-gemm: a rank other than 0 switches to the CPU GEMM library rank 0 does not use
+ * before training (the trainer must make it take rank 0's).
  */
 public final class DataParallelWorker {
     static final int STEPS = 20;
@@ -44,7 +46,8 @@ public final class DataParallelWorker {
 
     public static void main(String[] args) {
         try {
-            run(args[0], Path.of(args[1]), Double.parseDouble(args[2]), Integer.parseInt(args[3]));
+            run(args[0], Path.of(args[1]), Double.parseDouble(args[2]), Integer.parseInt(args[3]),
+                    args.length > 4 && args[4].equals("start-with-the-other-gemm"));
         } catch (RuntimeException e) {
             System.out.println("error: " + e.getMessage());
             System.out.flush();
@@ -54,7 +57,7 @@ public final class DataParallelWorker {
         System.exit(0);
     }
 
-    private static void run(String mode, Path runDir, double dropout, int accumulation) {
+    private static void run(String mode, Path runDir, double dropout, int accumulation, boolean otherGemm) {
         ByT5Tokenizer tokenizer = ByT5Tokenizer.create();
         var rows = DialogueDatasets.dialogSum(SharedData.path("dialogsum/dialogsum.dev.jsonl")).examples().subList(0, 24);
         List<TokenizedExample> examples = new SummarizationEncoder(tokenizer, SummarizationPrompt.DEFAULT, 64, 24).encodeAll(rows);
@@ -62,6 +65,10 @@ public final class DataParallelWorker {
                 .withSteps(STEPS, 2).withBatching(2, accumulation, true).withCheckpoints(5, 2).withEvaluation(10, 0)
                 .withLogEvery(1).withSeed(7);
         DistributedConfig dist = DistributedConfig.fromEnvironment();
+        if (otherGemm && dist != null && dist.rank() != 0) {
+            // as if this rank's own measurement of the faster GEMM library had come out otherwise than rank 0's
+            NativeLibrary.selectCpuGemm(NativeLibrary.cpuGemmLibrary().equals("aten") ? "onednn" : "aten");
+        }
         long tensorsBefore = NativeLibrary.liveTensors();
         try (ProcessGroup group = dist == null ? null : ProcessGroup.join(dist);
              T5ForConditionalGeneration model = T5ForConditionalGeneration.fromConfig(
@@ -95,6 +102,7 @@ public final class DataParallelWorker {
                 TensorFiles.save(trained, Map.of(), runDir.resolve("trained.safetensors"));
             }
         }
+        System.out.println("cpu gemm " + NativeLibrary.cpuGemmLibrary());
         System.out.println("done, live tensors " + (NativeLibrary.liveTensors() - tensorsBefore));
     }
 }
