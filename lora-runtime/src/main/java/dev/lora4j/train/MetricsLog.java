@@ -3,6 +3,7 @@ package dev.lora4j.train;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lora4j.Lora4jException;
+import dev.lora4j.io.AtomicFiles;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -48,7 +49,9 @@ public final class MetricsLog implements AutoCloseable {
                         kept.add(line);
                     }
                 }
-                Files.write(path, kept, StandardCharsets.UTF_8);
+                // replaced whole (temp file and rename): a run killed here keeps the history it had
+                AtomicFiles.write(path, kept.stream().map(l -> l + "\n").collect(java.util.stream.Collectors.joining())
+                        .getBytes(StandardCharsets.UTF_8));
             }
             out = Files.newBufferedWriter(path, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException e) {

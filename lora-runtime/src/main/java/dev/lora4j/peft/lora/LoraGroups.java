@@ -12,17 +12,25 @@ import java.util.List;
  * and the backward computes dx with one GEMM. Layers of the set that are not LoRA (k when only q and v
  * are adapted) run on their own. The group draws its dropout masks from its first layer's key.
  *
- * <p>Whether grouping is used is a switch ({@code lora4j.lora.grouped}, default on) so the benchmark can
- * measure the step both ways in one run.
+ * <p>Off by default ({@code -Dlora4j.lora.grouped=true} turns it on): the base weights are separate
+ * tensors, so every call concatenates them into a new packed weight, which autograd keeps until the
+ * backward. At flan-t5-large with LoRA on q and v that is 48 copies of 8 MiB (384 MiB) held through every
+ * step, plus the copying, for no measured gain on the CPU (docs/PERFORMANCE.md, issue 13 and issue 20).
+ * Grouping pays once the weights are packed once, where the model keeps them.
  */
 final class LoraGroups {
-    private static volatile boolean enabled = Boolean.parseBoolean(System.getProperty("lora4j.lora.grouped", "true"));
+    private static volatile boolean enabled = Boolean.parseBoolean(System.getProperty("lora4j.lora.grouped", "false"));
 
     private LoraGroups() {}
 
     /** Switches grouping (tests compare both ways; the benchmark uses the system property). */
     static void setEnabled(boolean value) {
         enabled = value;
+    }
+
+    /** Whether grouping is on. */
+    static boolean enabled() {
+        return enabled;
     }
 
     /** Every layer's output for x, or null when fewer than two layers can be grouped. */

@@ -138,14 +138,17 @@ class LoraOverAnyLinearTest {
 
     @Test
     void groupedAdaptersComputeWhatSeparateOnesCompute() {
+        boolean before = LoraGroups.enabled();
         Map<String, float[]> separate;
-        LoraGroups.setEnabled(false);
+        Map<String, float[]> grouped;
         try {
+            LoraGroups.setEnabled(false);
             separate = step(false, groupedConfig());
-        } finally {
             LoraGroups.setEnabled(true);
+            grouped = step(false, groupedConfig());
+        } finally {
+            LoraGroups.setEnabled(before);
         }
-        Map<String, float[]> grouped = step(false, groupedConfig());
         separate.forEach((k, v) -> assertArrayEquals(v, grouped.get(k), 2e-5f * max(v), k));
     }
 
