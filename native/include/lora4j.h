@@ -197,6 +197,8 @@ int l4j_tensor_sigmoid(l4j_tensor t, l4j_tensor *out);
 int l4j_tensor_relu(l4j_tensor t, l4j_tensor *out);
 /* approximate: L4J_GELU_NONE (erf) or L4J_GELU_TANH (T5's gelu_new). */
 int l4j_tensor_gelu(l4j_tensor t, int32_t approximate, l4j_tensor *out);
+/* gelu(a) * b (broadcasting) as one autograd node that keeps a and b, not gelu(a), for the backward. */
+int l4j_tensor_gelu_mul(l4j_tensor a, l4j_tensor b, int32_t approximate, l4j_tensor *out);
 /* Use -INFINITY / INFINITY for an open end. */
 int l4j_tensor_clamp(l4j_tensor t, double min, double max, l4j_tensor *out);
 int l4j_tensor_isfinite(l4j_tensor t, l4j_tensor *out);

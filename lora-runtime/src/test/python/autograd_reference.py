@@ -3,6 +3,7 @@
 f(x, w, b, e) = sum(softmax(tanh(x·wᵀ + b)·2, -1) · log_softmax(x·wᵀ, -1))
               + mean(gelu_tanh(x)² ) + mean(rsqrt(x² + 1)) + sum(embedding(e, ids)) · 0.5
               + cross_entropy(x·wᵀ, targets, ignore_index=-100)
+              + sum(gelu_tanh(x) · (x/2 + 1)) + mean(gelu(x·wᵀ) · b)   (lora4j: Tensor.geluMul, broadcasting)
 Prints inputs, the value and every gradient as JSON (float64).
 """
 import json
@@ -23,6 +24,7 @@ f = (torch.softmax(torch.tanh(h + b) * 2, -1) * torch.log_softmax(h, -1)).sum()
 f = f + (F.gelu(x, approximate="tanh") ** 2).mean() + torch.rsqrt(x * x + 1).mean()
 f = f + F.embedding(ids, e).sum() * 0.5
 f = f + F.cross_entropy(h, targets, ignore_index=-100)
+f = f + (F.gelu(x, approximate="tanh") * (x * 0.5 + 1)).sum() + (F.gelu(h) * b).mean()
 f.backward()
 
 

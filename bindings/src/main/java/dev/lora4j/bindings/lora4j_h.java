@@ -5183,6 +5183,65 @@ public final class lora4j_h {
         }
     }
 
+    private static final class l4j_tensor_gelu_mul {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lora4j_h.C_INT,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_INT,
+            lora4j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("l4j_tensor_gelu_mul");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int l4j_tensor_gelu_mul(l4j_tensor a, l4j_tensor b, int32_t approximate, l4j_tensor *out)
+     * }
+     */
+    public static FunctionDescriptor l4j_tensor_gelu_mul$descriptor() {
+        return l4j_tensor_gelu_mul.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int l4j_tensor_gelu_mul(l4j_tensor a, l4j_tensor b, int32_t approximate, l4j_tensor *out)
+     * }
+     */
+    public static MethodHandle l4j_tensor_gelu_mul$handle() {
+        return l4j_tensor_gelu_mul.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int l4j_tensor_gelu_mul(l4j_tensor a, l4j_tensor b, int32_t approximate, l4j_tensor *out)
+     * }
+     */
+    public static MemorySegment l4j_tensor_gelu_mul$address() {
+        return l4j_tensor_gelu_mul.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int l4j_tensor_gelu_mul(l4j_tensor a, l4j_tensor b, int32_t approximate, l4j_tensor *out)
+     * }
+     */
+    public static int l4j_tensor_gelu_mul(MemorySegment a, MemorySegment b, int approximate, MemorySegment out) {
+        var mh$ = l4j_tensor_gelu_mul.HANDLE;
+        try {
+            return (int) mh$.invokeExact(a, b, approximate, out);
+        } catch (Error | RuntimeException ex$) {
+            throw ex$;
+        } catch (Throwable ex$) {
+            throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static final class l4j_tensor_clamp {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             lora4j_h.C_INT,

@@ -63,4 +63,20 @@ public enum Activation {
             case SILU -> x.mul(x.sigmoid());
         };
     }
+
+    /**
+     * act(x) · other, a gated feed-forward's product. For the GELUs one node that keeps x and other for
+     * the backward instead of also act(x) ({@link Tensor#geluMul}); the same values and gradients.
+     *
+     * @param x     the gate's input
+     * @param other the tensor the activation multiplies
+     * @return a new tensor
+     */
+    public Tensor applyAndMultiply(Tensor x, Tensor other) {
+        return switch (this) {
+            case GELU -> x.geluMul(other, false);
+            case GELU_NEW -> x.geluMul(other, true);
+            case RELU, SILU -> apply(x).mul(other);
+        };
+    }
 }

@@ -33,8 +33,7 @@ final class T5DenseGatedActDense extends T5FeedForward {
     @Override
     Tensor forward(Tensor x, Dropout dropout) {
         List<Tensor> in = SharedInputLinears.forward(List.of(wi0.get(), wi1.get()), x); // 2 × (B, T, d_ff)
-        Tensor gate = activation.apply(in.get(0)); // (B, T, d_ff)
-        Tensor hidden = dropout.apply(gate.mul(in.get(1))); // (B, T, d_ff)
+        Tensor hidden = dropout.apply(activation.applyAndMultiply(in.get(0), in.get(1))); // (B, T, d_ff)
         return wo.get().forward(toOutputDType(hidden, wo.get())); // (B, T, d_model)
     }
 }

@@ -1233,6 +1233,20 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
+     * gelu(this) · other (broadcasting), the gated feed-forward product, as one autograd node: it keeps this
+     * and other for the backward and recomputes gelu(this) there, where {@code gelu().mul(other)} would
+     * keep gelu(this) as well. Same values and gradients as that composition.
+     *
+     * @param other the gate's partner
+     * @param tanh  the tanh approximation (gelu_new) instead of the exact erf GELU
+     * @return a new tensor holding gelu(this) · other
+     */
+    public Tensor geluMul(Tensor other, boolean tanh) {
+        return call((f, out) -> lora4j_h.l4j_tensor_gelu_mul(handle(), other.handle(),
+                tanh ? lora4j_h.L4J_GELU_TANH() : lora4j_h.L4J_GELU_NONE(), out));
+    }
+
+    /**
      * Clamps every element to [min, max].
      *
      * @param min the lower bound; negative infinity for none

@@ -38,6 +38,7 @@ class AutogradTest {
             f = f.add(x.geluTanh().pow(2).mean()).add(x.mul(x).add(1).rsqrt().mean());
             f = f.add(Functional.embedding(e, ids).sum().mul(0.5));
             f = f.add(Functional.crossEntropy(h, targets));
+            f = f.add(x.geluMul(x.mul(0.5).add(1), true).sum()).add(h.geluMul(b, false).mean());
             f.backward();
 
             assertEquals(ref.get("value").asDouble(), f.item(), 1e-10);
