@@ -248,6 +248,9 @@ int l4j_tensor_embedding(l4j_tensor weight, l4j_tensor indices, l4j_tensor *out)
 /* Inverted dropout: with training != 0 zeroes each element with probability p (drawn from gen, or the
  * default generator when NULL) and scales the rest by 1/(1-p); otherwise returns t unchanged. */
 int l4j_tensor_dropout(l4j_tensor t, double p, int32_t training, l4j_generator gen, l4j_tensor *out);
+/* l4j_tensor_dropout(t) then matmul with v, the same mask from the same draw; on the CPU one autograd node
+ * that does not keep the dropped t (backward redraws it), e.g. attention's dropped probabilities. */
+int l4j_tensor_dropout_matmul(l4j_tensor t, l4j_tensor v, double p, int32_t training, l4j_generator gen, l4j_tensor *out);
 /* logits (N, C), target (N) int64; entries equal to ignore_index add nothing (mean divides by the
  * number of the others). */
 int l4j_tensor_cross_entropy(l4j_tensor logits, l4j_tensor target, int64_t ignore_index, int32_t reduction,

@@ -4,6 +4,28 @@
 
 using namespace l4j;
 
+namespace {
+
+bool seeded_on_cpu(const at::Tensor &x, const std::optional<at::Generator> &generator) {
+  return x.device().is_cpu() && (!generator || generator->device().is_cpu());
+}
+
+// Inverted dropout as l4j_tensor_dropout documents it.
+at::Tensor dropout(const at::Tensor &x, double p, bool training, const std::optional<at::Generator> &generator) {
+  if (!(p >= 0.0 && p <= 1.0)) throw ArgumentError("dropout probability must be in [0, 1], got " + std::to_string(p));
+  if (!training || p == 0.0) return x;
+  if (p == 1.0) return x * 0;
+  // The mask comes from a Philox seed drawn from the given generator (at::dropout would use the global
+  // one), so a seed reproduces it; backward regenerates it instead of keeping it.
+  if (seeded_on_cpu(x, generator)) return seeded_dropout(x, p, generator);
+  // Other devices: libtorch's Philox-based bernoulli_ with the given generator; the mask is a constant to
+  // autograd, which differentiates only the multiplication.
+  at::Tensor keep = at::empty_like(x, x.options().requires_grad(false)).bernoulli_(1.0 - p, generator);
+  return x * keep * (1.0 / (1.0 - p));
+}
+
+}  // namespace
+
 extern "C" {
 
 int l4j_tensor_embedding(l4j_tensor weight, l4j_tensor indices, l4j_tensor *out) {
@@ -16,27 +38,21 @@ int l4j_tensor_embedding(l4j_tensor weight, l4j_tensor indices, l4j_tensor *out)
 int l4j_tensor_dropout(l4j_tensor t, double p, int32_t training, l4j_generator gen, l4j_tensor *out) {
   return guarded("dropout", [&] {
     require_out(out, "out");
+    emit(dropout(get(t, "t"), p, training != 0, to_generator(gen)), out);
+  });
+}
+
+int l4j_tensor_dropout_matmul(l4j_tensor t, l4j_tensor v, double p, int32_t training, l4j_generator gen, l4j_tensor *out) {
+  return guarded("dropout_matmul", [&] {
+    require_out(out, "out");
     const at::Tensor &x = get(t, "t");
-    if (!(p >= 0.0 && p <= 1.0)) throw ArgumentError("dropout probability must be in [0, 1], got " + std::to_string(p));
-    if (training == 0 || p == 0.0) {
-      emit(x, out);
-      return;
-    }
-    if (p == 1.0) {
-      emit(x * 0, out);
-      return;
-    }
+    const at::Tensor &values = get(v, "v");
     std::optional<at::Generator> generator = to_generator(gen);
-    if (x.device().is_cpu() && (!generator || generator->device().is_cpu())) {
-      // The mask comes from a Philox seed drawn from the given generator (at::dropout would use the
-      // global one), so a seed reproduces it; backward regenerates it instead of keeping it.
-      emit(seeded_dropout(x, p, generator), out);
-      return;
+    if (training != 0 && p > 0.0 && p < 1.0 && seeded_on_cpu(x, generator) && values.device().is_cpu()) {
+      emit(seeded_dropout_matmul(x, values, p, generator), out);
+    } else {
+      emit(at::matmul(dropout(x, p, training != 0, generator), values), out);
     }
-    // Other devices: libtorch's Philox-based bernoulli_ with the given generator; the mask is a
-    // constant to autograd, which differentiates only the multiplication.
-    at::Tensor keep = at::empty_like(x, x.options().requires_grad(false)).bernoulli_(1.0 - p, generator);
-    emit(x * keep * (1.0 / (1.0 - p)), out);
   });
 }
 

@@ -13,4 +13,8 @@ namespace l4j {
 // the masks; the mask is never stored: backward multiplies dy by the same regenerated mask.
 at::Tensor seeded_dropout(const at::Tensor &x, double p, const std::optional<at::Generator> &gen);
 
+// seeded_dropout(x, p, gen) · v (at::matmul) as one node that keeps x and v but not the dropped x, which
+// backward redraws. Draws one seed, as seeded_dropout does, so the masks are the same.
+at::Tensor seeded_dropout_matmul(const at::Tensor &x, const at::Tensor &v, double p, const std::optional<at::Generator> &gen);
+
 }  // namespace l4j

@@ -7053,6 +7053,67 @@ public final class lora4j_h {
         }
     }
 
+    private static final class l4j_tensor_dropout_matmul {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lora4j_h.C_INT,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_DOUBLE,
+            lora4j_h.C_INT,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("l4j_tensor_dropout_matmul");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int l4j_tensor_dropout_matmul(l4j_tensor t, l4j_tensor v, double p, int32_t training, l4j_generator gen, l4j_tensor *out)
+     * }
+     */
+    public static FunctionDescriptor l4j_tensor_dropout_matmul$descriptor() {
+        return l4j_tensor_dropout_matmul.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int l4j_tensor_dropout_matmul(l4j_tensor t, l4j_tensor v, double p, int32_t training, l4j_generator gen, l4j_tensor *out)
+     * }
+     */
+    public static MethodHandle l4j_tensor_dropout_matmul$handle() {
+        return l4j_tensor_dropout_matmul.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int l4j_tensor_dropout_matmul(l4j_tensor t, l4j_tensor v, double p, int32_t training, l4j_generator gen, l4j_tensor *out)
+     * }
+     */
+    public static MemorySegment l4j_tensor_dropout_matmul$address() {
+        return l4j_tensor_dropout_matmul.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int l4j_tensor_dropout_matmul(l4j_tensor t, l4j_tensor v, double p, int32_t training, l4j_generator gen, l4j_tensor *out)
+     * }
+     */
+    public static int l4j_tensor_dropout_matmul(MemorySegment t, MemorySegment v, double p, int training, MemorySegment gen, MemorySegment out) {
+        var mh$ = l4j_tensor_dropout_matmul.HANDLE;
+        try {
+            return (int) mh$.invokeExact(t, v, p, training, gen, out);
+        } catch (Error | RuntimeException ex$) {
+            throw ex$;
+        } catch (Throwable ex$) {
+            throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static final class l4j_tensor_cross_entropy {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             lora4j_h.C_INT,

@@ -62,4 +62,16 @@ public record Dropout(double p, boolean training, Generator generator, RandomKey
     public Tensor apply(Tensor x) {
         return active() ? Functional.dropout(x, p, true, generator) : x;
     }
+
+    /**
+     * {@code apply(x).matmul(v)} with the same mask, without keeping the dropped x for the backward
+     * ({@link Functional#dropoutMatmul}).
+     *
+     * @param x the activations to drop out
+     * @param v the right operand of the product
+     * @return a new tensor, the product
+     */
+    public Tensor applyThenMatmul(Tensor x, Tensor v) {
+        return active() ? Functional.dropoutMatmul(x, v, p, true, generator) : x.matmul(v);
+    }
 }

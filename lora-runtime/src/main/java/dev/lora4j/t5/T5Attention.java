@@ -154,8 +154,7 @@ final class T5Attention extends Module {
             // Spelled out so the probabilities' dropout mask comes from the model's seeded generator
             // (SDPA's fused dropout draws from libtorch's global one).
             Tensor scores = queries.matmul(keys.transpose(2, 3)).add(scoreBias); // (B, H, Tq, Tk), no 1/sqrt(d)
-            Tensor probabilities = dropout.apply(scores.softmax(-1)); // (B, H, Tq, Tk)
-            context = probabilities.matmul(values);
+            context = dropout.applyThenMatmul(scores.softmax(-1), values); // probabilities (B, H, Tq, Tk) dropped
         } else {
             context = Functional.scaledDotProductAttention(queries, keys, values, scoreBias, 0.0, false, 1.0);
         }

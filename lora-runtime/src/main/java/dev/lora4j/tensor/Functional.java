@@ -35,6 +35,23 @@ public final class Functional {
     }
 
     /**
+     * {@code dropout(x, p, training, gen).matmul(v)}, the same mask from the same draw, but on the CPU one
+     * autograd node that keeps x and v and not the dropped x, which backward redraws: attention's dropped
+     * probabilities, a (B, H, Tq, Tk) tensor per layer, are then not held until the backward.
+     *
+     * @param x the tensor to drop out, e.g. attention probabilities (B, H, Tq, Tk)
+     * @param v the right operand, e.g. the values (B, H, Tk, d)
+     * @param p the probability of zeroing an element, in [0, 1]
+     * @param training whether to apply dropout at all
+     * @param gen the generator for the mask, or null for libtorch's default generator
+     * @return a new tensor, the product
+     */
+    public static Tensor dropoutMatmul(Tensor x, Tensor v, double p, boolean training, Generator gen) {
+        return Tensor.call((f, out) -> lora4j_h.l4j_tensor_dropout_matmul(x.handle(), v.handle(), p, training ? 1 : 0,
+                Generator.handleOrNull(gen), out));
+    }
+
+    /**
      * A multi-layer LSTM over x (B, T, in), batch first, from a zero state, as torch.nn.LSTM: params in its
      * order, per layer then direction: w_ih (4h, in_l), w_hh (4h, h), b_ih (4h), b_hh (4h); dropout p between
      * layers in training. Returns (B, T, dirs · h); differentiable in x and every parameter.

@@ -49,6 +49,34 @@ class AutogradTest {
         }
     }
 
+    /**
+     * The fused dropout-then-product (attention's dropped probabilities times the values) draws the mask
+     * dropout draws from the same generator state, and gives the composition's values and gradients exactly.
+     */
+    @Test
+    void dropoutMatmulEqualsDropoutThenMatmul() {
+        long live = NativeLibrary.liveTensors();
+        double[][] composed = new double[3][];
+        double[][] fused = new double[3][];
+        for (double[][] out : new double[][][] {composed, fused}) {
+            try (Scope scope = Scope.open(); Generator init = new Generator(11, Device.CPU); Generator masks = new Generator(5, Device.CPU)) {
+                Tensor x = Tensor.randn(init, DType.FLOAT32, Device.CPU, 2, 3, 7, 9).softmax(-1).requiresGrad(true);
+                Tensor v = Tensor.randn(init, DType.FLOAT32, Device.CPU, 2, 3, 9, 4).requiresGrad(true);
+                Tensor y = out == composed ? Functional.dropout(x, 0.3, true, masks).matmul(v)
+                        : Functional.dropoutMatmul(x, v, 0.3, true, masks);
+                y.mul(y).sum().backward();
+                out[0] = y.toDoubleArray();
+                out[1] = x.grad().toDoubleArray();
+                out[2] = v.grad().toDoubleArray();
+            }
+        }
+        assertArrayEquals(composed[0], fused[0], 0.0, "values");
+        assertArrayEquals(composed[1], fused[1], 0.0, "gradient of x");
+        assertArrayEquals(composed[2], fused[2], 0.0, "gradient of v");
+        assertTrue(java.util.Arrays.stream(composed[0]).anyMatch(d -> d != 0), "the product is not all zeros");
+        assertEquals(live, NativeLibrary.liveTensors(), "live tensors");
+    }
+
     @Test
     void gradIsNullBeforeBackwardAndDroppedByZeroGrad() {
         try (Scope scope = Scope.open()) {
