@@ -68,11 +68,8 @@ class DataParallelTrainingTest {
     private static void equivalence(Path dir, String mode, boolean rank1OnTheOtherGemm) throws Exception {
         try (Workers workers = new Workers()) {
             Process solo = workers.startAlone(dir, "solo", DataParallelWorker.class, mode, dir.resolve("solo-run").toString(), "0", "2");
-            if (rank1OnTheOtherGemm) {
-                runTwoRanks(workers, dir.resolve("dp"), mode, "0", "start-with-the-other-gemm");
-            } else {
-                runTwoRanks(workers, dir.resolve("dp"), mode, "0");
-            }
+            String[] extra = rank1OnTheOtherGemm ? new String[] {"start-with-the-other-gemm"} : new String[0];
+            runTwoRanks(workers, dir.resolve("dp"), mode, "0", extra);
             assertTrue(Workers.waitFor(solo, 300), "the one-process run finished");
             assertEquals(0, solo.exitValue(), Workers.output(dir, "solo"));
         }
