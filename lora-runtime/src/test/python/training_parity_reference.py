@@ -9,21 +9,25 @@ untrained to <out_dir>/adapter, then trains it: the first steps*4 DialogSum exam
 batches of 4 padded to their longest sequence, the prompt of the seed documents, sources truncated to
 128 tokens and summaries to 64, AdamW (lr 1e-3, weight decay 0.01), a linear schedule with 5 warmup
 steps, gradient clipping at 1.0, dropout off. Saves the trained adapter to <out_dir>/trained and prints
-every step's loss as JSON.
+every step's loss as JSON. In float32, transformers' Seq2SeqTrainer then evaluates the trained model on the next
+EVAL_EXAMPLES examples (batches of 4, the last one shorter) and its eval_loss is printed too.
 
 With bfloat16 the base model is cast to bfloat16 before the adapter is added and saved in bfloat16;
 PEFT keeps the LoRA weights (and so AdamW's state) in float32 (autocast_adapter_dtype), the mixed
 precision lora4j trains with on a GPU. The adapter's dtype is printed with the losses.
 """
+import contextlib
 import json
 import sys
 
 import torch
 from peft import LoraConfig, get_peft_model
-from transformers import AutoTokenizer, T5Config, T5ForConditionalGeneration, get_linear_schedule_with_warmup
+from transformers import (AutoTokenizer, DataCollatorForSeq2Seq, Seq2SeqTrainer, Seq2SeqTrainingArguments, T5Config,
+                          T5ForConditionalGeneration, get_linear_schedule_with_warmup)
 
 out_dir, data_file, tokenizer_dir, steps = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 base_dtype = getattr(torch, sys.argv[5] if len(sys.argv) > 5 else "float32")
+EVAL_EXAMPLES = 10  # batches of 4, 4 and 2: a short last batch, which transformers' eval_loss counts as a full one
 PROMPT = "Summarize the following conversation.\n\n{dialogue}\n\nSummary: "
 torch.manual_seed(11)
 torch.set_num_threads(2)
@@ -65,4 +69,16 @@ for step in range(steps):
     losses.append(loss.item())
 model.save_pretrained(f"{out_dir}/trained")
 adapter_dtypes = sorted({str(p.dtype) for p in params})
-print(json.dumps({"losses": losses, "adapter_dtypes": adapter_dtypes}))
+
+result = {"losses": losses, "adapter_dtypes": adapter_dtypes}
+if base_dtype == torch.float32:
+    eval_rows = [json.loads(line) for line in open(data_file, encoding="utf-8")][steps * 4: steps * 4 + EVAL_EXAMPLES]
+    eval_set = [{"input_ids": tokenizer(PROMPT.replace("{dialogue}", r["dialogue"]), max_length=128, truncation=True).input_ids,
+                 "labels": tokenizer(r["summary"], max_length=64, truncation=True).input_ids} for r in eval_rows]
+    args = Seq2SeqTrainingArguments(output_dir=f"{out_dir}/trainer", per_device_eval_batch_size=4, report_to="none",
+                                    use_cpu=True, disable_tqdm=True)
+    with contextlib.redirect_stdout(sys.stderr):  # the Trainer prints its metrics; stdout carries only the JSON
+        trainer = Seq2SeqTrainer(model=model, args=args, data_collator=DataCollatorForSeq2Seq(tokenizer, padding="longest"))
+        eval_loss = trainer.evaluate(eval_dataset=eval_set)["eval_loss"]
+    result.update(eval_loss=eval_loss, eval_examples=len(eval_set))
+print(json.dumps(result))

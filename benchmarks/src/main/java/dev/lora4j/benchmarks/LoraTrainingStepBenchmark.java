@@ -148,7 +148,7 @@ public class LoraTrainingStepBenchmark {
         p.put("shape", shape).put("batch_size", batchSize).put("max_source_length", maxSourceLength)
                 .put("max_target_length", maxTargetLength).put("r", r).put("lora_alpha", loraAlpha)
                 .put("lora_dropout", loraDropout).put("targets", targets)
-                .put("grouped", System.getProperty("lora4j.lora.grouped", "true")).put("model_dropout", config.dropoutRate()).put("threads", threads).put("device", device).put("dtype", dtype)
+                .put("grouped", Boolean.getBoolean("lora4j.lora.grouped")) // LoraGroups: off unless set.put("model_dropout", config.dropoutRate()).put("threads", threads).put("device", device).put("dtype", dtype)
                 .put("warmup_steps", params.getWarmup().getCount()).put("measured_steps", params.getMeasurement().getCount());
         ParameterCounts counts = lora.parameterCounts();
         record.root().put("trainable_parameters", counts.trainable()).put("total_parameters", counts.total())

@@ -342,6 +342,10 @@ public final class Trainer {
      * data-parallel run every rank takes every N-th batch and the sums are gathered, so every rank
      * returns the same mean (equal to one process's, to rounding); every rank must call it.
      *
+     * <p>Each batch counts once, a short last batch as much as a full one: transformers' Trainer reports
+     * {@code eval_loss} so (it repeats every batch's loss eval_batch_size times, not the batch's own
+     * size), and TrainingParityTest checks this against its Seq2SeqTrainer.
+     *
      * @return the mean over batches of each batch's mean token loss; leaves the model in eval mode
      */
     public double evaluate() {
