@@ -248,9 +248,13 @@ int l4j_tensor_embedding(l4j_tensor weight, l4j_tensor indices, l4j_tensor *out)
 /* Inverted dropout: with training != 0 zeroes each element with probability p (drawn from gen, or the
  * default generator when NULL) and scales the rest by 1/(1-p); otherwise returns t unchanged. */
 int l4j_tensor_dropout(l4j_tensor t, double p, int32_t training, l4j_generator gen, l4j_tensor *out);
-/* l4j_tensor_dropout(t) then matmul with v, the same mask from the same draw; on the CPU one autograd node
- * that does not keep the dropped t (backward redraws it), e.g. attention's dropped probabilities. */
-int l4j_tensor_dropout_matmul(l4j_tensor t, l4j_tensor v, double p, int32_t training, l4j_generator gen, l4j_tensor *out);
+/* Attention with dropout on its probabilities: l4j_tensor_dropout(softmax(q·kᵀ + bias), p, training, gen)·v,
+ * q (..., Tq, E), k (..., Tk, E), v (..., Tk, Ev), bias added to the scores (broadcast to (..., Tq, Tk); NULL
+ * for none), no scaling. The mask is the one l4j_tensor_dropout draws from the same generator state. On the
+ * CPU in training one autograd node that keeps neither the probabilities nor the mask: backward recomputes
+ * and redraws them. */
+int l4j_tensor_dropout_attention(l4j_tensor q, l4j_tensor k, l4j_tensor v, l4j_tensor bias, double p, int32_t training,
+                                 l4j_generator gen, l4j_tensor *out);
 /* logits (N, C), target (N) int64; entries equal to ignore_index add nothing (mean divides by the
  * number of the others). */
 int l4j_tensor_cross_entropy(l4j_tensor logits, l4j_tensor target, int64_t ignore_index, int32_t reduction,

@@ -42,16 +42,23 @@ int l4j_tensor_dropout(l4j_tensor t, double p, int32_t training, l4j_generator g
   });
 }
 
-int l4j_tensor_dropout_matmul(l4j_tensor t, l4j_tensor v, double p, int32_t training, l4j_generator gen, l4j_tensor *out) {
-  return guarded("dropout_matmul", [&] {
+int l4j_tensor_dropout_attention(l4j_tensor q, l4j_tensor k, l4j_tensor v, l4j_tensor bias, double p, int32_t training,
+                                 l4j_generator gen, l4j_tensor *out) {
+  return guarded("dropout_attention", [&] {
     require_out(out, "out");
-    const at::Tensor &x = get(t, "t");
+    const at::Tensor &queries = get(q, "q");
+    const at::Tensor &keys = get(k, "k");
     const at::Tensor &values = get(v, "v");
+    std::optional<at::Tensor> scores_bias = get_optional(bias);
     std::optional<at::Generator> generator = to_generator(gen);
-    if (training != 0 && p > 0.0 && p < 1.0 && seeded_on_cpu(x, generator) && values.device().is_cpu()) {
-      emit(seeded_dropout_matmul(x, values, p, generator), out);
+    bool cpu = seeded_on_cpu(queries, generator) && keys.device().is_cpu() && values.device().is_cpu() &&
+               (!scores_bias || scores_bias->device().is_cpu());
+    if (training != 0 && p > 0.0 && p < 1.0 && cpu) {
+      emit(seeded_attention(queries, keys, values, scores_bias, p, generator), out);
     } else {
-      emit(at::matmul(dropout(x, p, training != 0, generator), values), out);
+      at::Tensor scores = at::matmul(queries, keys.mT());
+      if (scores_bias) scores = at::add(scores, *scores_bias);
+      emit(at::matmul(dropout(at::softmax(scores, -1), p, training != 0, generator), values), out);
     }
   });
 }

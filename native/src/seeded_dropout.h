@@ -13,8 +13,11 @@ namespace l4j {
 // the masks; the mask is never stored: backward multiplies dy by the same regenerated mask.
 at::Tensor seeded_dropout(const at::Tensor &x, double p, const std::optional<at::Generator> &gen);
 
-// seeded_dropout(x, p, gen) · v (at::matmul) as one node that keeps x and v but not the dropped x, which
-// backward redraws. Draws one seed, as seeded_dropout does, so the masks are the same.
-at::Tensor seeded_dropout_matmul(const at::Tensor &x, const at::Tensor &v, double p, const std::optional<at::Generator> &gen);
+// dropout(softmax(q·kᵀ + bias)) · v, the dropout as seeded_dropout's with one seed drawn from gen (so the
+// same mask as the composition from the same generator state), as one node that keeps q, k, v and bias but
+// not the (B, H, Tq, Tk) probabilities, which backward recomputes, nor the mask, which it redraws. bias is
+// added to the scores (broadcast), may be empty; no scaling of the scores (T5's attention).
+at::Tensor seeded_attention(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v,
+                            const std::optional<at::Tensor> &bias, double p, const std::optional<at::Generator> &gen);
 
 }  // namespace l4j

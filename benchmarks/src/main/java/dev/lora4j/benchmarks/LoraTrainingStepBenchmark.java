@@ -176,6 +176,7 @@ public class LoraTrainingStepBenchmark {
             }
             entry.put("loss", loss);
             clock.phase("forward");
+            entry.put("rss_after_forward_bytes", ProcessMemory.rssBytes()); // what the backward starts with
             out.loss().div(1).backward();
         }
         clock.phase("backward");
@@ -185,7 +186,7 @@ public class LoraTrainingStepBenchmark {
         optimizer.zeroGrad();
         clock.phase("optimizer");
         clock.finish();
-        entry.put("grad_norm", norm);
+        entry.put("grad_norm", norm).put("peak_rss_so_far_bytes", ProcessMemory.peakRssBytes());
         bh.consume(norm);
         step++;
     }

@@ -7053,9 +7053,11 @@ public final class lora4j_h {
         }
     }
 
-    private static final class l4j_tensor_dropout_matmul {
+    private static final class l4j_tensor_dropout_attention {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             lora4j_h.C_INT,
+            lora4j_h.C_POINTER,
+            lora4j_h.C_POINTER,
             lora4j_h.C_POINTER,
             lora4j_h.C_POINTER,
             lora4j_h.C_DOUBLE,
@@ -7063,7 +7065,7 @@ public final class lora4j_h {
             lora4j_h.C_POINTER,
             lora4j_h.C_POINTER);
 
-        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("l4j_tensor_dropout_matmul");
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("l4j_tensor_dropout_attention");
 
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
@@ -7071,42 +7073,42 @@ public final class lora4j_h {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * int l4j_tensor_dropout_matmul(l4j_tensor t, l4j_tensor v, double p, int32_t training, l4j_generator gen, l4j_tensor *out)
+     * int l4j_tensor_dropout_attention(l4j_tensor q, l4j_tensor k, l4j_tensor v, l4j_tensor bias, double p, int32_t training, l4j_generator gen, l4j_tensor *out)
      * }
      */
-    public static FunctionDescriptor l4j_tensor_dropout_matmul$descriptor() {
-        return l4j_tensor_dropout_matmul.DESC;
+    public static FunctionDescriptor l4j_tensor_dropout_attention$descriptor() {
+        return l4j_tensor_dropout_attention.DESC;
     }
 
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int l4j_tensor_dropout_matmul(l4j_tensor t, l4j_tensor v, double p, int32_t training, l4j_generator gen, l4j_tensor *out)
+     * int l4j_tensor_dropout_attention(l4j_tensor q, l4j_tensor k, l4j_tensor v, l4j_tensor bias, double p, int32_t training, l4j_generator gen, l4j_tensor *out)
      * }
      */
-    public static MethodHandle l4j_tensor_dropout_matmul$handle() {
-        return l4j_tensor_dropout_matmul.HANDLE;
+    public static MethodHandle l4j_tensor_dropout_attention$handle() {
+        return l4j_tensor_dropout_attention.HANDLE;
     }
 
     /**
      * Address for:
      * {@snippet lang=c :
-     * int l4j_tensor_dropout_matmul(l4j_tensor t, l4j_tensor v, double p, int32_t training, l4j_generator gen, l4j_tensor *out)
+     * int l4j_tensor_dropout_attention(l4j_tensor q, l4j_tensor k, l4j_tensor v, l4j_tensor bias, double p, int32_t training, l4j_generator gen, l4j_tensor *out)
      * }
      */
-    public static MemorySegment l4j_tensor_dropout_matmul$address() {
-        return l4j_tensor_dropout_matmul.ADDR;
+    public static MemorySegment l4j_tensor_dropout_attention$address() {
+        return l4j_tensor_dropout_attention.ADDR;
     }
 
     /**
      * {@snippet lang=c :
-     * int l4j_tensor_dropout_matmul(l4j_tensor t, l4j_tensor v, double p, int32_t training, l4j_generator gen, l4j_tensor *out)
+     * int l4j_tensor_dropout_attention(l4j_tensor q, l4j_tensor k, l4j_tensor v, l4j_tensor bias, double p, int32_t training, l4j_generator gen, l4j_tensor *out)
      * }
      */
-    public static int l4j_tensor_dropout_matmul(MemorySegment t, MemorySegment v, double p, int training, MemorySegment gen, MemorySegment out) {
-        var mh$ = l4j_tensor_dropout_matmul.HANDLE;
+    public static int l4j_tensor_dropout_attention(MemorySegment q, MemorySegment k, MemorySegment v, MemorySegment bias, double p, int training, MemorySegment gen, MemorySegment out) {
+        var mh$ = l4j_tensor_dropout_attention.HANDLE;
         try {
-            return (int) mh$.invokeExact(t, v, p, training, gen, out);
+            return (int) mh$.invokeExact(q, k, v, bias, p, training, gen, out);
         } catch (Error | RuntimeException ex$) {
             throw ex$;
         } catch (Throwable ex$) {

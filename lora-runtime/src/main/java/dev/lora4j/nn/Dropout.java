@@ -64,14 +64,17 @@ public record Dropout(double p, boolean training, Generator generator, RandomKey
     }
 
     /**
-     * {@code apply(x).matmul(v)} with the same mask, without keeping the dropped x for the backward
-     * ({@link Functional#dropoutMatmul}).
+     * Attention whose probabilities this dropout drops, {@code apply(softmax(q·kᵀ + bias))·v} with the same
+     * mask, keeping neither the probabilities nor the mask for the backward
+     * ({@link Functional#dropoutAttention}).
      *
-     * @param x the activations to drop out
-     * @param v the right operand of the product
-     * @return a new tensor, the product
+     * @param q    the queries (..., Tq, E)
+     * @param k    the keys (..., Tk, E)
+     * @param v    the values (..., Tk, Ev)
+     * @param bias added to the (unscaled) scores, broadcastable to (..., Tq, Tk), or null
+     * @return a new tensor (..., Tq, Ev)
      */
-    public Tensor applyThenMatmul(Tensor x, Tensor v) {
-        return active() ? Functional.dropoutMatmul(x, v, p, true, generator) : x.matmul(v);
+    public Tensor attention(Tensor q, Tensor k, Tensor v, Tensor bias) {
+        return Functional.dropoutAttention(q, k, v, bias, p, active(), generator);
     }
 }

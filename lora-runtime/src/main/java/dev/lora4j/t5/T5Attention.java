@@ -151,10 +151,9 @@ final class T5Attention extends Module {
         long queryLength = queries.size(2);
         Tensor context; // (B, H, Tq, d_kv)
         if (dropout.active()) {
-            // Spelled out so the probabilities' dropout mask comes from the model's seeded generator
-            // (SDPA's fused dropout draws from libtorch's global one).
-            Tensor scores = queries.matmul(keys.transpose(2, 3)).add(scoreBias); // (B, H, Tq, Tk), no 1/sqrt(d)
-            context = dropout.applyThenMatmul(scores.softmax(-1), values); // probabilities (B, H, Tq, Tk) dropped
+            // Not SDPA, so that the probabilities' dropout mask comes from the model's seeded generator (SDPA's
+            // fused dropout draws from libtorch's global one); scores unscaled, probabilities (B, H, Tq, Tk).
+            context = dropout.attention(queries, keys, values, scoreBias);
         } else {
             context = Functional.scaledDotProductAttention(queries, keys, values, scoreBias, 0.0, false, 1.0);
         }

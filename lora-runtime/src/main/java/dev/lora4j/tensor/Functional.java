@@ -35,20 +35,24 @@ public final class Functional {
     }
 
     /**
-     * {@code dropout(x, p, training, gen).matmul(v)}, the same mask from the same draw, but on the CPU one
-     * autograd node that keeps x and v and not the dropped x, which backward redraws: attention's dropped
-     * probabilities, a (B, H, Tq, Tk) tensor per layer, are then not held until the backward.
+     * Attention with dropout on its probabilities, {@code dropout(softmax(q·kᵀ + bias), p, training, gen)·v},
+     * the mask from the same draw as {@link #dropout} makes from the same generator state. On the CPU in
+     * training it is one autograd node that keeps q, k, v and bias but neither the probabilities nor the
+     * mask, a (B, H, Tq, Tk) tensor each per layer: backward recomputes the probabilities and redraws the
+     * mask. The scores are not scaled (T5's attention; scale q first for 1/sqrt(d)).
      *
-     * @param x the tensor to drop out, e.g. attention probabilities (B, H, Tq, Tk)
-     * @param v the right operand, e.g. the values (B, H, Tk, d)
-     * @param p the probability of zeroing an element, in [0, 1]
+     * @param q the queries (..., Tq, E)
+     * @param k the keys (..., Tk, E)
+     * @param v the values (..., Tk, Ev)
+     * @param bias added to the scores, broadcastable to (..., Tq, Tk) (position bias, masks), or null
+     * @param p the probability of zeroing a probability, in [0, 1]
      * @param training whether to apply dropout at all
      * @param gen the generator for the mask, or null for libtorch's default generator
-     * @return a new tensor, the product
+     * @return a new tensor (..., Tq, Ev)
      */
-    public static Tensor dropoutMatmul(Tensor x, Tensor v, double p, boolean training, Generator gen) {
-        return Tensor.call((f, out) -> lora4j_h.l4j_tensor_dropout_matmul(x.handle(), v.handle(), p, training ? 1 : 0,
-                Generator.handleOrNull(gen), out));
+    public static Tensor dropoutAttention(Tensor q, Tensor k, Tensor v, Tensor bias, double p, boolean training, Generator gen) {
+        return Tensor.call((f, out) -> lora4j_h.l4j_tensor_dropout_attention(q.handle(), k.handle(), v.handle(),
+                bias == null ? MemorySegment.NULL : bias.handle(), p, training ? 1 : 0, Generator.handleOrNull(gen), out));
     }
 
     /**

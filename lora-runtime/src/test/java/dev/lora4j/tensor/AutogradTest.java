@@ -50,31 +50,53 @@ class AutogradTest {
     }
 
     /**
-     * The fused dropout-then-product (attention's dropped probabilities times the values) draws the mask
-     * dropout draws from the same generator state, and gives the composition's values and gradients exactly.
+     * Functional.dropoutAttention is the composition softmax(q·kᵀ + bias), then dropout, then the product
+     * with v, drawn from the same generator state: the same values bit for bit (the same ops), and the same
+     * gradients of q, k, v and a trainable position bias, in float64 to 1e-12 (backward recomputes the
+     * probabilities, and its products may meet their operands in another layout than autograd's). The bias
+     * broadcasts over the batch as T5's position bias does; without a bias and in eval mode too.
      */
     @Test
-    void dropoutMatmulEqualsDropoutThenMatmul() {
+    void dropoutAttentionEqualsItsComposition() {
         long live = NativeLibrary.liveTensors();
-        double[][] composed = new double[3][];
-        double[][] fused = new double[3][];
-        for (double[][] out : new double[][][] {composed, fused}) {
-            try (Scope scope = Scope.open(); Generator init = new Generator(11, Device.CPU); Generator masks = new Generator(5, Device.CPU)) {
-                Tensor x = Tensor.randn(init, DType.FLOAT32, Device.CPU, 2, 3, 7, 9).softmax(-1).requiresGrad(true);
-                Tensor v = Tensor.randn(init, DType.FLOAT32, Device.CPU, 2, 3, 9, 4).requiresGrad(true);
-                Tensor y = out == composed ? Functional.dropout(x, 0.3, true, masks).matmul(v)
-                        : Functional.dropoutMatmul(x, v, 0.3, true, masks);
-                y.mul(y).sum().backward();
-                out[0] = y.toDoubleArray();
-                out[1] = x.grad().toDoubleArray();
-                out[2] = v.grad().toDoubleArray();
+        for (boolean withBias : new boolean[] {true, false}) {
+            for (boolean training : new boolean[] {true, false}) {
+                double[][] composed = attentionAndGradients(false, withBias, training);
+                double[][] fused = attentionAndGradients(true, withBias, training);
+                String what = (withBias ? "with" : "without") + " bias, " + (training ? "training" : "eval") + ": ";
+                assertArrayEquals(composed[0], fused[0], 0.0, what + "values");
+                String[] names = {"q", "k", "v", "bias"};
+                for (int i = 1; i < composed.length; i++) {
+                    assertEquals(composed[i] == null, fused[i] == null, what + "gradient of " + names[i - 1]);
+                    if (composed[i] != null) {
+                        assertArrayEquals(composed[i], fused[i], 1e-12, what + "gradient of " + names[i - 1]);
+                    }
+                }
+                assertTrue(java.util.Arrays.stream(composed[0]).anyMatch(d -> d != 0), "the product is not all zeros");
             }
         }
-        assertArrayEquals(composed[0], fused[0], 0.0, "values");
-        assertArrayEquals(composed[1], fused[1], 0.0, "gradient of x");
-        assertArrayEquals(composed[2], fused[2], 0.0, "gradient of v");
-        assertTrue(java.util.Arrays.stream(composed[0]).anyMatch(d -> d != 0), "the product is not all zeros");
         assertEquals(live, NativeLibrary.liveTensors(), "live tensors");
+    }
+
+    /** Values, then the gradients of q, k, v and the bias (null where there is none), of one attention. */
+    private static double[][] attentionAndGradients(boolean fused, boolean withBias, boolean training) {
+        try (Scope scope = Scope.open(); Generator init = new Generator(11, Device.CPU); Generator masks = new Generator(5, Device.CPU)) {
+            Tensor q = Tensor.randn(init, DType.FLOAT64, Device.CPU, 2, 3, 7, 4).requiresGrad(true);
+            Tensor k = Tensor.randn(init, DType.FLOAT64, Device.CPU, 2, 3, 9, 4).requiresGrad(true);
+            Tensor v = Tensor.randn(init, DType.FLOAT64, Device.CPU, 2, 3, 9, 5).requiresGrad(true);
+            Tensor bias = withBias ? Tensor.randn(init, DType.FLOAT64, Device.CPU, 1, 3, 7, 9).requiresGrad(true) : null;
+            Tensor y;
+            if (fused) {
+                y = Functional.dropoutAttention(q, k, v, bias, 0.3, training, masks);
+            } else {
+                Tensor scores = q.matmul(k.transpose(2, 3));
+                scores = bias == null ? scores : scores.add(bias);
+                y = Functional.dropout(scores.softmax(-1), 0.3, training, masks).matmul(v);
+            }
+            y.mul(y).sum().backward();
+            return new double[][] {y.toDoubleArray(), q.grad().toDoubleArray(), k.grad().toDoubleArray(),
+                    v.grad().toDoubleArray(), bias == null ? null : bias.grad().toDoubleArray()};
+        }
     }
 
     @Test
