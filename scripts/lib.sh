@@ -26,6 +26,13 @@ find_java_home() {
   log "JAVA_HOME=$JAVA_HOME (release $best_version)"
 }
 
+# JVM options of the lora4j processes the scripts start (the CLI launcher, the lora4j side of the benchmarks):
+# the serial collector. lora4j's Java heap holds bookkeeping only (tensors live in native memory), and G1
+# touches an eden sized from the machine's memory: at flan-t5-large's training step the serial collector's
+# peak RSS is ~100 MiB lower at the same speed (docs/PERFORMANCE.md). Set LORA4J_JVM_OPTIONS to replace it.
+LORA4J_JVM_OPTIONS=${LORA4J_JVM_OPTIONS:--XX:+UseSerialGC}
+export LORA4J_JVM_OPTIONS
+
 # The pinned virtual environment lives outside the checkout, keyed by the requirements' hash, so every
 # clone on a machine shares one install and a change of pins makes a new one.
 venv_dir() {

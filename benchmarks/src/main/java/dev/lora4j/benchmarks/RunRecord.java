@@ -23,6 +23,9 @@ final class RunRecord {
     RunRecord(String benchmark) {
         root.put("benchmark", benchmark);
         root.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+        // The collector shapes the Java heap's share of the peak RSS (scripts/lib.sh, LORA4J_JVM_OPTIONS).
+        root.put("garbage_collectors", java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .map(java.lang.management.GarbageCollectorMXBean::getName).collect(java.util.stream.Collectors.joining(", ")));
         // The CPU and its performance features: records from different CPUs are different machines (issue 20).
         root.put("cpu", dev.lora4j.tensor.CpuInfo.current().describe());
         root.put("cpu_gemm", dev.lora4j.tensor.NativeLibrary.cpuGemmLibrary());

@@ -89,7 +89,8 @@ public final class PeftModel {
     }
 
     /**
-     * The configuration the adapter was attached with.
+     * The configuration the adapter was attached with (still answered after an unload: it is a fact about
+     * what was attached, not the adapter's state).
      *
      * @return the adapter's config
      */
@@ -249,6 +250,7 @@ public final class PeftModel {
      * @return the adapter's settings and size, for logs and reports
      */
     public String describe() {
+        requireAttached(); // sizes come from the adapter's tensors, which an unload frees
         return adapter.describe();
     }
 
