@@ -16,6 +16,17 @@ import dev.lora4j.tensor.Tensor;
  * @param key the key {@link #at} derives per-site seeds from, or null to draw from the generator in sequence
  */
 public record Dropout(double p, boolean training, Generator generator, RandomKey key) {
+    /**
+     * @throws IllegalArgumentException for a key without a generator: reseeding per site needs a generator
+     *                                  of its own (libtorch's default one is shared with everything else)
+     */
+    public Dropout {
+        if (key != null && generator == null) {
+            throw new IllegalArgumentException("keyed dropout needs its own generator; without one its masks would come from "
+                    + "libtorch's default generator in sequence, not from the key");
+        }
+    }
+
     /** Dropout that never drops (evaluation, or p = 0). */
     public static final Dropout NONE = new Dropout(0.0, false, null, null);
 

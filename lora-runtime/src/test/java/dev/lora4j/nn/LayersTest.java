@@ -124,4 +124,10 @@ class LayersTest {
             assertFalse(new Dropout(0.5, false, null).active());
         }
     }
+
+    @Test
+    void aKeyedDropoutWithoutItsOwnGeneratorIsRefused() {
+        var e = assertThrows(IllegalArgumentException.class, () -> new Dropout(0.1, true, null, new RandomKey(1, 0, 0, 0)));
+        assertTrue(e.getMessage().contains("needs its own generator"), e.getMessage());
+    }
 }
