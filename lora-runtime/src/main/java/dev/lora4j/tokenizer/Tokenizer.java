@@ -123,7 +123,8 @@ public interface Tokenizer {
     int eosTokenId();
 
     /**
-     * The unknown token's id, or -1 when the tokenizer has none (ByT5 can encode any text).
+     * The unknown token's id, or -1 when the tokenizer has none. ByT5 has one (id 2, as in transformers'
+     * ByT5Tokenizer), although encoding never produces it: every text is bytes.
      *
      * @return the unknown token id, or -1
      */
