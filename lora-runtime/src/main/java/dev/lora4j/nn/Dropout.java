@@ -17,6 +17,8 @@ import dev.lora4j.tensor.Tensor;
  */
 public record Dropout(double p, boolean training, Generator generator, RandomKey key) {
     /**
+     * Checks that a keyed dropout has a generator to reseed per site.
+     *
      * @throws IllegalArgumentException for a key without a generator: reseeding per site needs a generator
      *                                  of its own (libtorch's default one is shared with everything else)
      */
