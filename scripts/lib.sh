@@ -33,6 +33,15 @@ find_java_home() {
 LORA4J_JVM_OPTIONS=${LORA4J_JVM_OPTIONS:--XX:+UseSerialGC}
 export LORA4J_JVM_OPTIONS
 
+# glibc's malloc arenas for the same processes: one, the main arena (MALLOC_ARENA_MAX=1). A JVM runs main()
+# on a thread of its own, so by default lora4j's tensors come from a second arena, made of 64 MiB heaps
+# that freed activations cannot merge across; in about two of five flan-t5-large runs a step then found no
+# hole to fit and faulted in 200-850 MiB of fresh pages, 1.5-3.4 s slower and as much higher in peak RSS
+# (docs/PERFORMANCE.md, "glibc's arenas"). The main arena is one heap, as a Python process's main thread has.
+# A MALLOC_ARENA_MAX already set is kept.
+LORA4J_MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-1}
+export LORA4J_MALLOC_ARENA_MAX
+
 # The pinned virtual environment lives outside the checkout, keyed by the requirements' hash, so every
 # clone on a machine shares one install and a change of pins makes a new one.
 venv_dir() {

@@ -8,6 +8,7 @@ a transformers + PEFT user would train on.
 import json
 import os
 import platform
+import resource
 import sys
 import time
 
@@ -167,23 +168,31 @@ def meta(device, threads):
             "cpu": cpu_model(), "cpus": os.cpu_count(), "date": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
 
 
+def minor_faults():
+    """The process's minor page faults so far."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
 class Clock:
     """Wall and process-CPU time of a call's phases (as the Java side's StepClock): `<phase>_ns`,
     `<phase>_cpu_ns`, and wall_ns / cpu_ns for the whole call. On a GPU every phase ends with a
-    synchronize, so phase times are the device's."""
+    synchronize, so phase times are the device's. `<phase>_minor_faults`: the process's minor page faults
+    in the phase (getrusage's ru_minflt, as StepClock reads /proc/self/stat)."""
 
     def __init__(self, entry, device):
         self.entry = entry
         self.sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
         self.start_wall = self.wall = time.perf_counter_ns()
         self.start_cpu = self.cpu = time.process_time_ns()
+        self.faults = minor_faults()
 
     def phase(self, name):
         self.sync()
-        wall, cpu = time.perf_counter_ns(), time.process_time_ns()
+        wall, cpu, faults = time.perf_counter_ns(), time.process_time_ns(), minor_faults()
         self.entry[name + "_ns"] = wall - self.wall
         self.entry[name + "_cpu_ns"] = cpu - self.cpu
-        self.wall, self.cpu = wall, cpu
+        self.entry[name + "_minor_faults"] = faults - self.faults
+        self.wall, self.cpu, self.faults = wall, cpu, faults
 
     def finish(self):
         self.entry["wall_ns"] = self.wall - self.start_wall

@@ -106,6 +106,16 @@ class Runner:
         return ok, seconds, usage.ru_maxrss * 1024, path
 
 
+def lora4j_env():
+    """The environment of a lora4j process: this one's, with the malloc arenas the CLI launcher sets
+    (LORA4J_MALLOC_ARENA_MAX, scripts/lib.sh). The Python baselines keep glibc's default: their main thread
+    already allocates from the main arena."""
+    env = dict(os.environ)
+    if env.get("LORA4J_MALLOC_ARENA_MAX"):
+        env["MALLOC_ARENA_MAX"] = env["LORA4J_MALLOC_ARENA_MAX"]
+    return env
+
+
 def read_json(path):
     with open(path) as f:
         return json.load(f)
@@ -125,8 +135,12 @@ def throughput(entries):
 def phases(entries, names):
     """Mean wall and CPU seconds per measured call, per phase."""
     m = measured(entries)
-    return {n: {"wall_s": statistics.mean(e[n + "_ns"] for e in m) / 1e9,
-                "cpu_s": statistics.mean(e[n + "_cpu_ns"] for e in m) / 1e9} for n in names}
+    out = {n: {"wall_s": statistics.mean(e[n + "_ns"] for e in m) / 1e9,
+               "cpu_s": statistics.mean(e[n + "_cpu_ns"] for e in m) / 1e9} for n in names}
+    for n in names:
+        if all(n + "_minor_faults" in e for e in m):  # records from before the clocks counted faults have none
+            out[n]["minor_faults"] = statistics.mean(e[n + "_minor_faults"] for e in m)
+    return out
 
 
 def same_batches(java, python, label):
@@ -175,7 +189,7 @@ class Suite:
         cmd += list(iterations) + list(extra)
         for key, value in params.items():
             cmd += ["-p", f"{key}={value}"]
-        return self.measure(name, cmd)
+        return self.measure(name, cmd, env=lora4j_env())
 
     def py(self, name, script, *arguments, env=None, timeout_s=None, python=None):
         cmd = [python or self.python, os.path.join(HERE, script)] + [str(a) for a in arguments]

@@ -15,6 +15,7 @@ import java.nio.file.Path;
  */
 final class ProcessMemory {
     private static final Path STATUS = Path.of("/proc/self/status");
+    private static final Path STAT = Path.of("/proc/self/stat");
 
     private ProcessMemory() {}
 
@@ -32,6 +33,24 @@ final class ProcessMemory {
             return true;
         } catch (IOException | UnsupportedOperationException e) {
             return false;
+        }
+    }
+
+    /**
+     * The process's minor page faults so far (the 10th field of /proc/self/stat, as getrusage's
+     * ru_minflt), or -1 where the file is missing (not Linux).
+     */
+    static long minorFaults() {
+        if (!Files.isReadable(STAT)) {
+            return -1;
+        }
+        try {
+            String stat = Files.readString(STAT);
+            // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so count from the last ')'.
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
+            return Long.parseLong(fields[7]); // fields from state (3rd): state ppid pgrp session tty tpgid flags minflt
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + STAT, e);
         }
     }
 
