@@ -33,14 +33,19 @@ find_java_home() {
 LORA4J_JVM_OPTIONS=${LORA4J_JVM_OPTIONS:--XX:+UseSerialGC}
 export LORA4J_JVM_OPTIONS
 
-# glibc's malloc arenas for the same processes: one, the main arena (MALLOC_ARENA_MAX=1). A JVM runs main()
-# on a thread of its own, so by default lora4j's tensors come from a second arena, made of 64 MiB heaps
-# that freed activations cannot merge across; in about two of five flan-t5-large runs a step then found no
-# hole to fit and faulted in 200-850 MiB of fresh pages, 1.5-3.4 s slower and as much higher in peak RSS
-# (docs/PERFORMANCE.md, "glibc's arenas"). The main arena is one heap, as a Python process's main thread has.
-# A MALLOC_ARENA_MAX already set is kept.
-LORA4J_MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-1}
-export LORA4J_MALLOC_ARENA_MAX
+# glibc's malloc for the same processes (GLIBC_TUNABLES; one already set is kept). Every page the
+# allocator hands back to the kernel is faulted in and zeroed again at its next use, ~16 us a page on this
+# project's VMs, so lora4j's processes keep what they freed (docs/PERFORMANCE.md, "glibc's malloc"):
+# - arena_max=1: one arena, the main one. A JVM runs main() on a thread of its own, which glibc gives a
+#   second arena made of 64 MiB heaps that freed activations cannot merge across; in about two of five
+#   flan-t5-large runs a step then faulted in 200-850 MiB of fresh pages, 1.5-3.4 s slower and as much
+#   higher in peak RSS. A Python process's main thread allocates from the main arena too.
+# - trim_threshold=4 GiB: the heap's free top is not given back after every backward (glibc's default
+#   threshold follows the largest block freed, a few MiB here) only to be faulted in again by the next step.
+# - mmap_threshold=32 MiB: setting the trim threshold turns off glibc's sliding mmap threshold, so it is
+#   set to the sliding one's ceiling; blocks above it (weights) are mapped and unmapped on their own.
+LORA4J_GLIBC_TUNABLES=${GLIBC_TUNABLES:-glibc.malloc.arena_max=1:glibc.malloc.trim_threshold=4294967296:glibc.malloc.mmap_threshold=33554432}
+export LORA4J_GLIBC_TUNABLES
 
 # The pinned virtual environment lives outside the checkout, keyed by the requirements' hash, so every
 # clone on a machine shares one install and a change of pins makes a new one.

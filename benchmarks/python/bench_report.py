@@ -107,12 +107,12 @@ class Runner:
 
 
 def lora4j_env():
-    """The environment of a lora4j process: this one's, with the malloc arenas the CLI launcher sets
-    (LORA4J_MALLOC_ARENA_MAX, scripts/lib.sh). The Python baselines keep glibc's default: their main thread
-    already allocates from the main arena."""
+    """The environment of a lora4j process: this one's, with the glibc malloc settings the CLI launcher
+    sets (LORA4J_GLIBC_TUNABLES, scripts/lib.sh). The Python baselines run as their users run them, with
+    glibc's defaults (their main thread allocates from the main arena already)."""
     env = dict(os.environ)
-    if env.get("LORA4J_MALLOC_ARENA_MAX"):
-        env["MALLOC_ARENA_MAX"] = env["LORA4J_MALLOC_ARENA_MAX"]
+    if env.get("LORA4J_GLIBC_TUNABLES"):
+        env["GLIBC_TUNABLES"] = env["LORA4J_GLIBC_TUNABLES"]
     return env
 
 

@@ -26,9 +26,9 @@ final class RunRecord {
         // The collector shapes the Java heap's share of the peak RSS (scripts/lib.sh, LORA4J_JVM_OPTIONS).
         root.put("garbage_collectors", java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
                 .map(java.lang.management.GarbageCollectorMXBean::getName).collect(java.util.stream.Collectors.joining(", ")));
-        // glibc's arena limit shapes the native side's page faults and peak RSS (scripts/lib.sh, LORA4J_MALLOC_ARENA_MAX).
-        String arenas = System.getenv("MALLOC_ARENA_MAX");
-        root.put("malloc_arena_max", arenas == null ? "glibc default" : arenas);
+        // glibc's malloc settings shape the native side's page faults and peak RSS (scripts/lib.sh, LORA4J_GLIBC_TUNABLES).
+        String tunables = System.getenv("GLIBC_TUNABLES");
+        root.put("glibc_tunables", tunables == null ? "" : tunables);
         // The CPU and its performance features: records from different CPUs are different machines (issue 20).
         root.put("cpu", dev.lora4j.tensor.CpuInfo.current().describe());
         root.put("cpu_gemm", dev.lora4j.tensor.NativeLibrary.cpuGemmLibrary());
