@@ -37,7 +37,7 @@ for shape in $SHAPES; do
       if [[ "$PROPERTY" == env:* ]]; then knob=(env "${PROPERTY#env:}=$value"); jvm_knob=""
       else knob=(env); jvm_knob="-D$PROPERTY=$value"; fi
       # shellcheck disable=SC2086 # LORA4J_JVM_OPTIONS (scripts/lib.sh) is a list of options
-      "${knob[@]}" GLIBC_TUNABLES="$LORA4J_GLIBC_TUNABLES" "$JAVA_HOME/bin/java" $LORA4J_JVM_OPTIONS --enable-native-access=ALL-UNNAMED -jar "$JAR" LoraTrainingStepBenchmark.step \
+      GLIBC_TUNABLES="$LORA4J_GLIBC_TUNABLES" "${knob[@]}" "$JAVA_HOME/bin/java" $LORA4J_JVM_OPTIONS --enable-native-access=ALL-UNNAMED -jar "$JAR" LoraTrainingStepBenchmark.step \
         -f 1 -wi "${WARMUP:-1}" -i "${ITERATIONS:-5}" -p shape="$shape" -p threads="${THREADS:-1}" \
         -p batchSize="$batch" -p maxSourceLength="${SOURCE:-512}" -p maxTargetLength="${TARGET:-128}" \
         -p targets="$(tr , + <<< "${LORA_TARGETS:-q,v}")" \
