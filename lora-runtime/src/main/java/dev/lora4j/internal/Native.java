@@ -57,24 +57,49 @@ public final class Native {
     public static Frame frame() {
         NativeLibrary.ensureLoaded();
         Scratch s = SCRATCH.get();
-        return new Frame(s, s.top);
+        Frame frame = new Frame(s, s.top, s.innermost);
+        s.innermost = frame;
+        return frame;
     }
 
     private static final class Scratch {
         // Thread-local memory lives as long as the thread does (an automatic arena).
         final MemorySegment block = Arena.ofAuto().allocate(SCRATCH_BYTES, 16);
+        final Thread owner = Thread.currentThread();
         long top;
+        Frame innermost; // the open frame that allocates at top, or null
     }
 
-    /** A stack frame of scratch memory. Not thread-safe; opened and closed on one thread. */
+    /**
+     * A stack frame of scratch memory, used and closed on the thread that opened it, innermost first.
+     * Closing a frame hands its memory to the next frame opened, so the order is checked rather than
+     * trusted: a frame closed while one opened after it is still open, or used from another thread or
+     * after its close, throws instead of letting two frames share memory.
+     */
     public static final class Frame implements AutoCloseable {
         private final Scratch scratch;
         private final long base;
+        private final Frame enclosing;
         private Arena overflow;
+        private boolean closed;
 
-        private Frame(Scratch scratch, long base) {
+        private Frame(Scratch scratch, long base, Frame enclosing) {
             this.scratch = scratch;
             this.base = base;
+            this.enclosing = enclosing;
+        }
+
+        private void checkUsable() {
+            if (Thread.currentThread() != scratch.owner) {
+                throw new WrongThreadException("a scratch frame is used only on the thread that opened it");
+            }
+            if (closed) {
+                throw new IllegalStateException("the scratch frame is closed");
+            }
+            if (scratch.innermost != this) {
+                throw new IllegalStateException("a scratch frame opened after this one is still open: frames are used and"
+                        + " closed innermost first");
+            }
         }
 
         /**
@@ -85,6 +110,7 @@ public final class Native {
          * @return a segment of exactly {@code bytes} bytes, 16-byte aligned
          */
         public MemorySegment allocate(long bytes) {
+            checkUsable();
             long aligned = (bytes + 15) & ~15L;
             if (scratch.top + aligned <= SCRATCH_BYTES) {
                 MemorySegment seg = scratch.block.asSlice(scratch.top, aligned);
@@ -162,11 +188,20 @@ public final class Native {
 
         /**
          * Releases everything allocated from this frame: resets the thread's scratch stack to where this
-         * frame began and closes any overflow arena.
+         * frame began and closes any overflow arena. Closing a closed frame does nothing.
+         *
+         * @throws IllegalStateException if a frame opened after this one is still open (nothing is released)
+         * @throws WrongThreadException if called on another thread than the one that opened the frame
          */
         @Override
         public void close() {
+            if (closed && Thread.currentThread() == scratch.owner) {
+                return;
+            }
+            checkUsable();
+            closed = true;
             scratch.top = base;
+            scratch.innermost = enclosing;
             if (overflow != null) {
                 overflow.close();
             }
