@@ -65,9 +65,12 @@ final class DemoCommand implements Callable<Integer> {
         DemoRecipe recipe = smoke ? DemoRecipe.smoke() : DemoRecipe.defaults();
         Path cacheRoot = cache != null ? cache : Path.of(System.getProperty("user.home"), ".cache", "lora4j", "demo");
         Path baseCache = cacheRoot.resolve("base-" + recipe.baseFingerprint());
-        log.printf(Locale.ROOT, "demo: T5 d_model %d, %d+%d layers, byte vocabulary; %d generated dialogues; %d pretraining + %d LoRA steps; %d threads%n",
+        // The CPU GEMM library (LORA4J_CPU_GEMM, by default chosen by timing both at start) rounds the products
+        // its own way, and this short recipe's ROUGE follows the rounding (docs/DEMO.md): printed so a run says
+        // which of its reproducible results it gives.
+        log.printf(Locale.ROOT, "demo: T5 d_model %d, %d+%d layers, byte vocabulary; %d generated dialogues; %d pretraining + %d LoRA steps; %d threads; CPU GEMM %s%n",
                 recipe.model().dModel(), recipe.model().encoderLayers(), recipe.model().decoderLayers(), recipe.trainExamples(),
-                recipe.pretrainSteps(), recipe.loraSteps(), NativeLibrary.numThreads());
+                recipe.pretrainSteps(), recipe.loraSteps(), NativeLibrary.numThreads(), NativeLibrary.cpuGemmLibrary());
 
         DemoResult result;
         try (Progress progress = new Progress(log)) {
