@@ -37,9 +37,9 @@ export LORA4J_JVM_OPTIONS
 # allocator hands back to the kernel is faulted in and zeroed again at its next use, ~16 us a page on this
 # project's VMs, so lora4j's processes keep what they freed (docs/PERFORMANCE.md, "glibc's malloc"):
 # - arena_max=1: one arena, the main one. A JVM runs main() on a thread of its own, which glibc gives a
-#   second arena made of 64 MiB heaps that freed activations cannot merge across; in about two of five
-#   flan-t5-large runs a step then faulted in 200-850 MiB of fresh pages, 1.5-3.4 s slower and as much
-#   higher in peak RSS. A Python process's main thread allocates from the main arena too.
+#   second arena made of 64 MiB heaps that freed activations cannot merge across; in five of twelve
+#   flan-t5-large runs a step then faulted in 190-830 MiB of fresh pages, up to 3.4 s slower and up to
+#   850 MiB higher in peak RSS. A Python process's main thread allocates from the main arena too.
 # - trim_threshold=4 GiB: the heap's free top is not given back after every backward (glibc's default
 #   threshold follows the largest block freed, a few MiB here) only to be faulted in again by the next step.
 # - mmap_threshold=32 MiB: setting the trim threshold turns off glibc's sliding mmap threshold, so it is
