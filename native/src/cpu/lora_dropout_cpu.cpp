@@ -20,17 +20,24 @@ constexpr int64_t kChunkBlocks = 256;
 // Blocks per at::parallel_for task (8192 elements).
 constexpr int64_t kGrainBlocks = 2048;
 
-// Calls apply(first_element, count, keep) over the n elements of a draw at (seed, offset), chunk by
-// chunk, keep[k] being element first_element + k's flag (all ones: kept).
+// Calls apply(first, count, keep) over the n elements of a slice that starts at element first_element of
+// the draw at (seed, offset), chunk by chunk: keep[k] is the flag of the slice's element first + k (all
+// ones: kept), so the slice gets the flags the whole draw gives it, whatever its start's lane.
 template <typename Apply>
-void for_each_mask_chunk(int64_t n, float p, uint64_t seed, uint64_t offset, const Apply &apply) {
-  const int64_t blocks = (n + 3) / 4;
+void for_each_mask_chunk(int64_t n, float p, uint64_t seed, uint64_t offset, uint64_t first_element,
+                         const Apply &apply) {
+  const int64_t lead = static_cast<int64_t>(first_element % 4);  // the first block's lanes before the slice
+  const uint64_t first_block = first_element / 4;
+  const int64_t blocks = (lead + n + 3) / 4;
   at::parallel_for(0, blocks, kGrainBlocks, [&](int64_t begin, int64_t end) {
     uint32_t keep[4 * kChunkBlocks];
     for (int64_t j = begin; j < end; j += kChunkBlocks) {
       const int64_t count = std::min(kChunkBlocks, end - j);
-      philox_keep_mask(seed, offset, static_cast<uint64_t>(j), count, p, keep);
-      apply(4 * j, std::min(4 * count, n - 4 * j), keep);
+      philox_keep_mask(seed, offset, first_block + static_cast<uint64_t>(j), count, p, keep);
+      // These blocks' lanes are the slice's elements [4j - lead, 4(j + count) - lead).
+      const int64_t lo = std::max<int64_t>(4 * j - lead, 0);
+      const int64_t hi = std::min<int64_t>(4 * (j + count) - lead, n);
+      apply(lo, hi - lo, keep + (lo - (4 * j - lead)));
     }
   });
 }
@@ -43,6 +50,15 @@ void apply_dropout(const scalar_t *__restrict in, scalar_t *__restrict out, cons
   for (int64_t k = 0; k < count; k++) {
     const acc_t factor = keep[k] ? keep_scale : acc_t(0);
     out[k] = static_cast<scalar_t>(static_cast<acc_t>(in[k]) * factor);
+  }
+}
+
+// x = x ⊙ factor over one chunk.
+template <typename scalar_t, typename acc_t>
+void apply_dropout_in_place(scalar_t *__restrict x, const uint32_t *__restrict keep, int64_t count, acc_t keep_scale) {
+  for (int64_t k = 0; k < count; k++) {
+    const acc_t factor = keep[k] ? keep_scale : acc_t(0);
+    x[k] = static_cast<scalar_t>(static_cast<acc_t>(x[k]) * factor);
   }
 }
 
@@ -72,11 +88,24 @@ at::Tensor lora_dropout_cpu(const at::Tensor &x, double p, uint64_t seed, uint64
     const acc_t keep_scale = static_cast<acc_t>(1.0 / (1.0 - p));
     const scalar_t *in = src.const_data_ptr<scalar_t>();
     scalar_t *out = dst.mutable_data_ptr<scalar_t>();
-    for_each_mask_chunk(src.numel(), static_cast<float>(p), seed, offset, [&](int64_t first, int64_t count, const uint32_t *keep) {
+    for_each_mask_chunk(src.numel(), static_cast<float>(p), seed, offset, 0, [&](int64_t first, int64_t count, const uint32_t *keep) {
       apply_dropout(in + first, out + first, keep, count, keep_scale);
     });
   });
   return dst;
+}
+
+void lora_dropout_slice_cpu_(at::Tensor &x, double p, uint64_t seed, uint64_t offset, uint64_t first_element) {
+  TORCH_CHECK(x.device().is_cpu() && x.is_contiguous(), "lora_dropout_slice_cpu_: x must be a contiguous CPU tensor");
+  AT_DISPATCH_FLOATING_TYPES_AND2(at::kBFloat16, at::kHalf, x.scalar_type(), "lora_dropout_slice_cpu_", [&] {
+    using acc_t = at::opmath_type<scalar_t>;
+    const acc_t keep_scale = static_cast<acc_t>(1.0 / (1.0 - p));
+    scalar_t *data = x.mutable_data_ptr<scalar_t>();
+    for_each_mask_chunk(x.numel(), static_cast<float>(p), seed, offset, first_element,
+                        [&](int64_t first, int64_t count, const uint32_t *keep) {
+                          apply_dropout_in_place(data + first, keep, count, keep_scale);
+                        });
+  });
 }
 
 void lora_dropout_backward_cpu(const at::Tensor &x, at::Tensor &ga, at::Tensor &dx, double p, uint64_t seed,
@@ -94,7 +123,7 @@ void lora_dropout_backward_cpu(const at::Tensor &x, at::Tensor &ga, at::Tensor &
     const scalar_t *xs = x.const_data_ptr<scalar_t>();
     scalar_t *gas = ga.mutable_data_ptr<scalar_t>();
     scalar_t *dxs = dx.mutable_data_ptr<scalar_t>();
-    for_each_mask_chunk(x.numel(), static_cast<float>(p), seed, offset, [&](int64_t first, int64_t count, const uint32_t *keep) {
+    for_each_mask_chunk(x.numel(), static_cast<float>(p), seed, offset, 0, [&](int64_t first, int64_t count, const uint32_t *keep) {
       apply_dropout_backward(xs + first, gas + first, dxs + first, keep, count, keep_scale);
     });
   });

@@ -8,6 +8,11 @@ namespace l4j {
 // x ⊙ mask / (1 - p) for contiguous x, element i's mask drawn from Philox(seed, offset, i).
 at::Tensor lora_dropout_cpu(const at::Tensor &x, double p, uint64_t seed, uint64_t offset);
 
+// lora_dropout_cpu in place on a slice: contiguous x holds elements [first_element, first_element + numel)
+// of a draw at (seed, offset), and gets the flags the whole draw gives them (so a loop over slices of a
+// tensor drops what one call on the tensor would).
+void lora_dropout_slice_cpu_(at::Tensor &x, double p, uint64_t seed, uint64_t offset, uint64_t first_element);
+
 // Both uses of one draw of the mask in LoRA's backward, in a single pass that draws it once:
 //   dx += D(ga)   (D's backward on g·A, added as dx.add_(D(ga)) would)
 //   ga  = D(x)    (ga's storage reused for the dropped x that dA = gᵀ·D(x) needs)

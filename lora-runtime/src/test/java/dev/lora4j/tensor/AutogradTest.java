@@ -52,39 +52,58 @@ class AutogradTest {
     /**
      * Functional.dropoutAttention is the composition softmax(q·kᵀ + bias), then dropout, then the product
      * with v, drawn from the same generator state: the same values bit for bit (the same ops), and the same
-     * gradients of q, k, v and a trainable position bias, in float64 to 1e-12 (backward recomputes the
-     * probabilities, and its products may meet their operands in another layout than autograd's). The bias
-     * broadcasts over the batch as T5's position bias does; without a bias and in eval mode too.
+     * gradients of q, k, v and a trainable bias, in float64 to 1e-12 (the node runs batch element by
+     * element, recomputes the probabilities in backward and sums a broadcast bias's gradient element by
+     * element, so its products and sums may round in another order than autograd's). Every bias T5 passes:
+     * none, a position bias broadcast over the batch (1, H, Tq, Tk), one per element (B, H, Tq, Tk), a
+     * padding mask (B, 1, 1, Tk), and a 3-D (H, Tq, Tk); q, k, v contiguous and split from projections as
+     * T5 splits heads (views whose batch and heads do not merge); in training and in eval. H·Tq·Tk is odd,
+     * so the second element's mask starts inside a Philox block.
      */
     @Test
     void dropoutAttentionEqualsItsComposition() {
         long live = NativeLibrary.liveTensors();
-        for (boolean withBias : new boolean[] {true, false}) {
-            for (boolean training : new boolean[] {true, false}) {
-                double[][] composed = attentionAndGradients(false, withBias, training);
-                double[][] fused = attentionAndGradients(true, withBias, training);
-                String what = (withBias ? "with" : "without") + " bias, " + (training ? "training" : "eval") + ": ";
-                assertArrayEquals(composed[0], fused[0], 0.0, what + "values");
-                String[] names = {"q", "k", "v", "bias"};
-                for (int i = 1; i < composed.length; i++) {
-                    assertEquals(composed[i] == null, fused[i] == null, what + "gradient of " + names[i - 1]);
-                    if (composed[i] != null) {
-                        assertArrayEquals(composed[i], fused[i], 1e-12, what + "gradient of " + names[i - 1]);
+        long[][] biasShapes = {null, {1, 3, 7, 9}, {2, 3, 7, 9}, {2, 1, 1, 9}, {3, 7, 9}};
+        for (long[] biasShape : biasShapes) {
+            for (boolean splitHeads : new boolean[] {false, true}) {
+                for (boolean training : new boolean[] {true, false}) {
+                    double[][] composed = attentionAndGradients(false, biasShape, splitHeads, training);
+                    double[][] fused = attentionAndGradients(true, biasShape, splitHeads, training);
+                    String what = "bias " + java.util.Arrays.toString(biasShape) + (splitHeads ? ", split heads, " : ", contiguous, ")
+                            + (training ? "training" : "eval") + ": ";
+                    assertArrayEquals(composed[0], fused[0], 0.0, what + "values");
+                    String[] names = {"q", "k", "v", "bias"};
+                    for (int i = 1; i < composed.length; i++) {
+                        assertEquals(composed[i] == null, fused[i] == null, what + "gradient of " + names[i - 1]);
+                        if (composed[i] != null) {
+                            assertArrayEquals(composed[i], fused[i], 1e-12, what + "gradient of " + names[i - 1]);
+                        }
                     }
+                    assertTrue(java.util.Arrays.stream(composed[0]).anyMatch(d -> d != 0), "the product is not all zeros");
                 }
-                assertTrue(java.util.Arrays.stream(composed[0]).anyMatch(d -> d != 0), "the product is not all zeros");
             }
         }
         assertEquals(live, NativeLibrary.liveTensors(), "live tensors");
     }
 
     /** Values, then the gradients of q, k, v and the bias (null where there is none), of one attention. */
-    private static double[][] attentionAndGradients(boolean fused, boolean withBias, boolean training) {
+    private static double[][] attentionAndGradients(boolean fused, long[] biasShape, boolean splitHeads, boolean training) {
         try (Scope scope = Scope.open(); Generator init = new Generator(11, Device.CPU); Generator masks = new Generator(5, Device.CPU)) {
-            Tensor q = Tensor.randn(init, DType.FLOAT64, Device.CPU, 2, 3, 7, 4).requiresGrad(true);
-            Tensor k = Tensor.randn(init, DType.FLOAT64, Device.CPU, 2, 3, 9, 4).requiresGrad(true);
-            Tensor v = Tensor.randn(init, DType.FLOAT64, Device.CPU, 2, 3, 9, 5).requiresGrad(true);
-            Tensor bias = withBias ? Tensor.randn(init, DType.FLOAT64, Device.CPU, 1, 3, 7, 9).requiresGrad(true) : null;
+            Tensor[] leaves = new Tensor[3];
+            Tensor[] heads = new Tensor[3];
+            long[] lengths = {7, 9, 9};
+            long[] widths = {4, 4, 5};
+            for (int i = 0; i < 3; i++) {
+                if (splitHeads) { // (B, T, H·d) → (B, H, T, d), as T5Attention splits its projections
+                    leaves[i] = Tensor.randn(init, DType.FLOAT64, Device.CPU, 2, lengths[i], 3 * widths[i]).requiresGrad(true);
+                    heads[i] = leaves[i].view(2, lengths[i], 3, widths[i]).transpose(1, 2);
+                } else {
+                    leaves[i] = Tensor.randn(init, DType.FLOAT64, Device.CPU, 2, 3, lengths[i], widths[i]).requiresGrad(true);
+                    heads[i] = leaves[i];
+                }
+            }
+            Tensor q = heads[0], k = heads[1], v = heads[2];
+            Tensor bias = biasShape == null ? null : Tensor.randn(init, DType.FLOAT64, Device.CPU, biasShape).requiresGrad(true);
             Tensor y;
             if (fused) {
                 y = Functional.dropoutAttention(q, k, v, bias, 0.3, training, masks);
@@ -94,9 +113,28 @@ class AutogradTest {
                 y = Functional.dropout(scores.softmax(-1), 0.3, training, masks).matmul(v);
             }
             y.mul(y).sum().backward();
-            return new double[][] {y.toDoubleArray(), q.grad().toDoubleArray(), k.grad().toDoubleArray(),
-                    v.grad().toDoubleArray(), bias == null ? null : bias.grad().toDoubleArray()};
+            return new double[][] {y.toDoubleArray(), leaves[0].grad().toDoubleArray(), leaves[1].grad().toDoubleArray(),
+                    leaves[2].grad().toDoubleArray(), bias == null ? null : bias.grad().toDoubleArray()};
         }
+    }
+
+    /** The node's shape checks name the shapes (q, k, v of different batches; a bias of another batch). */
+    @Test
+    void dropoutAttentionRejectsMismatchedShapes() {
+        long live = NativeLibrary.liveTensors();
+        try (Scope scope = Scope.open(); Generator init = new Generator(1, Device.CPU)) {
+            Tensor q = Tensor.randn(init, DType.FLOAT32, Device.CPU, 2, 3, 7, 4);
+            Tensor k = Tensor.randn(init, DType.FLOAT32, Device.CPU, 1, 3, 9, 4);
+            Tensor v = Tensor.randn(init, DType.FLOAT32, Device.CPU, 2, 3, 9, 4);
+            Lora4jException batches = assertThrows(Lora4jException.class,
+                    () -> Functional.dropoutAttention(q, k, v, null, 0.1, true, init));
+            assertTrue(batches.getMessage().contains("[1, 3, 9, 4]"), batches.getMessage());
+            Tensor bias = Tensor.randn(init, DType.FLOAT32, Device.CPU, 3, 3, 7, 9);
+            Lora4jException biasBatch = assertThrows(Lora4jException.class,
+                    () -> Functional.dropoutAttention(q, v, v, bias, 0.1, true, init));
+            assertTrue(biasBatch.getMessage().contains("bias"), biasBatch.getMessage());
+        }
+        assertEquals(live, NativeLibrary.liveTensors(), "live tensors");
     }
 
     @Test
