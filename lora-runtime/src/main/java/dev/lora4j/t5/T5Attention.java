@@ -157,7 +157,8 @@ final class T5Attention extends Module {
         } else {
             context = Functional.scaledDotProductAttention(queries, keys, values, scoreBias, 0.0, false, 1.0);
         }
-        Tensor merged = context.transpose(1, 2).reshape(batch, queryLength, (long) numHeads * dKv); // (B, Tq, H*d_kv)
+        // (B, Tq, H*d_kv): a view, no copy, where the context comes laid out (B, Tq, H, d_kv) as the seeded node returns it
+        Tensor merged = context.transpose(1, 2).reshape(batch, queryLength, (long) numHeads * dKv);
         return o.get().forward(PackedRows.pack(rows, merged)); // (B, Tq, d_model), or (1, N, d_model) packed
     }
 
