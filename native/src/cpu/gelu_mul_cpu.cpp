@@ -1,0 +1,94 @@
+// The gated feed-forward's gelu(a) · b and its backward in one pass each, for float32 on AVX2 + FMA CPUs.
+//
+// Composed from ATen ops the backward reads and writes (tokens, d_ff) tensors six times and evaluates the
+// tanh twice (gelu_backward's, and gelu's recomputed for db); here one pass reads a, b and dy, evaluates
+// the tanh once and writes da and db. The arithmetic is ATen's tanh-approximation kernels' (GeluKernel.cpp),
+// operation for operation on the same Vectorized<float> type, so the results are theirs to the rounding of
+// the compiler's choices (checked in the tests, not assumed).
+//
+// This file alone is compiled for AVX2 + FMA (CMakeLists.txt), so ATen's vector headers give their 256-bit
+// Vectorized<float> with Sleef's tanh; callers check gelu_mul_cpu_applies first, which asks the CPU.
+#include "cpu/gelu_mul_cpu.h"
+
+#include <ATen/Parallel.h>
+#include <ATen/cpu/vec/vec.h>
+
+namespace l4j {
+
+namespace {
+
+using Vec = at::vec::Vectorized<float>;
+
+// Elements per at::parallel_for task.
+constexpr int64_t kGrain = 32768;
+
+// ATen's constants for the tanh approximation: sqrt(2/π) and the cubic's coefficient.
+const Vec kBeta(static_cast<float>(M_SQRT2 * M_2_SQRTPI * 0.5));
+const Vec kKappa(0.044715f);
+const Vec kHalf(0.5f);
+const Vec kOne(1.0f);
+const Vec kThree(3.0f);
+
+// Runs body(offset, count) over [0, n) in vector-width pieces, the last one partial.
+template <typename Body>
+void for_each_vector(int64_t n, const Body &body) {
+  at::parallel_for(0, n, kGrain, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; i += Vec::size()) body(i, std::min<int64_t>(Vec::size(), end - i));
+  });
+}
+
+}  // namespace
+
+bool gelu_mul_cpu_applies(const at::Tensor &a, const at::Tensor &b) {
+  static const bool cpu_has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return cpu_has && a.device().is_cpu() && a.scalar_type() == at::kFloat && b.scalar_type() == at::kFloat &&
+         b.device().is_cpu() && a.sizes() == b.sizes() && a.is_contiguous() && b.is_contiguous();
+}
+
+at::Tensor gelu_tanh_mul_cpu(const at::Tensor &a, const at::Tensor &b) {
+  at::Tensor y = at::empty_like(a);
+  const float *as = a.const_data_ptr<float>();
+  const float *bs = b.const_data_ptr<float>();
+  float *ys = y.mutable_data_ptr<float>();
+  for_each_vector(a.numel(), [&](int64_t i, int64_t count) {
+    const Vec x = Vec::loadu(as + i, count);
+    const Vec x_cube = x * x * x;
+    const Vec inner = kBeta * (x + kKappa * x_cube);
+    const Vec gelu = kHalf * x * (kOne + inner.tanh());
+    (gelu * Vec::loadu(bs + i, count)).store(ys + i, count);
+  });
+  return y;
+}
+
+void gelu_tanh_mul_backward_cpu(const at::Tensor &a, const at::Tensor &b, const at::Tensor &dy, at::Tensor *da,
+                                at::Tensor *db) {
+  TORCH_CHECK(dy.sizes() == a.sizes() && dy.scalar_type() == at::kFloat && dy.is_contiguous(),
+              "gelu_tanh_mul_backward_cpu: dy must be a contiguous float32 tensor of a's shape");
+  if (da != nullptr) *da = at::empty_like(a);
+  if (db != nullptr) *db = at::empty_like(b);
+  const float *as = a.const_data_ptr<float>();
+  const float *bs = b.const_data_ptr<float>();
+  const float *dys = dy.const_data_ptr<float>();
+  float *das = da != nullptr ? da->mutable_data_ptr<float>() : nullptr;
+  float *dbs = db != nullptr ? db->mutable_data_ptr<float>() : nullptr;
+  for_each_vector(a.numel(), [&](int64_t i, int64_t count) {
+    const Vec x = Vec::loadu(as + i, count);
+    const Vec g = Vec::loadu(dys + i, count);
+    const Vec x_sq = x * x;
+    const Vec x_cube = x_sq * x;
+    const Vec inner = kBeta * (x + kKappa * x_cube);
+    const Vec tanh_inner = inner.tanh();
+    const Vec left = kHalf * x;
+    const Vec right = kOne + tanh_inner;
+    if (dbs != nullptr) (g * (left * right)).store(dbs + i, count);  // dy · gelu(a)
+    if (das != nullptr) {                                           // (dy · b) · gelu'(a)
+      const Vec left_derivative = kHalf * right;
+      const Vec tanh_derivative = kOne - tanh_inner * tanh_inner;
+      const Vec inner_derivative = kBeta * (kOne + kThree * kKappa * x_sq);
+      const Vec right_derivative = left * tanh_derivative * inner_derivative;
+      ((g * Vec::loadu(bs + i, count)) * (left_derivative + right_derivative)).store(das + i, count);
+    }
+  });
+}
+
+}  // namespace l4j
