@@ -13,6 +13,8 @@
 #include <ATen/Parallel.h>
 #include <ATen/cpu/vec/vec.h>
 
+#include <optional>
+
 namespace l4j {
 
 namespace {
@@ -29,11 +31,42 @@ const Vec kHalf(0.5f);
 const Vec kOne(1.0f);
 const Vec kThree(3.0f);
 
-// Runs body(offset, count) over [0, n) in vector-width pieces, the last one partial.
+// A tensor read as rows of its last dimension: (rows, cols) with unit column stride and a row stride that
+// may exceed cols (a narrowed slice of a grouped projection's output, wi_0 | wi_1).
+struct Rows {
+  int64_t rows = 0, cols = 0, stride = 0;
+};
+
+// t as rows, or nullopt when its leading dimensions do not merge into one evenly strided dimension.
+std::optional<Rows> as_rows(const at::Tensor &t) {
+  if (t.dim() == 0 || t.stride(-1) != 1) return std::nullopt;
+  Rows r;
+  r.cols = t.size(-1);
+  r.rows = r.cols == 0 ? 0 : t.numel() / r.cols;
+  r.stride = r.cols;
+  int64_t expected = -1;  // the stride the next-outer dimension must have to merge
+  for (int64_t d = t.dim() - 2; d >= 0; d--) {
+    if (t.size(d) == 1) continue;
+    if (expected < 0) {
+      r.stride = t.stride(d);
+      if (r.stride < r.cols) return std::nullopt;
+    } else if (t.stride(d) != expected) {
+      return std::nullopt;
+    }
+    expected = t.stride(d) * t.size(d);
+  }
+  return r;
+}
+
+// Runs body(row, column, count) over a rows × cols grid in vector-width pieces, each row's last one
+// partial, rows split across threads.
 template <typename Body>
-void for_each_vector(int64_t n, const Body &body) {
-  at::parallel_for(0, n, kGrain, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; i += Vec::size()) body(i, std::min<int64_t>(Vec::size(), end - i));
+void for_each_vector(int64_t rows, int64_t cols, const Body &body) {
+  const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(cols, 1));
+  at::parallel_for(0, rows, grain, [&](int64_t begin, int64_t end) {
+    for (int64_t row = begin; row < end; row++) {
+      for (int64_t j = 0; j < cols; j += Vec::size()) body(row, j, std::min<int64_t>(Vec::size(), cols - j));
+    }
   });
 }
 
@@ -42,20 +75,22 @@ void for_each_vector(int64_t n, const Body &body) {
 bool gelu_mul_cpu_applies(const at::Tensor &a, const at::Tensor &b) {
   static const bool cpu_has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   return cpu_has && a.device().is_cpu() && a.scalar_type() == at::kFloat && b.scalar_type() == at::kFloat &&
-         b.device().is_cpu() && a.sizes() == b.sizes() && a.is_contiguous() && b.is_contiguous();
+         b.device().is_cpu() && a.sizes() == b.sizes() && as_rows(a) && as_rows(b);
 }
 
 at::Tensor gelu_tanh_mul_cpu(const at::Tensor &a, const at::Tensor &b) {
-  at::Tensor y = at::empty_like(a);
+  const Rows ra = as_rows(a).value(), rb = as_rows(b).value();
+  at::Tensor y = at::empty(a.sizes(), a.options());
   const float *as = a.const_data_ptr<float>();
   const float *bs = b.const_data_ptr<float>();
   float *ys = y.mutable_data_ptr<float>();
-  for_each_vector(a.numel(), [&](int64_t i, int64_t count) {
-    const Vec x = Vec::loadu(as + i, count);
+  for_each_vector(ra.rows, ra.cols, [&](int64_t row, int64_t j, int64_t count) {
+    const int64_t i = row * ra.cols + j;
+    const Vec x = Vec::loadu(as + row * ra.stride + j, count);
     const Vec x_cube = x * x * x;
     const Vec inner = kBeta * (x + kKappa * x_cube);
     const Vec gelu = kHalf * x * (kOne + inner.tanh());
-    (gelu * Vec::loadu(bs + i, count)).store(ys + i, count);
+    (gelu * Vec::loadu(bs + row * rb.stride + j, count)).store(ys + i, count);
   });
   return y;
 }
@@ -64,15 +99,17 @@ void gelu_tanh_mul_backward_cpu(const at::Tensor &a, const at::Tensor &b, const 
                                 at::Tensor *db) {
   TORCH_CHECK(dy.sizes() == a.sizes() && dy.scalar_type() == at::kFloat && dy.is_contiguous(),
               "gelu_tanh_mul_backward_cpu: dy must be a contiguous float32 tensor of a's shape");
-  if (da != nullptr) *da = at::empty_like(a);
-  if (db != nullptr) *db = at::empty_like(b);
+  const Rows ra = as_rows(a).value(), rb = as_rows(b).value();
+  if (da != nullptr) *da = at::empty(a.sizes(), a.options());
+  if (db != nullptr) *db = at::empty(b.sizes(), b.options());
   const float *as = a.const_data_ptr<float>();
   const float *bs = b.const_data_ptr<float>();
   const float *dys = dy.const_data_ptr<float>();
   float *das = da != nullptr ? da->mutable_data_ptr<float>() : nullptr;
   float *dbs = db != nullptr ? db->mutable_data_ptr<float>() : nullptr;
-  for_each_vector(a.numel(), [&](int64_t i, int64_t count) {
-    const Vec x = Vec::loadu(as + i, count);
+  for_each_vector(ra.rows, ra.cols, [&](int64_t row, int64_t j, int64_t count) {
+    const int64_t i = row * ra.cols + j;  // in dy, da and db (contiguous)
+    const Vec x = Vec::loadu(as + row * ra.stride + j, count);
     const Vec g = Vec::loadu(dys + i, count);
     const Vec x_sq = x * x;
     const Vec x_cube = x_sq * x;
@@ -86,7 +123,7 @@ void gelu_tanh_mul_backward_cpu(const at::Tensor &a, const at::Tensor &b, const 
       const Vec tanh_derivative = kOne - tanh_inner * tanh_inner;
       const Vec inner_derivative = kBeta * (kOne + kThree * kKappa * x_sq);
       const Vec right_derivative = left * tanh_derivative * inner_derivative;
-      ((g * Vec::loadu(bs + i, count)) * (left_derivative + right_derivative)).store(das + i, count);
+      ((g * Vec::loadu(bs + row * rb.stride + j, count)) * (left_derivative + right_derivative)).store(das + i, count);
     }
   });
 }

@@ -52,39 +52,62 @@ class AutogradTest {
     /**
      * geluMul with the tanh approximation in float32 runs ATen's arithmetic in one pass forward and one
      * backward on CPUs with AVX2 and FMA (and the composed ops elsewhere): its values and the gradients of
-     * both inputs equal the composition geluTanh, then mul, under autograd to 4 ulp of float32 (relative
-     * 4.8e-7 of each element's magnitude, 1e-30 absolute floor). Where ATen's kernels run their vector path
-     * the two agree bit for bit (measured); its scalar tails (std::tanh) differ from the vector tanh by up
-     * to 2.6e-7. (A (2, 500, 64) tensor, and (7, 13), which is mostly tail.)
+     * both inputs equal the composition geluTanh, then mul, under autograd, to 4e-6 relative of each
+     * element, or of 1 % of the largest element where an element is smaller. Where ATen's kernels run
+     * their AVX2 vector path the two agree bit for bit (measured on a Zen 3: 0 over the larger shapes).
+     * Its scalar tails use std::tanh, and a CPU with AVX-512 runs ATen's 512-bit tanh: each within an ulp
+     * or so of the true tanh, and 1 + tanh multiplies their difference where the tanh is negative
+     * (measured up to 8.6e-7 in the tails; elements near zero come out of 1 + tanh ≈ 0, hence the floor). Shapes: a (2, 500, 64) tensor; (7, 13), mostly tail;
+     * and a and b as the two halves of one (2, 500, 128) or (7, 26) tensor, as a grouped wi_0 | wi_1
+     * projection gives them (rows with a stride).
      */
     @Test
     void geluMulEqualsItsCompositionInFloat32() {
         long live = NativeLibrary.liveTensors();
-        for (long[] shape : new long[][] {{2, 500, 64}, {7, 13}}) {
+        for (long[] shape : new long[][] {{2, 500, 64}, {7, 13}, {2, 500, -64}, {7, -13}}) {
             double[][] fused = geluMulAndGradients(true, shape);
             double[][] composed = geluMulAndGradients(false, shape);
             String[] names = {"values", "gradient of a", "gradient of b"};
             for (int i = 0; i < 3; i++) {
+                double largest = java.util.Arrays.stream(composed[i]).map(Math::abs).max().orElse(0);
                 double worst = 0;
                 for (int j = 0; j < fused[i].length; j++) {
-                    double error = Math.abs(fused[i][j] - composed[i][j]) / Math.max(Math.abs(composed[i][j]), 1e-30);
-                    worst = Math.max(worst, error);
+                    double scale = Math.max(Math.abs(composed[i][j]), 0.01 * largest);
+                    worst = Math.max(worst, Math.abs(fused[i][j] - composed[i][j]) / Math.max(scale, 1e-30));
                 }
-                System.out.printf("geluMul float32 %s, %s: worst relative difference %.2e%n", java.util.Arrays.toString(shape), names[i], worst);
-                assertTrue(worst <= 4.8e-7, names[i] + " of " + java.util.Arrays.toString(shape) + ": worst relative difference " + worst);
+                System.out.printf("geluMul float32 %s, %s: worst scaled difference %.2e%n", java.util.Arrays.toString(shape), names[i], worst);
+                assertTrue(worst <= 4e-6, names[i] + " of " + java.util.Arrays.toString(shape) + ": worst scaled difference " + worst);
             }
         }
         assertEquals(live, NativeLibrary.liveTensors(), "live tensors");
     }
 
+    /** Values, then the gradients of a and b; a last size below zero: a and b are halves of one tensor. */
     private static double[][] geluMulAndGradients(boolean fused, long[] shape) {
         try (Scope scope = Scope.open(); Generator init = new Generator(3, Device.CPU)) {
-            Tensor a = Tensor.randn(init, DType.FLOAT32, Device.CPU, shape).mul(2).detach().requiresGrad(true);
-            Tensor b = Tensor.randn(init, DType.FLOAT32, Device.CPU, shape).requiresGrad(true);
-            Tensor dy = Tensor.randn(init, DType.FLOAT32, Device.CPU, shape);
+            long last = shape.length - 1;
+            long[] size = shape.clone();
+            size[(int) last] = Math.abs(shape[(int) last]);
+            Tensor a, b, aLeaf, bLeaf;
+            if (shape[(int) last] < 0) { // halves of one (..., 2·cols) leaf: row stride 2·cols
+                long[] wide = size.clone();
+                wide[(int) last] *= 2;
+                aLeaf = Tensor.randn(init, DType.FLOAT32, Device.CPU, wide).mul(2).detach().requiresGrad(true);
+                bLeaf = aLeaf;
+                a = aLeaf.narrow(last, 0, size[(int) last]);
+                b = aLeaf.narrow(last, size[(int) last], size[(int) last]);
+            } else {
+                aLeaf = Tensor.randn(init, DType.FLOAT32, Device.CPU, size).mul(2).detach().requiresGrad(true);
+                bLeaf = Tensor.randn(init, DType.FLOAT32, Device.CPU, size).requiresGrad(true);
+                a = aLeaf;
+                b = bLeaf;
+            }
+            Tensor dy = Tensor.randn(init, DType.FLOAT32, Device.CPU, size);
             Tensor y = fused ? a.geluMul(b, true) : a.geluTanh().mul(b);
             y.backward(dy, false);
-            return new double[][] {y.toDoubleArray(), a.grad().toDoubleArray(), b.grad().toDoubleArray()};
+            double[] aGrad = aLeaf.grad().toDoubleArray();
+            double[] bGrad = bLeaf == aLeaf ? aGrad : bLeaf.grad().toDoubleArray();
+            return new double[][] {y.toDoubleArray(), aGrad, bGrad};
         }
     }
 
