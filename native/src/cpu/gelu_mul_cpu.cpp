@@ -73,7 +73,11 @@ void for_each_vector(int64_t rows, int64_t cols, const Body &body) {
 }  // namespace
 
 bool gelu_mul_cpu_applies(const at::Tensor &a, const at::Tensor &b) {
+#if defined(CPU_CAPABILITY_AVX2)
   static const bool cpu_has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+  constexpr bool cpu_has = false;  // built without the 256-bit vector types: the composed ops
+#endif
   return cpu_has && a.device().is_cpu() && a.scalar_type() == at::kFloat && b.scalar_type() == at::kFloat &&
          b.device().is_cpu() && a.sizes() == b.sizes() && as_rows(a) && as_rows(b);
 }
