@@ -24,12 +24,16 @@ using Vec = at::vec::Vectorized<float>;
 // Elements per at::parallel_for task.
 constexpr int64_t kGrain = 32768;
 
-// ATen's constants for the tanh approximation: sqrt(2/π) and the cubic's coefficient.
-const Vec kBeta(static_cast<float>(M_SQRT2 * M_2_SQRTPI * 0.5));
-const Vec kKappa(0.044715f);
-const Vec kHalf(0.5f);
-const Vec kOne(1.0f);
-const Vec kThree(3.0f);
+// ATen's constants for the tanh approximation, sqrt(2/π) and the cubic's coefficient, and the small
+// numbers of its formulas. Built inside the kernels, never at namespace scope: a static initializer would
+// run AVX instructions when the library loads, before anyone asked whether the CPU has them.
+struct Constants {
+  const Vec beta{static_cast<float>(M_SQRT2 * M_2_SQRTPI * 0.5)};
+  const Vec kappa{0.044715f};
+  const Vec half{0.5f};
+  const Vec one{1.0f};
+  const Vec three{3.0f};
+};
 
 // A tensor read as rows of its last dimension: (rows, cols) with unit column stride and a row stride that
 // may exceed cols (a narrowed slice of a grouped projection's output, wi_0 | wi_1).
@@ -88,12 +92,13 @@ at::Tensor gelu_tanh_mul_cpu(const at::Tensor &a, const at::Tensor &b) {
   const float *as = a.const_data_ptr<float>();
   const float *bs = b.const_data_ptr<float>();
   float *ys = y.mutable_data_ptr<float>();
+  const Constants c;
   for_each_vector(ra.rows, ra.cols, [&](int64_t row, int64_t j, int64_t count) {
     const int64_t i = row * ra.cols + j;
     const Vec x = Vec::loadu(as + row * ra.stride + j, count);
     const Vec x_cube = x * x * x;
-    const Vec inner = kBeta * (x + kKappa * x_cube);
-    const Vec gelu = kHalf * x * (kOne + inner.tanh());
+    const Vec inner = c.beta * (x + c.kappa * x_cube);
+    const Vec gelu = c.half * x * (c.one + inner.tanh());
     (gelu * Vec::loadu(bs + row * rb.stride + j, count)).store(ys + i, count);
   });
   return y;
@@ -111,21 +116,22 @@ void gelu_tanh_mul_backward_cpu(const at::Tensor &a, const at::Tensor &b, const 
   const float *dys = dy.const_data_ptr<float>();
   float *das = da != nullptr ? da->mutable_data_ptr<float>() : nullptr;
   float *dbs = db != nullptr ? db->mutable_data_ptr<float>() : nullptr;
+  const Constants c;
   for_each_vector(ra.rows, ra.cols, [&](int64_t row, int64_t j, int64_t count) {
     const int64_t i = row * ra.cols + j;  // in dy, da and db (contiguous)
     const Vec x = Vec::loadu(as + row * ra.stride + j, count);
     const Vec g = Vec::loadu(dys + i, count);
     const Vec x_sq = x * x;
     const Vec x_cube = x_sq * x;
-    const Vec inner = kBeta * (x + kKappa * x_cube);
+    const Vec inner = c.beta * (x + c.kappa * x_cube);
     const Vec tanh_inner = inner.tanh();
-    const Vec left = kHalf * x;
-    const Vec right = kOne + tanh_inner;
+    const Vec left = c.half * x;
+    const Vec right = c.one + tanh_inner;
     if (dbs != nullptr) (g * (left * right)).store(dbs + i, count);  // dy · gelu(a)
     if (das != nullptr) {                                           // (dy · b) · gelu'(a)
-      const Vec left_derivative = kHalf * right;
-      const Vec tanh_derivative = kOne - tanh_inner * tanh_inner;
-      const Vec inner_derivative = kBeta * (kOne + kThree * kKappa * x_sq);
+      const Vec left_derivative = c.half * right;
+      const Vec tanh_derivative = c.one - tanh_inner * tanh_inner;
+      const Vec inner_derivative = c.beta * (c.one + c.three * c.kappa * x_sq);
       const Vec right_derivative = left * tanh_derivative * inner_derivative;
       ((g * Vec::loadu(bs + row * rb.stride + j, count)) * (left_derivative + right_derivative)).store(das + i, count);
     }
