@@ -71,6 +71,7 @@ struct SeededAttention : public torch::autograd::Function<SeededAttention> {
     // Gradients come back by argument position (the empty bias list takes none); edges exist for tensors only.
     const bool q_grad = ctx->needs_input_grad(0), k_grad = ctx->needs_input_grad(1), v_grad = ctx->needs_input_grad(2);
     const bool bias_grad = bias && ctx->needs_input_grad(3);
+    const bool score_grads = q_grad || k_grad || bias_grad;
     at::Tensor dq = q_grad ? empty_token_major(q.sizes(), q.options()) : at::Tensor();
     at::Tensor dk = k_grad ? empty_token_major(k.sizes(), k.options()) : at::Tensor();
     at::Tensor dv = v_grad ? empty_token_major(v.sizes(), v.options()) : at::Tensor();
@@ -80,14 +81,16 @@ struct SeededAttention : public torch::autograd::Function<SeededAttention> {
       const at::Tensor q_b = q.select(0, b), k_b = k.select(0, b), v_b = v.select(0, b), dy_b = dy.select(0, b);
       at::Tensor probs = probabilities(q_b, k_b, bias, b);
       const uint64_t first = element_offset(probs, b);
+      // dv needs D(P), the scores' gradients D(dP): one pass applies the element's mask to both.
+      at::Tensor dprobs = score_grads ? at::bmm(dy_b, v_b.mT()) : at::Tensor();
       if (v_grad) {
-        at::Tensor dropped = probs.clone();
-        lora_dropout_slice_cpu_(dropped, p, seed, 0, first);
+        at::Tensor dropped = at::empty_like(probs);
+        lora_dropout_slice_pair_cpu(probs, dropped, dprobs, p, seed, 0, first);
         bmm_into(dv.select(0, b), dropped.mT(), dy_b);
-      }
-      if (q_grad || k_grad || bias_grad) {
-        at::Tensor dprobs = at::bmm(dy_b, v_b.mT());
+      } else if (score_grads) {
         lora_dropout_slice_cpu_(dprobs, p, seed, 0, first);
+      }
+      if (score_grads) {
         at::Tensor dscores = at::_softmax_backward_data(dprobs, probs, -1, probs.scalar_type());
         if (q_grad) bmm_into(dq.select(0, b), dscores, k_b);
         if (k_grad) bmm_into(dk.select(0, b), dscores.mT(), q_b);

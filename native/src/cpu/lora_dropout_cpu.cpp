@@ -62,6 +62,17 @@ void apply_dropout_in_place(scalar_t *__restrict x, const uint32_t *__restrict k
   }
 }
 
+// lora_dropout_slice_pair_cpu over one chunk: out = in ⊙ factor, g = g ⊙ factor.
+template <typename scalar_t, typename acc_t>
+void apply_dropout_pair(const scalar_t *__restrict in, scalar_t *__restrict out, scalar_t *__restrict g,
+                        const uint32_t *__restrict keep, int64_t count, acc_t keep_scale) {
+  for (int64_t k = 0; k < count; k++) {
+    const acc_t factor = keep[k] ? keep_scale : acc_t(0);
+    out[k] = static_cast<scalar_t>(static_cast<acc_t>(in[k]) * factor);
+    g[k] = static_cast<scalar_t>(static_cast<acc_t>(g[k]) * factor);
+  }
+}
+
 // lora_dropout_backward_cpu over one chunk: dx += D(ga), then ga = D(x).
 template <typename scalar_t, typename acc_t>
 void apply_dropout_backward(const scalar_t *__restrict x, scalar_t *__restrict ga, scalar_t *__restrict dx,
@@ -104,6 +115,34 @@ void lora_dropout_slice_cpu_(at::Tensor &x, double p, uint64_t seed, uint64_t of
     for_each_mask_chunk(x.numel(), static_cast<float>(p), seed, offset, first_element,
                         [&](int64_t first, int64_t count, const uint32_t *keep) {
                           apply_dropout_in_place(data + first, keep, count, keep_scale);
+                        });
+  });
+}
+
+void lora_dropout_slice_pair_cpu(const at::Tensor &x, at::Tensor &x_dropped, at::Tensor &g, double p, uint64_t seed,
+                                 uint64_t offset, uint64_t first_element) {
+  const bool with_g = g.defined();
+  TORCH_CHECK(x.device().is_cpu() && x_dropped.device().is_cpu() && (!with_g || g.device().is_cpu()),
+              "lora_dropout_slice_pair_cpu: tensors must be on the CPU");
+  TORCH_CHECK(x.is_contiguous() && x_dropped.is_contiguous() && (!with_g || g.is_contiguous()),
+              "lora_dropout_slice_pair_cpu: tensors must be contiguous");
+  TORCH_CHECK(x_dropped.scalar_type() == x.scalar_type() && (!with_g || g.scalar_type() == x.scalar_type()),
+              "lora_dropout_slice_pair_cpu: tensors must share one dtype");
+  TORCH_CHECK(x_dropped.numel() == x.numel() && (!with_g || g.numel() == x.numel()),
+              "lora_dropout_slice_pair_cpu: sizes differ");
+  AT_DISPATCH_FLOATING_TYPES_AND2(at::kBFloat16, at::kHalf, x.scalar_type(), "lora_dropout_slice_pair_cpu", [&] {
+    using acc_t = at::opmath_type<scalar_t>;
+    const acc_t keep_scale = static_cast<acc_t>(1.0 / (1.0 - p));
+    const scalar_t *in = x.const_data_ptr<scalar_t>();
+    scalar_t *out = x_dropped.mutable_data_ptr<scalar_t>();
+    scalar_t *gs = with_g ? g.mutable_data_ptr<scalar_t>() : nullptr;
+    for_each_mask_chunk(x.numel(), static_cast<float>(p), seed, offset, first_element,
+                        [&](int64_t first, int64_t count, const uint32_t *keep) {
+                          if (with_g) {
+                            apply_dropout_pair(in + first, out + first, gs + first, keep, count, keep_scale);
+                          } else {
+                            apply_dropout(in + first, out + first, keep, count, keep_scale);
+                          }
                         });
   });
 }

@@ -129,27 +129,42 @@ class AutogradTest {
         for (long[] biasShape : biasShapes) {
             for (boolean splitHeads : new boolean[] {false, true}) {
                 for (boolean training : new boolean[] {true, false}) {
-                    double[][] composed = attentionAndGradients(false, biasShape, splitHeads, training);
-                    double[][] fused = attentionAndGradients(true, biasShape, splitHeads, training);
-                    String what = "bias " + java.util.Arrays.toString(biasShape) + (splitHeads ? ", split heads, " : ", contiguous, ")
-                            + (training ? "training" : "eval") + ": ";
-                    assertArrayEquals(composed[0], fused[0], 0.0, what + "values");
-                    String[] names = {"q", "k", "v", "bias"};
-                    for (int i = 1; i < composed.length; i++) {
-                        assertEquals(composed[i] == null, fused[i] == null, what + "gradient of " + names[i - 1]);
-                        if (composed[i] != null) {
-                            assertArrayEquals(composed[i], fused[i], 1e-12, what + "gradient of " + names[i - 1]);
-                        }
-                    }
-                    assertTrue(java.util.Arrays.stream(composed[0]).anyMatch(d -> d != 0), "the product is not all zeros");
+                    assertAttentionMatchesComposition(biasShape, splitHeads, training, ALL_TRAINABLE);
                 }
             }
         }
+        // The backward's other paths: dv alone (the frozen q and k of a first layer), and q, k and the bias
+        // without v.
+        assertAttentionMatchesComposition(new long[] {1, 3, 7, 9}, true, true, new boolean[] {false, false, true, false});
+        assertAttentionMatchesComposition(null, true, true, new boolean[] {false, false, true, false});
+        assertAttentionMatchesComposition(new long[] {2, 3, 7, 9}, true, true, new boolean[] {true, true, false, true});
+        assertAttentionMatchesComposition(null, false, true, new boolean[] {true, false, false, false});
         assertEquals(live, NativeLibrary.liveTensors(), "live tensors");
     }
 
-    /** Values, then the gradients of q, k, v and the bias (null where there is none), of one attention. */
-    private static double[][] attentionAndGradients(boolean fused, long[] biasShape, boolean splitHeads, boolean training) {
+    private static final boolean[] ALL_TRAINABLE = {true, true, true, true};
+
+    private static void assertAttentionMatchesComposition(long[] biasShape, boolean splitHeads, boolean training, boolean[] trainable) {
+        double[][] composed = attentionAndGradients(false, biasShape, splitHeads, training, trainable);
+        double[][] fused = attentionAndGradients(true, biasShape, splitHeads, training, trainable);
+        String what = "bias " + java.util.Arrays.toString(biasShape) + (splitHeads ? ", split heads, " : ", contiguous, ")
+                + (training ? "training" : "eval") + ", trainable " + java.util.Arrays.toString(trainable) + ": ";
+        assertArrayEquals(composed[0], fused[0], 0.0, what + "values");
+        String[] names = {"q", "k", "v", "bias"};
+        for (int i = 1; i < composed.length; i++) {
+            boolean expected = trainable[i - 1] && (i < 4 || biasShape != null);
+            assertEquals(expected, composed[i] != null, what + "gradient of " + names[i - 1] + " in the composition");
+            assertEquals(expected, fused[i] != null, what + "gradient of " + names[i - 1]);
+            if (composed[i] != null) {
+                assertArrayEquals(composed[i], fused[i], 1e-12, what + "gradient of " + names[i - 1]);
+            }
+        }
+        assertTrue(java.util.Arrays.stream(composed[0]).anyMatch(d -> d != 0), "the product is not all zeros");
+    }
+
+    /** Values, then the gradients of q, k, v and the bias (null where there is none or it is frozen), of one attention. */
+    private static double[][] attentionAndGradients(boolean fused, long[] biasShape, boolean splitHeads, boolean training,
+                                                    boolean[] trainable) {
         try (Scope scope = Scope.open(); Generator init = new Generator(11, Device.CPU); Generator masks = new Generator(5, Device.CPU)) {
             Tensor[] leaves = new Tensor[3];
             Tensor[] heads = new Tensor[3];
@@ -157,15 +172,15 @@ class AutogradTest {
             long[] widths = {4, 4, 5};
             for (int i = 0; i < 3; i++) {
                 if (splitHeads) { // (B, T, H·d) → (B, H, T, d), as T5Attention splits its projections
-                    leaves[i] = Tensor.randn(init, DType.FLOAT64, Device.CPU, 2, lengths[i], 3 * widths[i]).requiresGrad(true);
+                    leaves[i] = Tensor.randn(init, DType.FLOAT64, Device.CPU, 2, lengths[i], 3 * widths[i]).requiresGrad(trainable[i]);
                     heads[i] = leaves[i].view(2, lengths[i], 3, widths[i]).transpose(1, 2);
                 } else {
-                    leaves[i] = Tensor.randn(init, DType.FLOAT64, Device.CPU, 2, 3, lengths[i], widths[i]).requiresGrad(true);
+                    leaves[i] = Tensor.randn(init, DType.FLOAT64, Device.CPU, 2, 3, lengths[i], widths[i]).requiresGrad(trainable[i]);
                     heads[i] = leaves[i];
                 }
             }
             Tensor q = heads[0], k = heads[1], v = heads[2];
-            Tensor bias = biasShape == null ? null : Tensor.randn(init, DType.FLOAT64, Device.CPU, biasShape).requiresGrad(true);
+            Tensor bias = biasShape == null ? null : Tensor.randn(init, DType.FLOAT64, Device.CPU, biasShape).requiresGrad(trainable[3]);
             Tensor y;
             if (fused) {
                 y = Functional.dropoutAttention(q, k, v, bias, 0.3, training, masks);
@@ -175,9 +190,14 @@ class AutogradTest {
                 y = Functional.dropout(scores.softmax(-1), 0.3, training, masks).matmul(v);
             }
             y.mul(y).sum().backward();
-            return new double[][] {y.toDoubleArray(), leaves[0].grad().toDoubleArray(), leaves[1].grad().toDoubleArray(),
-                    leaves[2].grad().toDoubleArray(), bias == null ? null : bias.grad().toDoubleArray()};
+            return new double[][] {y.toDoubleArray(), gradientOf(leaves[0]), gradientOf(leaves[1]), gradientOf(leaves[2]),
+                    bias == null ? null : gradientOf(bias)};
         }
+    }
+
+    private static double[] gradientOf(Tensor leaf) {
+        Tensor grad = leaf.grad();
+        return grad == null ? null : grad.toDoubleArray();
     }
 
     /** The node's shape checks name the shapes (q, k, v of different batches; a bias of another batch). */
