@@ -6,7 +6,7 @@
 #
 #   bash scripts/bench-report.sh [--quick] [--device cpu|cuda] [--threads N] [--only training,generation,...]
 #                                [--shapes small,base] [--model-dropout P] [--lora-dropout P] [--dtype bfloat16]
-#                                [--peft-autocast] [--docs | --no-docs] [--methods a,b,c]
+#                                [--peft-autocast] [--docs | --no-docs] [--methods a,b,c] [--rounds N]
 #
 # --quick runs tiny iteration counts at the small shape only (a smoke test of every workload but the
 # torch.compile anchor, whose compiling alone takes minutes; ~5 min here) and leaves docs/PERFORMANCE.md
@@ -14,6 +14,10 @@
 # benchmarks/results/bench-report-<date>.json and the generated section of docs/PERFORMANCE.md (between
 # the bench-report markers); runs with --only, --shapes, the dropout options or --dtype write
 # bench-report-<date>-partial.json and leave the docs alone.
+#
+# --rounds N runs each training shape's two sides N times, alternating which side starts (ABBA), and reports
+# the median over rounds (each round's ratio is in the row's label): on a shared VM one process can run 20-30 %
+# slow for its whole life, which moves one round instead of the row.
 #
 # --dtype bfloat16 trains a bfloat16 base with float32 LoRA weights and AdamW state on both sides (PEFT:
 # the base cast to bfloat16, adapters kept in float32); with --peft-autocast PEFT instead keeps float32

@@ -220,10 +220,11 @@ class Suite:
 
     # ---- workloads -----------------------------------------------------------------------------
 
-    def training(self, shape, batch, warmup, steps, profile_steps, java_first):
+    def training(self, shape, batch, warmup, steps, profile_steps, java_first, round_no=None):
+        """One round of a shape's training step on both sides; returns its detail (the caller makes the row)."""
         a = self.args
         plan = self.batches(batch)
-        label = f"train-{shape}"
+        label = f"train-{shape}" + ("" if round_no is None else f"-round{round_no}")
         params = {"shape": shape, "batchSize": batch, "maxSourceLength": MAX_SOURCE, "maxTargetLength": MAX_TARGET,
                   "r": LORA["r"], "loraAlpha": LORA["alpha"], "loraDropout": LORA["dropout"], "threads": a.threads,
                   "device": a.device, "dtype": a.dtype}
@@ -253,11 +254,48 @@ class Suite:
             same_batches(java, python, label)
         detail = {"shape": shape, "batch_size": batch, "warmup_steps": warmup, "measured_steps": steps,
                   "lora4j": self.training_side(java, ji), "peft": self.training_side(python, pi, steps_key="steps")}
+        if round_no is not None:
+            detail["round"] = round_no
+            detail["lora4j_first"] = java_first
         self.details["training"].append(detail)
+        return detail
+
+    def training_rounds(self, shape, batch, warmup, steps, profile_steps, java_first, rounds):
+        """A shape's training step in `rounds` rounds of both sides, the side that starts alternating (ABBA), and
+        its row: with one round that round's numbers; with more the median over rounds of each side's tokens/s
+        and of the per-round ratios (each round's two processes ran next to each other, so a slow spell of the
+        machine moves one ratio, not the row), and the largest peak RSS of each side."""
+        a = self.args
+        # PEFT's op profile is taken in the first round only: it describes the step, not the round.
+        details = [self.training(shape, batch, warmup, steps, profile_steps if r == 0 else 0,
+                                 java_first if r % 2 == 0 else not java_first,
+                                 round_no=None if rounds == 1 else r + 1) for r in range(rounds)]
         precision = "" if a.dtype == "float32" else f", {a.dtype} base + float32 LoRA"
         if a.peft_autocast:
             precision += " (PEFT: float32 weights under bfloat16 autocast)"
-        self.rows.append(self.row(f"training step, flan-t5-{shape}, batch {batch}{precision} (tokens/s)", detail, "tokens/s"))
+        label = f"training step, flan-t5-{shape}, batch {batch}{precision} (tokens/s)"
+        if rounds == 1:
+            self.rows.append(self.row(label, details[0], "tokens/s"))
+            return
+        rows = [self.row(label, d, "tokens/s") for d in details]
+        complete = [r for r in rows if r["ratio"] is not None]
+
+        def median(key, among):
+            values = [r[key] for r in among if r[key] is not None]
+            return statistics.median(values) if values else None
+
+        def largest(key):
+            values = [r[key] for r in rows if r[key] is not None]
+            return max(values) if values else None
+
+        ratios = [r["ratio"] for r in complete]
+        shown = ", ".join(f"{x:.2f}" for x in ratios) if ratios else "none complete"
+        self.rows.append({"workload": f"{label[:-len(' (tokens/s)')]} (tokens/s; median of {rounds} rounds, ratios {shown})",
+                          "unit": "tokens/s", "lora4j": median("lora4j", rows), "python": median("python", rows),
+                          "ratio": median("ratio", complete), "cpu_ratio": median("cpu_ratio", complete),
+                          "lora4j_rss": largest("lora4j_rss"), "python_rss": largest("python_rss"),
+                          "rss_source": "VmHWM", "rounds": rounds, "round_ratios": ratios,
+                          "round_cpu_ratios": [r["cpu_ratio"] for r in complete]})
 
     def method_step(self, method, shape, batch, warmup, steps, java_first):
         """One method's training step on both sides; the reference side is skipped for a method without one."""
@@ -606,9 +644,13 @@ def markdown(report):
             "grouped by `BatchPlan` (seed 42, shuffled length buckets) and padded by `Batch`; both sides train on the "
             "same batches in the same order (per-step token counts and id sums checked equal). tokens/s = real source + "
             "label tokens of the measured steps / their time. Steps per shape (warm-up + measured): " +
-            ", ".join(f"{t['shape']} {t['warmup_steps']} + {t['measured_steps']} at batch {t['batch_size']}" for t in tr) +
+            ", ".join(f"{t['shape']} {t['warmup_steps']} + {t['measured_steps']} at batch {t['batch_size']}"
+                      for t in tr if t.get("round", 1) == 1) +
             (" (large: smaller batch and fewer steps to fit the time budget)." if any(t["shape"] == "large" for t in tr)
-             else "."),
+             else ".") +
+            (f" Each shape ran in {cfg['rounds']} rounds of both sides, the side that starts alternating (ABBA); its row "
+             "gives the median over rounds of each side's tokens/s and of the per-round ratios, each round's ratio in its "
+             "label, and the largest peak RSS of each side." if cfg.get("rounds", 1) > 1 else ""),
             "",
         ]
         lines += ["| shape | side | tokens | forward s | backward s | optimizer s | step s | step CPU s |",
@@ -620,7 +662,8 @@ def markdown(report):
                     continue
                 ph = s["phases"]
                 n = t["measured_steps"]
-                lines.append(f"| {t['shape']} | {name} | {s['measured_tokens'] / n:,.0f} | {ph['forward']['wall_s']:.2f} "
+                shape = t["shape"] + (f" (round {t['round']})" if "round" in t else "")
+                lines.append(f"| {shape} | {name} | {s['measured_tokens'] / n:,.0f} | {ph['forward']['wall_s']:.2f} "
                              f"({ph['forward']['cpu_s']:.2f}) | {ph['backward']['wall_s']:.2f} ({ph['backward']['cpu_s']:.2f}) | "
                              f"{ph['optimizer']['wall_s']:.3f} ({ph['optimizer']['cpu_s']:.3f}) | "
                              f"{sum(p['wall_s'] for p in ph.values()):.2f} | {sum(p['cpu_s'] for p in ph.values()):.2f} |")
@@ -796,6 +839,9 @@ def main():
     p.add_argument("--peft-autocast", action="store_true",
                    help="with --dtype bfloat16: PEFT keeps float32 weights and runs the forward under bfloat16 autocast "
                         "(transformers' Trainer with bf16=True) instead of a bfloat16 base")
+    p.add_argument("--rounds", type=int, default=1,
+                   help="training: run each shape's two sides this many times, alternating which side starts, and "
+                        "report the median (default 1); a shared machine's slow spells then move one round, not the row")
     p.add_argument("--timeout", type=int, default=1800, help="seconds allowed to one benchmark process")
     p.add_argument("--compile-timeout", type=int, default=900, help="seconds allowed to the torch.compile run")
     p.add_argument("--render", metavar="REPORT_JSON",
@@ -809,6 +855,8 @@ def main():
             update_docs(os.path.join(ROOT, "docs", "PERFORMANCE.md"), text)
         return
     partial = args.only is not None or args.shapes is not None
+    if args.rounds < 1:
+        p.error("--rounds takes a number of at least 1")
     LORA["dropout"] = args.lora_dropout
     if args.peft_autocast and args.dtype != "bfloat16":
         p.error("--peft-autocast compares against lora4j's bfloat16 base: it needs --dtype bfloat16")
@@ -839,7 +887,7 @@ def main():
             training = [(s, b, 1, 1, pr and 1) for s, b, _, _, pr in training]
     if "training" in only:
         for i, (shape, batch, warmup, steps, prof) in enumerate(training):
-            suite.training(shape, batch, warmup, steps, prof, java_first=i % 2 == 0)
+            suite.training_rounds(shape, batch, warmup, steps, prof, java_first=i % 2 == 0, rounds=args.rounds)
     if "compile" in only:
         suite.compile_anchor(*(COMPILE_QUICK if args.quick else COMPILE_FULL))
     if "generation" in only:
@@ -880,7 +928,7 @@ def main():
                    "compile_timeout": args.compile_timeout, "max_source_length": MAX_SOURCE,
                    "max_target_length": MAX_TARGET, "lora": LORA,
                    "model_dropout": "config (0.1)" if args.model_dropout is None else args.model_dropout,
-                   "dtype": args.dtype, "peft_autocast": args.peft_autocast},
+                   "dtype": args.dtype, "peft_autocast": args.peft_autocast, "rounds": args.rounds},
         "seconds": time.monotonic() - started,
         "json_name": json_name,
         "machine": machine(),

@@ -26,10 +26,12 @@ def describe(path, report, max_tokens):
         shape = training["shape"]
         ours = measured_steps(training["lora4j"], "lora4j")
         theirs = measured_steps(training["peft"], "peft")
-        row = next(r for r in report["rows"] if f"flan-t5-{shape}," in r["workload"])
-        memory = row["lora4j_rss"] / row["python_rss"]
-        print(f"  {shape}: ratio {row['ratio']:.2f}, peak RSS {row['lora4j_rss'] / 2**20:,.0f} / "
-              f"{row['python_rss'] / 2**20:,.0f} MiB ({memory:.2f})")
+        # This run's own numbers (a report made with --rounds has one entry per round and one median row).
+        speed = training["lora4j"]["tokens_per_s"] / training["peft"]["tokens_per_s"]
+        ours_rss, theirs_rss = training["lora4j"]["peak_rss_bytes"], training["peft"]["peak_rss_bytes"]
+        name = shape + (f" (round {training['round']})" if "round" in training else "")
+        print(f"  {name}: ratio {speed:.2f}, peak RSS {ours_rss / 2**20:,.0f} / {theirs_rss / 2**20:,.0f} MiB "
+              f"({ours_rss / theirs_rss:.2f})")
         common = sorted(set(ours) & set(theirs))
         for tokens in common:
             a, b = ours[tokens], theirs[tokens]
@@ -58,8 +60,10 @@ def main(argv):
             sys.exit(f"report_steps: {path} is not JSON: {error}")
         try:
             describe(path, report, args.max_tokens)
-        except (KeyError, TypeError, StopIteration) as error:
-            sys.exit(f"report_steps: {path}: not a training report with per-step records (missing {error!r})")
+        except KeyError as error:
+            sys.exit(f"report_steps: {path}: not a training report with per-step records (it has no {error})")
+        except (AttributeError, TypeError, ZeroDivisionError):
+            sys.exit(f"report_steps: {path}: not a training report with per-step records")
 
 
 if __name__ == "__main__":
