@@ -30,6 +30,8 @@ log "checking generated bindings against native/include/lora4j.h"
 "$VENV/bin/python" scripts/gen_bindings.py --check
 log "testing the bindings generator"
 "$VENV/bin/python" -m unittest -q scripts/test_gen_bindings.py
+log "testing the benchmark report's arithmetic (benchmarks/python/test_bench_report.py)"
+"$VENV/bin/python" -m unittest -q benchmarks/python/test_bench_report.py
 
 log "running Java tests (Maven wrapper; first run downloads Maven 3.9.16 and dependencies)"
 ./mvnw -B -ntp ${CI:+--no-transfer-progress} install -Dlora4j.python="$VENV/bin/python" \

@@ -277,25 +277,7 @@ class Suite:
         if rounds == 1:
             self.rows.append(self.row(label, details[0], "tokens/s"))
             return
-        rows = [self.row(label, d, "tokens/s") for d in details]
-        complete = [r for r in rows if r["ratio"] is not None]
-
-        def median(key, among):
-            values = [r[key] for r in among if r[key] is not None]
-            return statistics.median(values) if values else None
-
-        def largest(key):
-            values = [r[key] for r in rows if r[key] is not None]
-            return max(values) if values else None
-
-        ratios = [r["ratio"] for r in complete]
-        shown = ", ".join(f"{x:.2f}" for x in ratios) if ratios else "none complete"
-        self.rows.append({"workload": f"{label[:-len(' (tokens/s)')]} (tokens/s; median of {rounds} rounds, ratios {shown})",
-                          "unit": "tokens/s", "lora4j": median("lora4j", rows), "python": median("python", rows),
-                          "ratio": median("ratio", complete), "cpu_ratio": median("cpu_ratio", complete),
-                          "lora4j_rss": largest("lora4j_rss"), "python_rss": largest("python_rss"),
-                          "rss_source": "VmHWM", "rounds": rounds, "round_ratios": ratios,
-                          "round_cpu_ratios": [r["cpu_ratio"] for r in complete]})
+        self.rows.append(combine_rounds(label, [self.row(label, d, "tokens/s") for d in details]))
 
     def method_step(self, method, shape, batch, warmup, steps, java_first):
         """One method's training step on both sides; the reference side is skipped for a method without one."""
@@ -507,6 +489,30 @@ class Suite:
         return {"workload": label, "unit": unit, "lora4j": jt, "python": pt, "ratio": jt / pt if jt and pt else None,
                 "cpu_ratio": j["tokens_per_cpu_s"] / p["tokens_per_cpu_s"] if jt and pt else None,
                 "lora4j_rss": j.get("peak_rss_bytes"), "python_rss": p.get("peak_rss_bytes"), "rss_source": "VmHWM"}
+
+
+def combine_rounds(label, rows):
+    """One row from the rows of a workload's rounds: the median of each side's throughput and of the ratios of
+    the rounds where both sides ran, the largest peak RSS of each side, and each round's ratio in the label."""
+    complete = [r for r in rows if r["ratio"] is not None]
+
+    def median(key, among):
+        values = [r[key] for r in among if r[key] is not None]
+        return statistics.median(values) if values else None
+
+    def largest(key):
+        values = [r[key] for r in rows if r[key] is not None]
+        return max(values) if values else None
+
+    ratios = [r["ratio"] for r in complete]
+    shown = ", ".join(f"{x:.2f}" for x in ratios) if ratios else "none complete"
+    unit = rows[0]["unit"]
+    base = label[:-len(f" ({unit})")] if label.endswith(f" ({unit})") else label
+    return {"workload": f"{base} ({unit}; median of {len(rows)} rounds, ratios {shown})", "unit": unit,
+            "lora4j": median("lora4j", rows), "python": median("python", rows), "ratio": median("ratio", complete),
+            "cpu_ratio": median("cpu_ratio", complete), "lora4j_rss": largest("lora4j_rss"),
+            "python_rss": largest("python_rss"), "rss_source": rows[0]["rss_source"], "rounds": len(rows),
+            "round_ratios": ratios, "round_cpu_ratios": [r["cpu_ratio"] for r in complete]}
 
 
 def tail(log_path, lines=3):
